@@ -29,6 +29,25 @@ public sealed class ManagedClusterEndpointTests
     }
 
     [Fact]
+    public async Task PostAksRecords_ARecordWithALoneSurrogate_IsListedAndTheRecordsAfterItAreStillRead()
+    {
+        // A string that is not valid UTF-8 in one record's envelope costs that record, not the records after it.
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
+        var key = await server.AddSourceAsync("aks-prod");
+        var records = Encoding.UTF8.GetString(Sources.TestData.Managed("aks-diagnostic-records.json"));
+        var first = records.IndexOf("\"kube-audit\"", StringComparison.Ordinal) + "\"kube-audit".Length;
+        var body = records.Insert(first, "\\ud800");
+
+        using var response = await server.PostAsync("/v1/sources/k8s-audit", body, key);
+
+        var errors = await ProblemErrors.ReadAsync(response, HttpStatusCode.MultiStatus);
+        Assert.Equal([(0, "records[0]"), (2, "records[2].category"), (3, "records[3].properties.log")], errors.Select(e => (e.Index, e.Field)));
+        Assert.Equal(JsonPayload.InvalidText, errors[0].Reason);
+        var read = Assert.Single(await server.ReadLoggedAsync(1));
+        Assert.Equal("5d1b2c3a-aks2-4c8e-b0f1-2e3d4c5b6a02", read.Event.Id);
+    }
+
+    [Fact]
     public async Task PostAksTableExport_AuditRowsAreLoggedAndARowOfAnotherTableIsListed()
     {
         await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);

@@ -111,20 +111,7 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
             var i = 0;
             foreach (var record in records.EnumerateArray())
             {
-                var at = carrier.Within($"records[{i++}].");
-                if (record.Child("data") is { ValueKind: JsonValueKind.String } data && record.Child("properties") is null)
-                {
-                    ReadEncoded(data, at.Within("data."), depth, "a Firehose record's data");
-                }
-                else if (record.Child("category") is null && AksAuditTable.IsRow(record))
-                {
-                    // A Log Analytics data export rule's records: the rows of the workspace's tables.
-                    ReadRow(AksAuditTable.Columns(record), at);
-                }
-                else
-                {
-                    ReadAksRecord(record, at);
-                }
+                ReadRecord(record, carrier.Within($"records[{i++}]."), depth);
             }
 
             return;
@@ -182,6 +169,32 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
         }
 
         Map(mapEvent, o, carrier);
+    }
+
+    /// <summary>One record of Azure Monitor's or Firehose's <c>records</c>.</summary>
+    private void ReadRecord(JsonElement record, AuditCarrier at, int depth)
+    {
+        try
+        {
+            if (record.Child("data") is { ValueKind: JsonValueKind.String } data && record.Child("properties") is null)
+            {
+                ReadEncoded(data, at.Within("data."), depth, "a Firehose record's data");
+            }
+            else if (record.Child("category") is null && AksAuditTable.IsRow(record))
+            {
+                // A Log Analytics data export rule's records: the rows of the workspace's tables.
+                ReadRow(AksAuditTable.Columns(record), at);
+            }
+            else
+            {
+                ReadAksRecord(record, at);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // A string of this record that is not valid UTF-8 (its category, its log line): this record only, the next are still read.
+            Fail(at, "$", JsonPayload.InvalidText);
+        }
     }
 
     /// <summary>The member holding a log line that is a JSON object, as shippers that did not parse it keep it.</summary>
@@ -386,7 +399,19 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
                 continue;
             }
 
-            if (logEvent.String("message") is not { } text)
+            string? text;
+            try
+            {
+                text = logEvent.String("message");
+            }
+            catch (InvalidOperationException)
+            {
+                // A message that is not valid UTF-8: this log event only, the next are still read.
+                Fail(at, "$", JsonPayload.InvalidText);
+                continue;
+            }
+
+            if (text is null)
             {
                 Fail(at, "message", "required: the audit event, as a JSON string");
                 continue;
