@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace ZtStream.Ingest.Tests.Endpoints;
 
 /// <summary>Each identity provider's published example, posted the way the provider posts it, lands in the event log mapped.</summary>
@@ -70,6 +72,48 @@ public sealed class IdentitySourceEndpointTests
         Assert.Equal(9, problem.GetProperty("accepted").GetInt32());
         var error = Assert.Single(ProblemErrors.Of(problem));
         Assert.Equal((0, "$", JsonPayload.InvalidText), (error.Index, error.Field, error.Reason));
+    }
+
+    [Fact]
+    public async Task PostOkta_ARecordWithAPaddedUserAgent_IsAcceptedWithTheAgentCutAndWholeInRaw()
+    {
+        // Any client chooses its User-Agent and Okta logs it as sent (client.userAgent.rawUserAgent): refused for its length,
+        // every push of a fatigue attack sent with a 3,000-character agent would go unseen.
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
+        var key = await server.AddSourceAsync("okta");
+        var agent = "python-requests/2.31.0 " + new string('A', 3_000);
+        var log = JsonNode.Parse(TestData.Idp("okta", "system-log-mfa-push.json"))!.AsArray();
+        log[0]!["client"]!["userAgent"]!["rawUserAgent"] = agent;
+
+        using var response = await server.PostAsync("/v1/sources/okta", log.ToJsonString(), key);
+
+        await IngestAnswer.AcceptedAsync(response, 3);
+        var e = (await server.ReadLoggedAsync(3)).Single(r => r.Event.Id == "0b6f2c60-0871-11ef-9a51-1b8c6c2b0a01").Event;
+        Assert.Equal(2_048, e.UserAgent!.Length);
+        Assert.Equal(agent[..2_047] + "…", e.UserAgent);
+        Assert.Equal(agent, e.Raw!.Value.GetProperty("client").GetProperty("userAgent").GetProperty("rawUserAgent").GetString());
+    }
+
+    [Fact]
+    public async Task PostEntra_AGraphRequestForALongPath_IsAcceptedWithThePathBoundedAndTwoSuchPathsKeptApart()
+    {
+        // A caller chooses the path it requests, and Graph logs it with its 404: a 3,000-character probe is still seen, its
+        // resource id the head, "…" and a digest of the whole, as the audit adapter bounds a long object name.
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
+        var key = await server.AddSourceAsync("entra");
+        var records = JsonNode.Parse(TestData.Idp("entra", "graph-activity-records.json"))!;
+        records["records"]![0]!["properties"]!["requestUri"] = "https://graph.microsoft.com/v1.0/users/" + new string('a', 3_000) + "x";
+        records["records"]![1]!["properties"]!["requestUri"] = "https://graph.microsoft.com/v1.0/users/" + new string('a', 3_000) + "y";
+
+        using var response = await server.PostAsync("/v1/sources/entra", records.ToJsonString(), key);
+
+        await IngestAnswer.AcceptedAsync(response, 6);
+        var read = (await server.ReadLoggedAsync(6)).Select(r => r.Event).ToList();
+        var probes = read.Where(e => e.Id is "0c1d6a10-1111-4e3f-985a-000000000001" or "0c1d6a10-2222-4e3f-985a-000000000002").ToList();
+        Assert.Equal(2, probes.Count);
+        Assert.All(probes, e => Assert.InRange(e.Resource!.Id!.Length, 1, 2_048));
+        Assert.All(probes, e => Assert.Contains("…", e.Resource!.Id!, StringComparison.Ordinal));
+        Assert.NotEqual(probes[0].Resource!.Id, probes[1].Resource!.Id);
     }
 
     [Fact]

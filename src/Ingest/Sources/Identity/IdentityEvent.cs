@@ -200,16 +200,20 @@ internal sealed class IdentityEvent(string idp)
                 ? null
                 : new TokenInfo { SessionId = session, ClientId = client, Jti = token, IssuedAt = TokenIssuedAt },
             Network = address is null ? null : new NetworkInfo { SrcIp = address },
-            Resource = ResourceType is null && ResourceId is null ? null : new ResourceRef { Type = ResourceType, Id = IdentityJson.Clean(ResourceId) },
+            Resource = ResourceType is null && ResourceId is null ? null : new ResourceRef { Type = Bounded(ResourceType, options), Id = Bounded(IdentityJson.Clean(ResourceId), options) },
             Action = Action,
             Outcome = Outcome,
             Status = Status,
             Bytes = Bytes,
-            UserAgent = IdentityJson.Clean(UserAgent),
+            // A client chooses its user agent, and a path or client name may be as long as a request: refused for their
+            // length, a spray sent with a padded User-Agent would go unseen. Cut as the audit adapter cuts them; whole in raw.
+            UserAgent = IdentityJson.Clean(UserAgent) is { } agent ? ItemError.Clip(agent, options.MaxFieldLength - 1) : null,
             Attributes = attributes,
             Raw = original,
         };
     }
+
+    private static string? Bounded(string? name, SourceMapOptions options) => name is null ? null : DerivedIds.Bounded(name, options.MaxFieldLength);
 
     /// <summary>Maps an item and reports the builder's error, if any, against the whole item.</summary>
     public static void Emit(IdentityEvent e, JsonElement raw, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
