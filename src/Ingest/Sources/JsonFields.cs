@@ -1,3 +1,5 @@
+using System.Text.Unicode;
+
 namespace ZtStream.Ingest.Sources;
 
 /// <summary>Small readers over <see cref="JsonElement"/> used by the adapters: absent, null and wrong-typed all read as "not there".</summary>
@@ -87,15 +89,21 @@ internal static class JsonFields
     }
 
     /// <summary>
-    /// <paramref name="value"/>, once it is known to be writable: a value kept as it came (an adapter's <c>raw</c>, an embedded
+    /// <paramref name="value"/>, once it is known to be text: a value kept as it came (an adapter's <c>raw</c>, an embedded
     /// object) is written to the event log only after the item was accepted, and a string in it holding an escaped lone
-    /// surrogate (<c>"\ud800"</c>) cannot be written. Such a value throws <see cref="InvalidOperationException"/> here, as
-    /// <see cref="JsonElement.GetString"/> does on the fields an adapter reads, so its item is refused as text that is not
-    /// valid UTF-8 (<see cref="JsonPayload.InvalidText"/>) instead of failing the whole request at the append.
+    /// surrogate (<c>"\ud800"</c>) cannot be written, nor should bytes that are not UTF-8 be passed on to the log's readers.
+    /// Such a value throws <see cref="InvalidOperationException"/> here, as <see cref="JsonElement.GetString"/> does on the
+    /// fields an adapter reads, so its item is refused as text that is not valid UTF-8 (<see cref="JsonPayload.InvalidText"/>)
+    /// instead of failing the whole request at the append.
     /// </summary>
     public static JsonElement Writable(JsonElement value)
     {
         var json = JsonMarshal.GetRawUtf8Value(value);
+        if (!Utf8.IsValid(json))
+        {
+            throw new InvalidOperationException(JsonPayload.InvalidText);
+        }
+
         for (var at = json.IndexOf("\\u"u8); at >= 0 && at + 3 < json.Length; at = NextEscape(json, at + 2))
         {
             // Only an escape of a surrogate (\uD800–\uDFFF) can be lone; the writer then decides, as it would at the append.

@@ -75,6 +75,24 @@ public sealed class IdentitySourceEndpointTests
     }
 
     [Fact]
+    public async Task PostAuth0_BytesThatAreNotUtf8InAFieldKeptOnlyInRaw_RefusesThatRecordAndAcceptsTheOthers()
+    {
+        // As the lone surrogate above, for bytes no UTF-8 text holds (a pipeline that re-encoded the log as Latin-1).
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
+        var key = await server.AddSourceAsync("auth0");
+        var stream = TestData.Idp("auth0", "log-stream.json");
+        var at = stream.AsSpan().IndexOf("\"acme.eu.auth0.com"u8) + 1;
+        byte[] body = [.. stream.AsSpan(0, at), 0xE9, .. stream.AsSpan(at)];
+
+        using var response = await server.PostAsync("/v1/sources/auth0", body, key);
+
+        var problem = await HttpProblem.ReadAsync(response, HttpStatusCode.MultiStatus);
+        Assert.Equal(9, problem.GetProperty("accepted").GetInt32());
+        var error = Assert.Single(ProblemErrors.Of(problem));
+        Assert.Equal((0, "$", JsonPayload.InvalidText), (error.Index, error.Field, error.Reason));
+    }
+
+    [Fact]
     public async Task PostOkta_ARecordWithAPaddedUserAgent_IsAcceptedWithTheAgentCutAndWholeInRaw()
     {
         // Any client chooses its User-Agent and Okta logs it as sent (client.userAgent.rawUserAgent): refused for its length,
