@@ -53,10 +53,12 @@ internal static class RawObject
     public static JsonElement Bounded(JsonElement value, int maxBytes, RawTrimPlan plan, out IReadOnlyList<string>? trimmed)
     {
         trimmed = null;
-        var size = JsonMarshal.GetRawUtf8Value(value).Length;
+
+        // Checked whole, before any trimming: the trimmer copies the strings it keeps as they came.
+        var size = JsonMarshal.GetRawUtf8Value(JsonFields.Writable(value)).Length;
         if (size <= maxBytes)
         {
-            return JsonFields.Writable(value).Clone();
+            return value.Clone();
         }
 
         if (value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)

@@ -56,12 +56,21 @@ public sealed class IdentitySourceEndpointTests
         Assert.All(read.Where(r => r.Event.Raw is null), r => Assert.StartsWith("ip:", r.Record.Key, StringComparison.Ordinal));
     }
 
-    /// <summary>Text that is not valid UTF-8: an escaped lone surrogate, and a byte no UTF-8 text holds (a pipeline that re-encoded the log as Latin-1).</summary>
-    public static TheoryData<byte[]> NotUtf8 => new() { "\\ud800"u8.ToArray(), new byte[] { 0xE9 } };
+    /// <summary>
+    /// Text that is not valid UTF-8 — an escaped lone surrogate, a byte no UTF-8 text holds (a pipeline that re-encoded the
+    /// log as Latin-1) — in a record whose raw fits, and in one whose raw is trimmed (a 70,000-character description).
+    /// </summary>
+    public static TheoryData<byte[], bool> NotUtf8 => new()
+    {
+        { "\\ud800"u8.ToArray(), false },
+        { new byte[] { 0xE9 }, false },
+        { "\\ud800"u8.ToArray(), true },
+        { new byte[] { 0xE9 }, true },
+    };
 
     [Theory]
     [MemberData(nameof(NotUtf8))]
-    public async Task PostAuth0_TextThatIsNotUtf8InAFieldKeptOnlyInRaw_RefusesThatRecordAndAcceptsTheOthers(byte[] text)
+    public async Task PostAuth0_TextThatIsNotUtf8InAFieldKeptOnlyInRaw_RefusesThatRecordAndAcceptsTheOthers(byte[] text, bool padded)
     {
         // The first record's hostname is not mapped, only kept in raw; such text there cannot be written to the log (a lone
         // surrogate) or read from it as text, so its record is refused by index like any text that is not valid UTF-8, and
@@ -69,6 +78,11 @@ public sealed class IdentitySourceEndpointTests
         await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("auth0");
         var stream = TestData.Idp("auth0", "log-stream.json");
+        if (padded)
+        {
+            stream = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(stream).Replace("\"Successful login\"", $"\"{new string('z', 70_000)}\"", StringComparison.Ordinal));
+        }
+
         var at = stream.AsSpan().IndexOf("\"acme.eu.auth0.com"u8) + 1;
         byte[] body = [.. stream.AsSpan(0, at), .. text, .. stream.AsSpan(at)];
 
