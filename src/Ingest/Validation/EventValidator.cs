@@ -65,6 +65,17 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
             return null;
         }
 
+        try
+        {
+            // Anywhere in the item, attributes and raw included: as in every adapter's records (JsonFields.Writable).
+            Sources.JsonFields.Writable(item);
+        }
+        catch (InvalidOperationException)
+        {
+            errors.Add(new ItemError(index, prefix.Length == 0 ? "$" : prefix.TrimEnd('.'), Sources.JsonPayload.InvalidText));
+            return null;
+        }
+
         var before = errors.Count;
         RequireString(item, "id", index, prefix, errors);
         if (RequireString(item, "time", index, prefix, errors) is { } timeText && !Sources.JsonFields.TryParseTime(timeText, out _))

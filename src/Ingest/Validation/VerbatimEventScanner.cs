@@ -579,7 +579,11 @@ internal static class VerbatimEventScanner
             }
 
             var start = r.TokenStartIndex;
-            r.Skip();
+            if (!SkipText(ref r))
+            {
+                return false;
+            }
+
             size += r.BytesConsumed - start;
         }
 
@@ -600,7 +604,53 @@ internal static class VerbatimEventScanner
         }
 
         var start = r.TokenStartIndex;
-        r.Skip();
-        return r.BytesConsumed - start <= maxBytes;
+        return SkipText(ref r) && r.BytesConsumed - start <= maxBytes;
+    }
+
+    /// <summary>
+    /// Skips the value <paramref name="r"/> is on, as <see cref="Utf8JsonReader.Skip"/> does; false when a name or string in
+    /// it may not be text: bytes that are not UTF-8 (the reader does not check them), or an escaped surrogate, which may be a
+    /// lone one. The full path decides those (<see cref="Sources.JsonFields.Writable"/>), as everywhere else in the event.
+    /// </summary>
+    private static bool SkipText(ref Utf8JsonReader r)
+    {
+        if (r.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
+        {
+            return IsText(ref r);
+        }
+
+        var depth = r.CurrentDepth;
+        while (r.Read())
+        {
+            if (r.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray && r.CurrentDepth == depth)
+            {
+                return true;
+            }
+
+            if (!IsText(ref r))
+            {
+                return false;
+            }
+        }
+
+        return false;
+
+        static bool IsText(ref Utf8JsonReader r) =>
+            r.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName)
+            || (Utf8.IsValid(r.ValueSpan) && !(r.ValueIsEscaped && EscapesASurrogate(r.ValueSpan)));
+    }
+
+    /// <summary>Whether <paramref name="json"/> holds what reads as <c>\uD800</c>–<c>\uDFFF</c> (an escaped backslash before <c>u</c> included: the full path tells).</summary>
+    private static bool EscapesASurrogate(ReadOnlySpan<byte> json)
+    {
+        for (var at = json.IndexOf("\\u"u8); at >= 0 && at + 3 < json.Length; at = json[(at + 2)..].IndexOf("\\u"u8) is var next and >= 0 ? at + 2 + next : -1)
+        {
+            if ((json[at + 2] | 0x20) == 'd' && (json[at + 3] is (byte)'8' or (byte)'9' || (json[at + 3] | 0x20) is >= (byte)'a' and <= (byte)'f'))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -43,6 +43,50 @@ public sealed class RawAndReservedKindTests
         Assert.Contains("reserved", errors[3].Reason, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Text that is not valid UTF-8 anywhere in a canonical event — <c>raw</c> and <c>attributes</c>, which keep any character,
+    /// included — refuses that event, as it refuses an adapter's record. Before, the two fields took an escaped lone
+    /// surrogate or a Latin-1 byte into the log, while the same text in an adapter's <c>raw</c> was refused.
+    /// </summary>
+    [Theory]
+    [InlineData(""","raw":{"note":"\ud800"}""")]
+    [InlineData(""","raw":{"deep":[{"x":"ok \udc00"}]}""")]
+    [InlineData(""","attributes":{"app.note":"café"}""", true)]
+    [InlineData(""","raw":{"note":"café"}""", true)]
+    [InlineData(""","attributes":{"app.note":"aÿb"}""", true)]
+    public async Task PostEvents_TextThatIsNotUtf8InRawOrAttributes_RefusesThatEventAndAcceptsTheOthers(string extra, bool latin1 = false)
+    {
+        await using var server = await IngestServer.StartInProcessAsync();
+        var key = await server.AddSourceAsync("bridge");
+        var text = Payloads.Array(Payloads.Event("u-0"), Payloads.Event("u-1", extra: extra), Payloads.Event("u-2"));
+        // Latin-1: "é" as the one byte 0xE9 a pipeline that re-encoded the text leaves, no UTF-8 text's.
+        var body = latin1 ? Encoding.Latin1.GetBytes(text) : Encoding.UTF8.GetBytes(text);
+
+        using var response = await server.PostAsync("/v1/events", body, key);
+
+        var error = Assert.Single(await IngestAnswer.PartlyAcceptedAsync(response, "u-0", "u-2"));
+        Assert.Equal((1, "$", "the item holds text that is not valid UTF-8"), (error.Index, error.Field, error.Reason));
+        Assert.Equal(["u-0", "u-2"], (await server.ReadLoggedAsync(2)).Select(r => r.Event.Id).Order());
+    }
+
+    /// <summary>What is text stays accepted: an escaped surrogate pair (an emoji), an escaped backslash before <c>u</c>, UTF-8 as sent.</summary>
+    [Fact]
+    public async Task PostEvents_TextInRawAndAttributes_EscapedPairsAndUtf8_Accepted()
+    {
+        await using var server = await IngestServer.StartInProcessAsync();
+        var key = await server.AddSourceAsync("bridge");
+        var body = Payloads.Array(
+            Payloads.Event("t-0", extra: ""","raw":{"emoji":"\ud83d\ude00","path":"C:\\ud800"}"""),
+            Payloads.Event("t-1", extra: ""","attributes":{"app.note":"café ☕ 👍"}"""));
+
+        using var response = await server.PostAsync("/v1/events", body, key);
+
+        await IngestAnswer.AcceptedAsync(response, 2);
+        var logged = (await server.ReadLoggedAsync(2)).ToDictionary(r => r.Event.Id);
+        Assert.Equal("😀", logged["t-0"].Event.Raw!.Value.GetProperty("emoji").GetString());
+        Assert.Equal("C:\\ud800", logged["t-0"].Event.Raw!.Value.GetProperty("path").GetString());
+    }
+
     [Fact]
     public async Task PostFalco_AMemberTheBoundKeepsLargerThanTheBound_AcceptedWithThatMemberClipped()
     {
