@@ -44,15 +44,30 @@ internal sealed class SampleCommand : ICliCommand
         var key = ReadKey(options.SourceKeyFile, "Sample:SourceKeyFile", problems);
         var feedKey = ReadKey(options.RevocationFeedKeyFile, "Sample:RevocationFeedKeyFile", problems);
 
+        // Where it listens, checked and said as run says it (an address that is no address, taken, HTTPS without a certificate).
+        var urls = context.Configuration["Urls"] ?? "http://127.0.0.1:8090";
+        var listening = new ConfigurationBuilder().AddConfiguration(context.Configuration).AddInMemoryCollection([new("Urls", urls)]).Build();
+        problems.AddRange(ListenAddresses.Resolve(listening).Problems());
         if (problems.Count > 0)
         {
             return await CliCommandLine.FailAsync(context.Error, problems);
         }
 
-        var app = Build(context.Configuration, options.IngestUrl, key, options.RevocationFeedUrl, context.Configuration["Urls"] ?? "http://127.0.0.1:8090", feedKey: feedKey, ingestAllowHttp: options.IngestAllowHttp, feedAllowHttp: options.RevocationFeedAllowHttp);
+        var app = Build(context.Configuration, options.IngestUrl, key, options.RevocationFeedUrl, urls, feedKey: feedKey, ingestAllowHttp: options.IngestAllowHttp, feedAllowHttp: options.RevocationFeedAllowHttp);
         await using (app)
         {
-            await app.StartAsync(cancellationToken);
+            try
+            {
+                if (await RunCommand.TryStartAsync(app, listening, context, cancellationToken) is { } failed)
+                {
+                    return failed;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return 0;
+            }
+
             await context.Out.WriteLineAsync($"sample service listening on {string.Join(", ", app.Urls)}");
             await RunCommand.ServeUntilStoppedAsync(app, TimeSpan.FromSeconds(10), cancellationToken);
         }
@@ -105,6 +120,8 @@ internal sealed class SampleCommand : ICliCommand
         // As for run: a start the SDK's options refuse is said once, as configuration errors, without the host's stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.WebHost.UseKestrelCore();
+        // https:// addresses with the Kestrel section's certificates, as run serves them.
+        builder.WebHost.UseKestrelHttpsConfiguration();
         builder.AddSampleService();
         var app = builder.Build();
         app.UseAuthentication();

@@ -20,4 +20,43 @@ public sealed class SampleCommandTests
         Assert.DoesNotContain("ZtStream:", error, StringComparison.Ordinal);
         Assert.DoesNotContain("listening", output, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Where the sample listens is checked and said as <c>run</c> says it: before, an address taken or HTTPS it could not
+    /// serve threw past the host (an unhandled exception, exit 134), and an https:// address could not be served at all.
+    /// </summary>
+    [Theory]
+    [InlineData("taken", 1, "cannot listen on http://127.0.0.1:{0}: ")]
+    [InlineData("wrong certificate password", 1, "cannot listen on https://127.0.0.1:{0}: the TLS certificate cannot be used: ")]
+    [InlineData("no port", 2, "configuration error: Urls: 'http://127.0.0.1:99999' has the port 99999")]
+    public async Task Sample_AnAddressItCannotListenOn_SaysItInOneLine(string address, int exit, string expected)
+    {
+        using var folder = new TempFolder("zt-sample-");
+        var keyFile = Path.Combine(folder.Path, "key");
+        File.WriteAllText(keyFile, "zt_sample_key");
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        string[] listen = address switch
+        {
+            "taken" => ["--urls", $"http://127.0.0.1:{port}"],
+            "wrong certificate password" => ["--urls", $"https://127.0.0.1:{port}", "--set", $"Kestrel:Certificates:Default:Path={Pfx(folder.Path)}", "--set", "Kestrel:Certificates:Default:Password=wrong"],
+            _ => ["--urls", "http://127.0.0.1:99999"],
+        };
+
+        var (code, output, error) = await CliRun.RunAsync(["sample", .. listen, "--set", "Sample:IngestUrl=http://127.0.0.1:1", "--set", "Sample:IngestAllowHttp=true", "--set", $"Sample:SourceKeyFile={keyFile}"]);
+
+        Assert.True(code == exit, $"exit {code}:\n{error}");
+        Assert.Contains(string.Format(System.Globalization.CultureInfo.InvariantCulture, expected, port), error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("listening", output, StringComparison.Ordinal);
+    }
+
+    private static string Pfx(string folder)
+    {
+        var path = Path.Combine(folder, "tls.pfx");
+        using var certificate = ZtStream.Host.Bench.BenchCommand.SelfSigned();
+        File.WriteAllBytes(path, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "right"));
+        return path;
+    }
 }
