@@ -137,6 +137,27 @@ public sealed class ManagedClusterEndpointTests
         Assert.Equal(3, (await server.ReadLoggedAsync(3)).Count);
     }
 
+    /// <summary>
+    /// A Firehose record whose <c>data</c> is missing or not text was told that an AKS diagnostic record names its
+    /// category: the two carriers share <c>records</c>, and the answer now says what each holds.
+    /// </summary>
+    [Theory]
+    [InlineData("""{"recordId":"r-1"}""", "records[0].category", "a Firehose record holds its base64 data instead")]
+    [InlineData("""{"data":42}""", "records[0].data", "a Firehose record's data is its base64 text, got number 42")]
+    [InlineData("""{"data":{"log":"x"}}""", "records[0].data", "a Firehose record's data is its base64 text, got an object")]
+    [InlineData("""{"data":null}""", "records[0].category", "a Firehose record holds its base64 data instead")]
+    public async Task PostFirehoseDelivery_ARecordWithoutItsData_SaysWhatARecordHolds(string record, string field, string reason)
+    {
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
+        var key = await server.AddSourceAsync("eks-firehose");
+
+        using var response = await PostFirehoseAsync(server, $$"""{"requestId":"req-3","timestamp":1700000000000,"records":[{{record}}]}""", key, "req-3");
+
+        var error = ProblemErrors.Of(await HttpProblem.ReadAsync(response, HttpStatusCode.BadRequest)).Single();
+        Assert.Equal((0, field), (error.Index, error.Field));
+        Assert.Contains(reason, error.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task PostFirehoseDelivery_WithAnUnknownAccessKey_Is401WithTheRequestId()
     {

@@ -232,7 +232,16 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
         var category = record.String("category");
         if (category is null)
         {
-            Fail(carrier, "category", $"required: an AKS diagnostic record names its category ({AksCategories})");
+            // Both carriers name their list "records": a record that is neither is told what each holds.
+            if (record.Child("data") is { } data && record.Child("properties") is null)
+            {
+                Fail(carrier, "data", $"a Firehose record's data is its base64 text, got {JsonFields.Describe(data)}");
+            }
+            else
+            {
+                Fail(carrier, "category", $"required: an AKS diagnostic record names its category ({AksCategories}); a Firehose record holds its base64 data instead");
+            }
+
             return;
         }
 
