@@ -21,11 +21,11 @@ internal sealed class CheckCommand : ICliCommand
         var configuration = context.Configuration;
         // A section that would stop `run` is reported as such, before anything is reached.
         var problems = new List<string>();
-        problems.AddRange(EventLogOptionsValidator.Validate(EventLogServiceCollectionExtensions.BindEventLogOptions(configuration)));
-        problems.AddRange(StoreOptionsValidator.Validate(configuration.GetSection(StoreOptions.Section).Get<StoreOptions>() ?? new()));
-        problems.AddRange(BusOptionsValidator.Validate(configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new()));
-        problems.AddRange((configuration.GetSection(ResponderDriversOptions.Section).Get<ResponderDriversOptions>() ?? new()).Validate());
-        problems.AddRange(NotificationOptionsValidator.Validate(configuration.GetSection(NotificationOptions.Section).Get<NotificationOptions>() ?? new()));
+        problems.AddRange(Bound(() => EventLogOptionsValidator.Validate(EventLogServiceCollectionExtensions.BindEventLogOptions(configuration))));
+        problems.AddRange(Bound(() => StoreOptionsValidator.Validate(configuration.GetSection(StoreOptions.Section).Get<StoreOptions>() ?? new())));
+        problems.AddRange(Bound(() => BusOptionsValidator.Validate(configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new())));
+        problems.AddRange(Bound(() => (configuration.GetSection(ResponderDriversOptions.Section).Get<ResponderDriversOptions>() ?? new()).Validate()));
+        problems.AddRange(Bound(() => NotificationOptionsValidator.Validate(configuration.GetSection(NotificationOptions.Section).Get<NotificationOptions>() ?? new())));
 
         // Everything else `run` refuses (roles, listen addresses, policy and rule files, every role's options): built as
         // `run` builds it, never started, so "all checks passed" is never said of a configuration that would not start.
@@ -55,5 +55,18 @@ internal sealed class CheckCommand : ICliCommand
         var warnings = warned == 0 ? "" : $"; {warned} warning(s)";
         await context.Out.WriteLineAsync(failed == 0 ? "all checks passed" + warnings : $"{failed} check(s) failed{warnings}");
         return failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>A section's problems, or the one line naming the key whose value the binder cannot convert.</summary>
+    private static IEnumerable<string> Bound(Func<IEnumerable<string>> validate)
+    {
+        try
+        {
+            return [.. validate()];
+        }
+        catch (InvalidOperationException e) when (RunCommand.IsBindingFailure(e))
+        {
+            return [e.Message];
+        }
     }
 }

@@ -189,6 +189,12 @@ internal static class RunCommand
             problems.AddRange(e.Failures);
             return null;
         }
+        catch (InvalidOperationException e) when (IsBindingFailure(e))
+        {
+            // Or bound there (the trusted proxy's middleware, the scrape path, the Responder's endpoints): the binder's message names the key.
+            problems.Add(e.Message);
+            return null;
+        }
 
         try
         {
@@ -221,6 +227,9 @@ internal static class RunCommand
         ((IDisposable)app).Dispose();
         return null;
     }
+
+    /// <summary>Whether <paramref name="e"/> is the binder's: a configured value it cannot convert, its message naming the key.</summary>
+    internal static bool IsBindingFailure(InvalidOperationException e) => e.TargetSite?.DeclaringType == typeof(ConfigurationBinder);
 
     /// <summary>
     /// Why <c>Responder:Isolator</c> names no registered isolator, said beside the other configuration errors; null when

@@ -92,6 +92,64 @@ public sealed class ZtStreamCliTests
         Assert.Contains("configuration error: Kestrel:Limits:Http2:MaxStreamsPerConnection: '0' cannot be used: A value greater than zero is required.", lines);
     }
 
+    /// <summary>
+    /// A value that does not bind to its key's type, in a section read while the host is built (the trusted proxy's
+    /// middleware, the scrape endpoint's path, the Responder's endpoints and drivers), is a configuration error naming
+    /// the key, exit 2: before, the binder's exception went past the host (a stack trace, exit 134). It is said alone, as
+    /// an option refused there is; a good value there leaves the other sections' mistakes said.
+    /// </summary>
+    [Theory]
+    [InlineData("ForwardedHeaders:Enabled", "abc", "System.Boolean", false)]
+    [InlineData("ForwardedHeaders:ForwardLimit", "abc", "System.Int32", false)]
+    [InlineData("ForwardedHeaders:ForwardLimit", "99999999999999999999", "System.Int32", false)]
+    [InlineData("ForwardedHeaders:ForwardLimit", "", "System.Int32", false)]
+    [InlineData("Telemetry:Prometheus", "abc", "System.Boolean", false)]
+    [InlineData("Telemetry:Prometheus", "yes", "System.Boolean", false)]
+    [InlineData("Responder:CommandRetries", "abc", "System.Int32", false)]
+    [InlineData("Responder:Feed:KeepAlive", "", "System.TimeSpan", false)]
+    [InlineData("Responder:Drivers:OAuth:Endpoint", "http://", "System.Uri", false)]
+    [InlineData("Responder:Sso:CookieSecure", "Sometimes", "Microsoft.AspNetCore.Http.CookieSecurePolicy", false)]
+    [InlineData("Telemetry:MetricsPath", "/metrics", null, true)]
+    public async Task RunOrCheck_ValueNotOfItsKeysTypeReadWhileBuilding_ExitsTwoNamingTheKey(string key, string value, string? type, bool beside)
+    {
+        using var folder = new TempFolder("zt-cli-bind-");
+        foreach (var command in new[] { "run", "check" })
+        {
+            string[] listen = command == "run" ? ["--urls", "http://127.0.0.1:0"] : [];
+            var err = await ExitsTwoAsync(CliRun.RunAsync([
+                command, .. listen, "--sqlite", Path.Combine(folder.Path, "zt.db"), "--event-log-path", Path.Combine(folder.Path, "log"),
+                "--set", $"{key}={value}", "--set", "Ingest:RatePerSecond=-1"]));
+
+            var lines = Lines(err);
+            Assert.All(lines, l => Assert.StartsWith("configuration error: ", l, StringComparison.Ordinal));
+            Assert.Equal(beside, lines.Contains("configuration error: Ingest:RatePerSecond must be a positive number (is -1)"));
+            if (type is not null)
+            {
+                Assert.Contains($"configuration error: Failed to convert configuration value '{value}' at '{key}' to type '{type}'.", lines);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>check</c> binds the sections it reaches itself before building the host: a value the binder cannot convert
+    /// there is a configuration error naming the key too, exit 2, never the binder's exception.
+    /// </summary>
+    [Theory]
+    [InlineData("EventLog:RetentionBytes", "abc", "System.Int64")]
+    [InlineData("EventLog:AppendTimeout", "99999999999999999999", "System.TimeSpan")]
+    [InlineData("Responder:Notifications:ConsoleUrl", "http://", "System.Uri")]
+    [InlineData("Responder:Drivers:Docker:RequestTimeout", "", "System.TimeSpan")]
+    public async Task Check_ValueNotOfItsKeysTypeInASectionItReads_ExitsTwoNamingTheKey(string key, string value, string type)
+    {
+        using var folder = new TempFolder("zt-check-bind-");
+        var err = await ExitsTwoAsync(CliRun.RunAsync(
+            "check", "--sqlite", Path.Combine(folder.Path, "zt.db"), "--event-log-path", Path.Combine(folder.Path, "log"), "--set", $"{key}={value}"));
+
+        var lines = Lines(err);
+        Assert.All(lines, l => Assert.StartsWith("configuration error: ", l, StringComparison.Ordinal));
+        Assert.Contains($"configuration error: Failed to convert configuration value '{value}' at '{key}' to type '{type}'.", lines);
+    }
+
     /// <summary>A section given a single value bound to nothing and every key in it kept its default, with nothing said.</summary>
     [Theory]
     [InlineData("""{"Ingest": 5}""", "'Ingest'")]
