@@ -153,7 +153,13 @@ internal static class ConfigurationSchema
     private static SchemaNode Describe(Type type, int depth)
     {
         var node = new SchemaNode();
-        if (depth > 6 || IsScalar(type))
+        if (IsScalar(type))
+        {
+            node.Scalar = type;
+            return node;
+        }
+
+        if (depth > 6)
         {
             return node;
         }
@@ -161,6 +167,7 @@ internal static class ConfigurationSchema
         if (typeof(IDictionary).IsAssignableFrom(type) || IsGenericOf(type, typeof(IDictionary<,>)) || IsGenericOf(type, typeof(IReadOnlyDictionary<,>)))
         {
             node.AnyChild = true;
+            node.Element = ItemType(type, 1) is { } value ? Describe(value, depth + 1) : null;
             return node;
         }
 
@@ -168,6 +175,7 @@ internal static class ConfigurationSchema
         {
             // A list binds from Key:0, Key:1 …: any index below is valid.
             node.AnyChild = true;
+            node.Element = ItemType(type, 0) is { } item ? Describe(item, depth + 1) : null;
             return node;
         }
 
@@ -189,6 +197,19 @@ internal static class ConfigurationSchema
         return node;
     }
 
+    /// <summary>A list's item type (<paramref name="argument"/> 0) or a map's value type (1); null when the type does not say.</summary>
+    private static Type? ItemType(Type type, int argument)
+    {
+        if (type.IsArray)
+        {
+            return type.GetElementType();
+        }
+
+        var generic = type.IsGenericType ? type : type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>));
+        var arguments = generic?.GetGenericArguments() ?? [];
+        return argument < arguments.Length ? arguments[argument] : arguments.Length == 1 && argument == 0 ? arguments[0] : null;
+    }
+
     private static bool IsScalar(Type type)
     {
         var t = Nullable.GetUnderlyingType(type) ?? type;
@@ -200,10 +221,92 @@ internal static class ConfigurationSchema
         (type.IsGenericType && type.GetGenericTypeDefinition() == generic)
         || type.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == generic);
 
+    /// <summary>
+    /// Values inside a list or map (<c>Responder:Notifications:Routes:0:MaxPerWindow</c>) that the binder cannot convert to
+    /// their type, one line each naming the key. The binder drops such an item whole without a word — a route, a target,
+    /// a transmitter gone — where the same value in a section's own key stops the start; so these are said with the other
+    /// configuration errors. Keys outside lists and maps are left to the binder, which names them itself.
+    /// </summary>
+    public static IEnumerable<string> ItemValueProblems(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        foreach (var (key, value) in configuration.AsEnumerable())
+        {
+            if (value is null || ItemScalar(key) is not { } type || Converts(value, type))
+            {
+                continue;
+            }
+
+            yield return $"{key}: '{value}' is not {Article(type)} (an item with such a value would be left out whole)";
+        }
+    }
+
+    /// <summary>The scalar type <paramref name="key"/> binds to when it lies inside a list or map; else null.</summary>
+    private static Type? ItemScalar(string key)
+    {
+        var node = Root.Value;
+        var inItem = false;
+        foreach (var part in key.Split(':'))
+        {
+            if (node.Element is { } element)
+            {
+                node = element;
+                inItem = true;
+            }
+            else if (!node.AnyChild && node.Children.TryGetValue(part, out var child))
+            {
+                node = child;
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return inItem ? node.Scalar : null;
+    }
+
+    /// <summary>As the binder converts a value (its type's converter, the invariant culture; empty is null for a nullable).</summary>
+    private static bool Converts(string value, Type type)
+    {
+        var target = Nullable.GetUnderlyingType(type) ?? type;
+        if (target == typeof(string) || (value.Length == 0 && target != type))
+        {
+            return true;
+        }
+
+        try
+        {
+            return System.ComponentModel.TypeDescriptor.GetConverter(target).ConvertFromInvariantString(value) is not null;
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or NotSupportedException or OverflowException or UriFormatException)
+        {
+            return false;
+        }
+    }
+
+    private static string Article(Type type)
+    {
+        var t = Nullable.GetUnderlyingType(type) ?? type;
+        return t == typeof(bool) ? "true or false"
+            : t == typeof(TimeSpan) ? "a duration (hh:mm:ss)"
+            : t == typeof(Uri) ? "a URI"
+            : t.IsEnum ? $"one of {string.Join(", ", Enum.GetNames(t))}"
+            : t == typeof(int) || t == typeof(long) || t == typeof(short) ? "a whole number in range"
+            : t == typeof(double) || t == typeof(float) || t == typeof(decimal) ? "a number"
+            : $"a {t.Name}";
+    }
+
     private sealed class SchemaNode
     {
         public Dictionary<string, SchemaNode> Children { get; } = new(StringComparer.OrdinalIgnoreCase);
 
         public bool AnyChild { get; set; }
+
+        /// <summary>For a list or map: what each item is.</summary>
+        public SchemaNode? Element { get; set; }
+
+        /// <summary>For a value: the type it binds to.</summary>
+        public Type? Scalar { get; set; }
     }
 }

@@ -177,6 +177,7 @@ internal static class RunCommand
         problems.AddRange(ListenAddresses.Resolve(context.Configuration).Problems());
         problems.AddRange(OtlpEnvironment.Problems(context.Configuration));
         problems.AddRange(RequestHeadLimits.ConfigurationProblems(context.Configuration));
+        problems.AddRange(Configuration.ConfigurationSchema.ItemValueProblems(context.Configuration));
         problems.AddRange(PolicyRuleCheck.Problems(context.Configuration));
         WebApplication app;
         try

@@ -150,6 +150,24 @@ public sealed class ZtStreamCliTests
         Assert.Contains($"configuration error: Failed to convert configuration value '{value}' at '{key}' to type '{type}'.", lines);
     }
 
+    /// <summary>
+    /// A value inside a list or map the binder cannot convert dropped its whole item without a word (a notification route,
+    /// a target, a transmitter gone, exit 0): said now as the same value in a section's own key is, exit 2.
+    /// </summary>
+    [Theory]
+    [InlineData("Responder:Notifications:Routes:0:MaxPerWindow=abc", "Responder:Notifications:Routes:0:MaxPerWindow: 'abc' is not a whole number in range")]
+    [InlineData("Ingest:Ssf:Transmitters:idp:PollMaxEvents=99999999999999999999", "Ingest:Ssf:Transmitters:idp:PollMaxEvents: '99999999999999999999' is not a whole number in range")]
+    [InlineData("Responder:Notifications:Targets:mail:Smtp:Port=smtp", "Responder:Notifications:Targets:mail:Smtp:Port: 'smtp' is not a whole number in range")]
+    public async Task RunOrCheck_AListOrMapItemsValueTheBinderCannotConvert_SaysIt_ExitTwo(string assignment, string expected)
+    {
+        foreach (var command in new[] { "run", "check" })
+        {
+            var err = await ExitsTwoAsync(CliRun.RunAsync(command, "--urls", "http://127.0.0.1:0", "--set", assignment));
+
+            Assert.Contains(Lines(err), l => l.StartsWith("configuration error: " + expected, StringComparison.Ordinal));
+        }
+    }
+
     /// <summary>A section given a single value bound to nothing and every key in it kept its default, with nothing said.</summary>
     [Theory]
     [InlineData("""{"Ingest": 5}""", "'Ingest'")]
