@@ -35,6 +35,10 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
         }
 
         errors.AddRange(Bounds.Text("note", note, MaxNote));
+        if (status != AlertStatuses.FalsePositive)
+        {
+            errors.AddRange(SuppressionMembersWithout(suppression));
+        }
 
         if (errors.Count > 0)
         {
@@ -136,6 +140,34 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
         }
 
         await suppressions.RestoreAsync(announced, caller, cancellationToken);
+    }
+
+    /// <summary>
+    /// The suppression's members sent with a status that makes none: each an error naming it, so a scope, rules, expiry
+    /// or cluster meant for a false positive is never dropped while the status is written without it.
+    /// </summary>
+    private static IEnumerable<ItemError> SuppressionMembersWithout(SuppressionRequest? suppression)
+    {
+        const string Reason = "is taken only with false_positive, whose suppression it shapes";
+        if (suppression?.Rules is not null)
+        {
+            yield return new ItemError(0, "rules", Reason);
+        }
+
+        if (suppression?.Scope is not null)
+        {
+            yield return new ItemError(0, "scope", Reason);
+        }
+
+        if (suppression?.ExpiresAt is not null)
+        {
+            yield return new ItemError(0, "expires_at", Reason);
+        }
+
+        if (suppression?.Cluster is not null)
+        {
+            yield return new ItemError(0, "cluster", Reason);
+        }
     }
 
     /// <summary>Assigns (or with null unassigns); <paramref name="seen"/> as for <see cref="SetStatusAsync"/>, checked in the change's transaction.</summary>

@@ -47,6 +47,28 @@ public class TriageApiTests
     }
 
     /// <summary>
+    /// The suppression's members (rules, scope, expires_at, cluster) sent with a status or verdict other than
+    /// false_positive are refused naming each, and nothing changes: before, the status was written and they were dropped.
+    /// </summary>
+    [Fact]
+    public async Task StatusAndVerdict_OtherThanFalsePositive_RefuseSuppressionMembers_AndChangeNothing()
+    {
+        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TestAlerts.Critical("sm-1"));
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+
+        var status = await HttpProblem.ReadAsync(await analyst.PostAsJsonAsync(
+            "/v1/alerts/sm-1/status", new { status = "acknowledged", scope = "principal", cluster = "prod" }, Ct), HttpStatusCode.BadRequest);
+        Assert.Equal(["scope", "cluster"], status.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()));
+        var verdict = await HttpProblem.ReadAsync(await analyst.PostAsJsonAsync(
+            "/v1/alerts/sm-1/verdict", new { verdict = "true_positive", rules = new[] { "first_resource" }, expires_at = "2030-01-01T00:00:00Z" }, Ct), HttpStatusCode.BadRequest);
+        Assert.Equal(["rules", "expires_at"], verdict.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()));
+        Assert.Contains("false_positive", verdict.GetProperty("errors")[0].GetProperty("reason").GetString());
+
+        var detail = await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts/sm-1", Ct);
+        Assert.Equal("open", detail.GetProperty("alert").GetProperty("status").GetString());
+    }
+
+    /// <summary>
     /// A status or an assignment sent with the alert's <c>version</c> it was decided on is refused (409, naming the alert
     /// as it is now) once a colleague changed the alert: before, the later click silently undid the earlier change.
     /// Without a version the change is made as before.
