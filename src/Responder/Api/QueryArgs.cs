@@ -141,6 +141,9 @@ internal static class QueryArgs
     /// <summary>The queue's filters, as <see cref="Alerts"/> reads them.</summary>
     public static readonly string[] AlertFilters = ["status", "severity", "principal", "detector", "assignee", "namespace", "cluster", "technique", "staged", "since", "until", "limit", "offset", "cursor"];
 
+    /// <summary>The queue's filters without its paging (<c>limit</c>, <c>offset</c>, <c>cursor</c>): what its stream takes, which pages nothing.</summary>
+    public static readonly string[] AlertStreamFilters = [.. AlertFilters.Except(["limit", "offset", "cursor"]), "since_version"];
+
     /// <summary>
     /// A query parameter that is none of <paramref name="known"/> is an error naming it and those the endpoint takes: a
     /// misspelt filter (<c>principle=</c>) would otherwise be dropped, and the whole list read as the filtered one. Names

@@ -238,7 +238,7 @@ internal static class TriageApi
         TimeProvider time)
     {
         var errors = new List<ItemError>();
-        QueryArgs.OnlyKnown(http.Request.Query, [.. QueryArgs.AlertFilters, "since_version"], errors);
+        QueryArgs.OnlyKnown(http.Request.Query, QueryArgs.AlertStreamFilters, errors);
         var query = QueryArgs.Alerts(http.Request.Query, errors);
         if (!EventStream.TryResumeFrom(http.Request, "since_version", out var resumeFrom))
         {

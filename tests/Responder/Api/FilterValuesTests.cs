@@ -50,6 +50,28 @@ public sealed class FilterValuesTests
     public Task ListWithUnknownParameter_Is400NamingIt(string path, string field) =>
         AssertOneBadFieldAsync(path, field, "is not a parameter of ");
 
+    /// <summary>
+    /// The queue's paging (<c>limit</c>, <c>offset</c>, <c>cursor</c>) is not the stream's: a 400 naming it, where before
+    /// the stream answered 200 and dropped it, so a client resuming with a page's cursor silently started from now.
+    /// </summary>
+    [Theory]
+    [InlineData("limit=5", "limit")]
+    [InlineData("offset=7", "offset")]
+    [InlineData("severity=high&Cursor=abc", "Cursor")]
+    public async Task AlertStreamWithPaging_Is400NamingIt(string query, string field)
+    {
+        await using var host = await new ResponderTestHost().StartAsync();
+        var ct = Ct;
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+
+        using var response = await analyst.GetAsync("/v1/alerts/stream?" + query, HttpCompletionOption.ResponseHeadersRead, ct);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await HttpProblem.ReadAsync(response, HttpStatusCode.BadRequest);
+        var error = problem.GetProperty("errors")[0];
+        Assert.Equal(field, error.GetProperty("field").GetString());
+        Assert.StartsWith("is not a parameter of ", error.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
     /// <summary>Every parameter docs/response.md lists for each list, in any letter case, is still taken.</summary>
     [Theory]
     [InlineData("/v1/alerts?status=open&severity=critical&principal=sa-5&detector=d&assignee=none&namespace=shop&technique=T1611&since=2026-01-01T00:00:00Z&until=2030-01-01T00:00:00Z&limit=5&offset=0")]
