@@ -99,7 +99,8 @@ internal static class RunCommand
         InvalidOperationException when e.Message.StartsWith("Unable to configure HTTPS endpoint", StringComparison.Ordinal) =>
             $"cannot listen on {Addresses(configuration)}: no TLS certificate is configured: set Kestrel:Certificates:Default:Path (a .pfx with :Password, or a PEM certificate with :KeyPath), or one per endpoint (docs/operations.md)",
         // A configured certificate that cannot be used: a wrong password, not a certificate or not a key, a file not there.
-        _ when e is System.Security.Cryptography.CryptographicException || ThrownLoadingACertificate(e) =>
+        // Only where Kestrel loaded it: a CryptographicException elsewhere at start (a stored key) is no certificate's.
+        _ when ThrownLoadingACertificate(e) =>
             $"cannot listen on {Addresses(configuration)}: the TLS certificate cannot be used: {e.Message}",
         // Taken (Kestrel's IOException) or not this machine's (a SocketException of its own).
         System.Net.Sockets.SocketException or IOException when e is not IOException
