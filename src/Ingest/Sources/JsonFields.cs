@@ -104,20 +104,31 @@ internal static class JsonFields
             throw new InvalidOperationException(JsonPayload.InvalidText);
         }
 
-        for (var at = json.IndexOf("\\u"u8); at >= 0 && at + 3 < json.Length; at = NextEscape(json, at + 2))
+        if (MayEscapeASurrogate(json))
         {
-            // Only an escape of a surrogate (\uD800–\uDFFF) can be lone; the writer then decides, as it would at the append.
-            if ((json[at + 2] | 0x20) == 'd' && json[at + 3] is (byte)'8' or (byte)'9' or >= (byte)'a' and <= (byte)'f' or >= (byte)'A' and <= (byte)'F')
-            {
-                using var writer = new Utf8JsonWriter(Stream.Null);
-                value.WriteTo(writer);
-                break;
-            }
+            // Only an escape of a surrogate can be lone; the writer then decides, as it would at the append.
+            using var writer = new Utf8JsonWriter(Stream.Null);
+            value.WriteTo(writer);
         }
 
         return value;
+    }
 
-        static int NextEscape(ReadOnlySpan<byte> json, int from) => json[from..].IndexOf("\\u"u8) is var next and >= 0 ? from + next : -1;
+    /// <summary>
+    /// Whether <paramref name="json"/> holds what reads as <c>\uD800</c>–<c>\uDFFF</c>: an escaped surrogate, which may be a
+    /// lone one (an escaped backslash before <c>u</c> reads so too: the caller has the writer or the full path tell).
+    /// </summary>
+    public static bool MayEscapeASurrogate(ReadOnlySpan<byte> json)
+    {
+        for (var at = json.IndexOf("\\u"u8); at >= 0 && at + 3 < json.Length; at = json[(at + 2)..].IndexOf("\\u"u8) is var next and >= 0 ? at + 2 + next : -1)
+        {
+            if ((json[at + 2] | 0x20) == 'd' && (json[at + 3] is (byte)'8' or (byte)'9' || (json[at + 3] | 0x20) is >= (byte)'a' and <= (byte)'f'))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public static JsonElement Of(string value) => JsonSerializer.SerializeToElement(value, IngestJsonContext.Default.String);

@@ -637,20 +637,6 @@ internal static class VerbatimEventScanner
 
         static bool IsText(ref Utf8JsonReader r) =>
             r.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName)
-            || (Utf8.IsValid(r.ValueSpan) && !(r.ValueIsEscaped && EscapesASurrogate(r.ValueSpan)));
-    }
-
-    /// <summary>Whether <paramref name="json"/> holds what reads as <c>\uD800</c>–<c>\uDFFF</c> (an escaped backslash before <c>u</c> included: the full path tells).</summary>
-    private static bool EscapesASurrogate(ReadOnlySpan<byte> json)
-    {
-        for (var at = json.IndexOf("\\u"u8); at >= 0 && at + 3 < json.Length; at = json[(at + 2)..].IndexOf("\\u"u8) is var next and >= 0 ? at + 2 + next : -1)
-        {
-            if ((json[at + 2] | 0x20) == 'd' && (json[at + 3] is (byte)'8' or (byte)'9' || (json[at + 3] | 0x20) is >= (byte)'a' and <= (byte)'f'))
-            {
-                return true;
-            }
-        }
-
-        return false;
+            || (Utf8.IsValid(r.ValueSpan) && !(r.ValueIsEscaped && Sources.JsonFields.MayEscapeASurrogate(r.ValueSpan)));
     }
 }
