@@ -8,6 +8,85 @@ namespace ZtStream.Platform.Http;
 /// </summary>
 internal static class JsonMembers
 {
+    /// <summary>
+    /// Why the serializer could not read a body as <paramref name="type"/>, as an item error: the field from the
+    /// exception's path and, for a value of the wrong JSON type, what that field takes — in JSON's words, as
+    /// <see cref="Check"/> speaks. The serializer's own message names .NET types (<c>System.Int64</c>, the request's
+    /// record), which say nothing to a client and show the inside of the server.
+    /// </summary>
+    public static ItemError Unreadable(JsonException exception, JsonTypeInfo type)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        ArgumentNullException.ThrowIfNull(type);
+        var path = exception.Path ?? "$";
+        var field = path == "$" ? "$" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+        var at = exception.LineNumber is { } line && exception.BytePositionInLine is { } column
+            ? $" (line {(line + 1).ToString(CultureInfo.InvariantCulture)}, byte {(column + 1).ToString(CultureInfo.InvariantCulture)})"
+            : string.Empty;
+        var message = exception.Message;
+        if (message.StartsWith("The JSON value could not be converted to ", StringComparison.Ordinal))
+        {
+            return new ItemError(0, field, $"expected {Takes(TypeAt(type, path))}{at}");
+        }
+
+        if (message.Contains("missing required properties", StringComparison.Ordinal))
+        {
+            var names = message[(message.IndexOf("including:", StringComparison.Ordinal) is var i and >= 0 ? i + 10 : message.Length)..].Trim(' ', '.');
+            return new ItemError(0, field, $"missing required members: {names}");
+        }
+
+        // A syntax error: the reader's words name characters and positions, never types.
+        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal) is var p and >= 0 ? p
+            : message.IndexOf(" LineNumber: ", StringComparison.Ordinal) is var l and >= 0 ? l : message.Length;
+        return new ItemError(0, field, $"not valid JSON: {message[..cut].TrimEnd()}{at}");
+    }
+
+    /// <summary>The contract of the value at <paramref name="path"/> (<c>$.items[0].status</c>) below <paramref name="type"/>; null past what it names.</summary>
+    private static JsonTypeInfo? TypeAt(JsonTypeInfo type, string path)
+    {
+        JsonTypeInfo? at = type;
+        foreach (var step in path.TrimStart('$').Split('.', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var name = step.Split('[')[0];
+            var property = at?.Properties.FirstOrDefault(p => string.Equals(p.Name, name,
+                at.Options.PropertyNameCaseInsensitive ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal));
+            at = property is null ? null : at!.Options.GetTypeInfo(property.PropertyType);
+            for (var i = step.IndexOf('[', StringComparison.Ordinal); i >= 0 && at is not null; i = step.IndexOf('[', i + 1))
+            {
+                at = at.ElementType is { } element ? at.Options.GetTypeInfo(element) : null;
+            }
+        }
+
+        return at;
+    }
+
+    /// <summary>What a value of <paramref name="type"/> is in JSON.</summary>
+    private static string Takes(JsonTypeInfo? type)
+    {
+        if (type is null)
+        {
+            return "another JSON type";
+        }
+
+        var clr = Nullable.GetUnderlyingType(type.Type) ?? type.Type;
+        var orNull = clr != type.Type || !type.Type.IsValueType ? " or null" : string.Empty;
+        var what = type.Kind switch
+        {
+            JsonTypeInfoKind.Enumerable => "an array",
+            JsonTypeInfoKind.Dictionary or JsonTypeInfoKind.Object => "an object",
+            _ when clr == typeof(string) => "a string",
+            _ when clr == typeof(bool) => "true or false",
+            _ when clr == typeof(DateTimeOffset) || clr == typeof(DateTime) => "an RFC 3339 time as a string",
+            _ when clr == typeof(Guid) => "a UUID as a string",
+            _ when clr == typeof(TimeSpan) => "a duration as a string (hh:mm:ss)",
+            _ when clr.IsEnum => "a string",
+            _ when clr == typeof(double) || clr == typeof(float) || clr == typeof(decimal) => "a number",
+            _ when clr.IsPrimitive => "an integer",
+            _ => "another JSON type",
+        };
+        return what + orNull;
+    }
+
     public static List<ItemError> Check(JsonElement body, JsonTypeInfo type)
     {
         var errors = new List<ItemError>();

@@ -134,7 +134,8 @@ internal static class Problems
         }
         catch (JsonException e)
         {
-            return (null, Result(Create(400, "malformed-body", "The body is not valid JSON for this request", e.Message)));
+            var error = JsonMembers.Unreadable(e, type);
+            return (null, Result(Create(400, "malformed-body", "The body is not valid JSON for this request", $"{error.Field}: {error.Reason}", [error])));
         }
     }
 
