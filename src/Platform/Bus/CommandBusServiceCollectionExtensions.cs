@@ -37,6 +37,10 @@ internal static class CommandBusServiceCollectionExtensions
         services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
+
+            // MassTransit reports usage (its version, the host's OS and cloud, bus and endpoint names) to masstransit.io
+            // unless told not to: ZtStream connects to nothing it was not configured to reach.
+            bus.DisableUsageTelemetry();
             foreach (var contribution in contributions)
             {
                 contribution.Configure(bus);

@@ -157,6 +157,26 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
         Assert.Equal(client, await LoggedClientAsync(host, ("Forwarded", forwarded)));
     }
 
+    /// <summary>
+    /// A proxy that appends its element to the client's <c>Forwarded</c> line (nginx's <c>$proxy_add_forwarded</c>)
+    /// vouches only for what follows its comma. A client that leaves a quote open makes that comma part of its own
+    /// value: read leniently, the line was one element, the client's, and its address and https were believed.
+    /// </summary>
+    [Theory]
+    [InlineData("for=198.51.100.66;proto=https;x=\"", ", for=192.0.2.9;proto=http")]
+    [InlineData("for=198.51.100.66;proto=https;x=\"", ", for=\"[2001:db8::9]:5555\";proto=http")] // the proxy's quote closes the client's
+    [InlineData("for=198.51.100.66;proto=https;x=a\"", ", for=192.0.2.9")]
+    public async Task TrustedProxy_Rfc7239ClientLeavesAQuoteOpen_BeforeTheProxysElement_NothingOfTheLineIsBelieved(string client, string proxy)
+    {
+        await using var host = await StartAsync(("ForwardedHeaders:KnownProxies:0", "127.0.0.1"), ("ForwardedHeaders:Header", "Forwarded"));
+
+        var (redirect, cookies) = await SignInAsync(host, ("Forwarded", client + proxy));
+
+        Assert.StartsWith("http://127.0.0.1:", redirect, StringComparison.Ordinal);
+        Assert.All(cookies, c => Assert.False(Secure(c), $"Secure from a client's forged scheme: {c}"));
+        Assert.Equal("127.0.0.1", await LoggedClientAsync(host, ("Forwarded", client + proxy)));
+    }
+
     [Fact]
     public async Task Rfc7239Chosen_ClientsXForwardedHeaders_PassedOnByTheProxy_AreIgnored()
     {

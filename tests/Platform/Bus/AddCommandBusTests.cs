@@ -14,4 +14,15 @@ public sealed class AddCommandBusTests
 
         Assert.Equal(["Bus:RabbitMqUri is required when Bus:Kind is rabbitmq"], error.Failures);
     }
+
+    [Fact]
+    public void AddCommandBus_MassTransitsUsageReport_IsOff()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddCommandConsumers(bus => bus.AddConsumer<PingConsumer>()).AddCommandBus(builder.Configuration);
+        using var host = builder.Build();
+
+        // On, MassTransit sends its version, the host's OS and cloud and the bus's endpoint names to masstransit.io.
+        Assert.False(host.Services.GetRequiredService<IOptions<UsageTelemetryOptions>>().Value.Enabled);
+    }
 }
