@@ -156,12 +156,23 @@ internal static class Problems
     /// <summary>
     /// Reads the whole request body, at most <paramref name="limit"/>'s bytes whether or not it declares its length
     /// (a chunked body is stopped just past the limit, never held whole); past it a 413 problem naming the setting,
-    /// a body that cannot be read (the client went away, bad chunking) a 400 problem.
+    /// a body that cannot be read (the client went away, bad chunking) a 400 problem, a body in a content coding
+    /// (<c>gzip</c>: only Ingest's endpoints take them) a 415 problem.
     /// </summary>
     public static async Task<(byte[] Body, Problem? Problem)> ReadBodyAsync(HttpContext context, JsonBodyLimit limit)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(limit);
+        if (context.Request.Headers.ContentEncoding is { Count: > 0 } coding
+            && coding.Any(c => !string.IsNullOrWhiteSpace(c) && !c.Split(',').All(part => part.Trim() is "" or "identity")))
+        {
+            // Read as it is, a compressed body is bytes that are not JSON, which would be told as malformed JSON: the
+            // coding is what is refused (RFC 9110 §15.5.16), and Accept-Encoding says what is taken.
+            context.Response.Headers.AcceptEncoding = "identity";
+            return ([], Create(415, "unsupported-content-encoding", "Unsupported content encoding",
+                $"Content-Encoding '{ItemError.Clip(string.Join(", ", coding.ToArray()))}' is not accepted here; send the body uncompressed."));
+        }
+
         var tooLarge = Create(413, "body-too-large", "Request body too large", $"The limit is {limit.Bytes} bytes ({limit.Setting}).");
         if (context.Request.ContentLength > limit.Bytes)
         {
