@@ -65,7 +65,7 @@ internal sealed class SetValidator(SignedTokenVerifier verifier, IOptions<SsfRec
         }
         catch (Exception exception) when (exception is ArgumentException or SecurityTokenException or JsonException)
         {
-            return Reject(SetErrors.InvalidRequest, "the SET cannot be parsed: " + exception.Message);
+            return Reject(SetErrors.InvalidRequest, JwsJson.ReadProblem(token, "SET") ?? "the SET cannot be parsed: " + exception.Message);
         }
 
         if (jwt.IsEncrypted)

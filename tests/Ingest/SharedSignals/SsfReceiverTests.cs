@@ -490,6 +490,33 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// A registered claim or header member of another JSON type than RFC 7515 and RFC 7519 give it: refused as
+    /// invalid_request with a description naming the member and what it must be, not the JWT library's message, which
+    /// hides the token and names neither.
+    /// </summary>
+    [Theory]
+    [InlineData("iss", "5", "the SET's iss claim must be a string, not a number")]
+    [InlineData("aud", "5", "the SET's aud claim must be a string or an array of strings, not a number")]
+    [InlineData("aud", """["https://ztstream.test/ssf",7]""", "the SET's aud claim must be a string or an array of strings, not an array holding a number")]
+    [InlineData("jti", """["a"]""", "the SET's jti claim must be a string, not an array")]
+    [InlineData("iat", "null", "the SET's iat claim must be a number, not null")]
+    [InlineData("nbf", "\"soon\"", "the SET's nbf claim must be a number, not a string")]
+    [InlineData("kid", "5", "the SET's kid header must be a string, not a number")]
+    public async Task Push_AMemberOfAnotherJsonType_IsInvalidRequestNamingIt(string member, string json, string description)
+    {
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
+        var key = await server.AddSourceAsync("idp");
+        var header = new JsonObject { ["alg"] = "RS256", ["typ"] = "secevent+jwt", ["kid"] = "{kid}" };
+        var claims = JaneRevoked();
+        (member == "kid" ? header : claims)[member] = JsonNode.Parse(json);
+
+        var body = await AssertRefusedAsync(server, key, member, transmitter.SignRaw(header.ToJsonString(), claims.ToJsonString()), SetErrors.InvalidRequest);
+
+        Assert.Equal(description, body.GetProperty("description").GetString());
+        Assert.Empty(await server.ReadLoggedAsync(0, quiet: TimeSpan.FromMilliseconds(200)));
+    }
+
+    /// <summary>
     /// RFC 8725 §3.11, SSF 1.0: another JWT the transmitter signs with the same key — an ID token, which often carries no
     /// typ, an RFC 9068 access token — is not a SET even with a SET's claims: only typ secevent+jwt is one.
     /// </summary>
