@@ -107,6 +107,7 @@ internal static class SsfStreamEndpoints
 
         var errors = new List<ItemError>();
         var applied = Apply(stream, body, replace: true, services.Options, errors);
+        TransmitterSupplied(body, Configuration(applied, services.Options), errors);
         if (errors.Count > 0)
         {
             return Invalid(errors);
@@ -151,14 +152,11 @@ internal static class SsfStreamEndpoints
             return NotFound(id);
         }
 
-        // Transmitter-supplied members may be sent back, but must be what the transmitter set.
-        var current = Configuration(stream, services.Options);
-        foreach (var member in new[] { "iss", "aud", "events_supported", "events_delivered", "min_verification_interval" })
+        var errors = new List<ItemError>();
+        TransmitterSupplied(body, Configuration(stream, services.Options), errors);
+        if (errors.Count > 0)
         {
-            if (body[member] is { } sent && !JsonNode.DeepEquals(sent, current[member]))
-            {
-                return Problem(400, "invalid-request", $"{member} cannot be changed", $"{member} is set by the transmitter; send it unchanged or leave it out.");
-            }
+            return Invalid(errors);
         }
 
         if (PushNotAllowed(client, body) is { } refused)
@@ -166,7 +164,6 @@ internal static class SsfStreamEndpoints
             return refused;
         }
 
-        var errors = new List<ItemError>();
         var updated = Apply(stream, body, replace, services.Options, errors);
         if (errors.Count > 0)
         {
@@ -687,6 +684,22 @@ internal static class SsfStreamEndpoints
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="errors"/> each transmitter-supplied member of <paramref name="body"/> that is not what the
+    /// transmitter set (<paramref name="configuration"/>): a receiver may send them back unchanged (SSF 1.0 §8.1.1), never
+    /// set them, and one it sent is not dropped as if it had been taken (a stream_id on create names no stream it chose).
+    /// </summary>
+    private static void TransmitterSupplied(JsonObject body, JsonObject configuration, List<ItemError> errors)
+    {
+        foreach (var member in new[] { "stream_id", "iss", "aud", "events_supported", "events_delivered", "min_verification_interval" })
+        {
+            if (body[member] is { } sent && !JsonNode.DeepEquals(sent, configuration[member]))
+            {
+                errors.Add(new ItemError(0, member, "is set by the transmitter; send it unchanged or leave it out"));
+            }
+        }
     }
 
     /// <summary>

@@ -496,6 +496,10 @@ public sealed class SsfStreamManagementTests : IDisposable
     [InlineData("/ssf/poll/STREAM", """{"maxEvents":-1}""", "maxEvents", "must be a whole number from 0")]
     [InlineData("/ssf/poll/STREAM", """{"maxEvents":"10"}""", "maxEvents", "must be a whole number from 0")]
     [InlineData("/ssf/poll/STREAM", """{"returnImmediately":"yes"}""", "returnImmediately", "must be true or false")]
+    // A transmitter-supplied member is the transmitter's: sent back unchanged only, on create as on update.
+    [InlineData("/ssf/streams", """{"stream_id":"my-own-id"}""", "stream_id", "is set by the transmitter")]
+    [InlineData("/ssf/streams", """{"aud":"https://forged.example/ssf"}""", "aud", "is set by the transmitter")]
+    [InlineData("/ssf/streams", """{"stream_id":"STREAM","iss":"https://forged.example"}""", "iss", "is set by the transmitter", "PATCH")]
     // Longer than a stream keeps: refused naming the limit, not cut short.
     [InlineData("/ssf/streams", """{"description":"LONG"}""", "description", "must be at most 256 characters; was 257")]
     [InlineData("/ssf/status", """{"stream_id":"STREAM","status":"paused","reason":"LONG"}""", "reason", "must be at most 256 characters; was 257")]
