@@ -259,9 +259,11 @@ internal static class SsfStreamEndpoints
         var (client, body, stream, services) = request;
         var id = stream.StreamId;
 
-        if (body["subject"] is not JsonObject subject || Text(subject, "format") is null)
+        var errors = new List<ItemError>();
+        SsfSubjects.Check(body["subject"], "subject", errors);
+        if (errors.Count > 0 || body["subject"] is not JsonObject subject)
         {
-            return Problem(400, "invalid-request", "subject is required", "Send a subject identifier (RFC 9493): an object with a format, e.g. {\"format\":\"email\",\"email\":\"…\"}.");
+            return Invalid(errors);
         }
 
         await services.Streams.SetSubjectAsync(stream.StreamId, (JsonObject)subject.DeepClone(), add, services.Time.GetUtcNow(), http.RequestAborted);

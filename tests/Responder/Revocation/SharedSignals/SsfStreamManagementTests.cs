@@ -526,6 +526,39 @@ public sealed class SsfStreamManagementTests : IDisposable
         Assert.Equal(0, await host.Outbox.PendingCountAsync(Ct));
     }
 
+    [Theory]
+    [InlineData("""{"format":"email"}""", "subject.email", "is required for format email: a string")]
+    [InlineData("""{"format":"iss_sub","iss":"https://idp.example.com/","sub":5}""", "subject.sub", "is required for format iss_sub: a string")]
+    [InlineData("""{"format":"account","uri":"jane@example.com"}""", "subject.uri", "must be an acct: URI (RFC 7565)")]
+    [InlineData("""{"format":5,"email":"jane@example.com"}""", "subject.format", "is required: a string naming the subject identifier's format (RFC 9493), e.g. email or iss_sub")]
+    [InlineData("""{"format":"aliases","identifiers":[]}""", "subject.identifiers", "must be a non-empty array of subject identifiers")]
+    [InlineData("""{"format":"aliases","identifiers":[{"format":"email","email":"jane@example.com"},{"format":"opaque"}]}""", "subject.identifiers[1].id", "is required for format opaque: a string")]
+    [InlineData("""{"format":"complex","user":{"format":"complex","user":{"format":"opaque","id":"u"}}}""", "subject.user.format", "must be a simple format here: complex does not nest")]
+    // A complex subject naming no member matches every complex subject (SSF 1.0 §8.1.3.1): one added is not "a subject".
+    [InlineData("""{"format":"complex"}""", "subject", "is a complex subject naming none of user, device, session, application, tenant, org_unit, group")]
+    [InlineData("\"jane@example.com\"", "subject", "must be a subject identifier (RFC 9493): an object with a format, e.g. {\"format\":\"email\",\"email\":\"…\"}")]
+    public async Task SubjectAddedOrRemoved_ThatIdentifiesNoOne_Is400NamingTheMember_AndIsNotKept(string subject, string member, string reason)
+    {
+        // RFC 9493 gives each format its members: a subject without them would be kept, answered 200 and match nothing (or,
+        // a complex one naming no member, every complex subject).
+        await using var host = await TransmitterHost.StartAsync(Settings(defaultSubjects: "NONE"));
+        var id = (await CreateAsync(host, SiemToken, new JsonObject()))["stream_id"]!.GetValue<string>();
+
+        foreach (var path in new[] { "/ssf/subjects:add", "/ssf/subjects:remove" })
+        {
+            using var response = await SendAsync(host, HttpMethod.Post, path, SiemToken, new JsonObject { ["stream_id"] = id, ["subject"] = JsonNode.Parse(subject) });
+
+            var error = await HttpProblem.ReadOneErrorAsync(response, HttpStatusCode.BadRequest);
+            Assert.Equal((member, reason), (error.GetProperty("field").GetString(), error.GetProperty("reason").GetString()));
+        }
+
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database}");
+        await connection.OpenAsync(Ct);
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM responder_ssf_stream_subjects";
+        Assert.Equal(0L, (long)(await count.ExecuteScalarAsync(Ct))!);
+    }
+
     [Fact]
     public async Task Poll_WithAnAckThatIsNoJti_IsRefusedWhole_AndTheSetIsHandedOutAgain()
     {
