@@ -188,9 +188,14 @@ internal static class SsfStreamEndpoints
             return Unauthorized(http);
         }
 
-        var id = http.Request.Query["stream_id"].ToString();
+        var (id, refused) = QueryStreamId(http);
+        if (id is null)
+        {
+            return refused!;
+        }
+
         var services = Services(http);
-        if (id.Length == 0 || !await services.Streams.DeleteAsync(client.Name, id, http.RequestAborted))
+        if (!await services.Streams.DeleteAsync(client.Name, id, http.RequestAborted))
         {
             return NotFound(id);
         }
@@ -207,7 +212,12 @@ internal static class SsfStreamEndpoints
             return Unauthorized(http);
         }
 
-        var id = http.Request.Query["stream_id"].ToString();
+        var (id, refused) = QueryStreamId(http);
+        if (id is null)
+        {
+            return refused!;
+        }
+
         var services = Services(http);
         if (await services.Streams.GetOwnAsync(client.Name, id, http.RequestAborted) is not { } stream)
         {
@@ -543,8 +553,13 @@ internal static class SsfStreamEndpoints
 
         var (client, body, services) = request;
         var errors = new List<ItemError>();
-        var id = Member(body, "stream_id", "stream_id", int.MaxValue, errors) ?? "";
-        if (errors.Count > 0)
+        var id = Member(body, "stream_id", "stream_id", int.MaxValue, errors);
+        if (id is null)
+        {
+            ErrorUnlessNamed(errors, "stream_id", "is required: the id of the stream");
+        }
+
+        if (errors.Count > 0 || id is null)
         {
             return (null, Invalid(errors));
         }
@@ -835,6 +850,15 @@ internal static class SsfStreamEndpoints
                 errors.AddRange(Bounds.Id(path, text, int.MaxValue));
                 break;
         }
+    }
+
+    /// <summary>The one <c>stream_id</c> of the query, or the 400 naming it: required, and given once.</summary>
+    private static (string? Id, IResult? Refused) QueryStreamId(HttpContext http)
+    {
+        var values = http.Request.Query["stream_id"];
+        return values.Count > 1 ? (null, Invalid([new ItemError(0, "stream_id", $"is given {values.Count} times: name one stream")]))
+            : values.FirstOrDefault() is { Length: > 0 } id ? (id, null)
+            : (null, Invalid([new ItemError(0, "stream_id", "is required: the id of the stream")]));
     }
 
     private static SsfClient? Authenticate(HttpContext http) => http.RequestServices.GetRequiredService<SsfClients>().Authenticate(http);

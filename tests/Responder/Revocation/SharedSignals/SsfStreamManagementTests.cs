@@ -500,6 +500,11 @@ public sealed class SsfStreamManagementTests : IDisposable
     [InlineData("/ssf/streams", """{"stream_id":"my-own-id"}""", "stream_id", "is set by the transmitter")]
     [InlineData("/ssf/streams", """{"aud":"https://forged.example/ssf"}""", "aud", "is set by the transmitter")]
     [InlineData("/ssf/streams", """{"stream_id":"STREAM","iss":"https://forged.example"}""", "iss", "is set by the transmitter", "PATCH")]
+    // The stream a request is about: required, and named once (not answered as a stream that does not exist).
+    [InlineData("/ssf/verify", """{"state":"c3RhdGU"}""", "stream_id", "is required")]
+    [InlineData("/ssf/status", """{"status":"disabled"}""", "stream_id", "is required")]
+    [InlineData("/ssf/status?stream_id=STREAM&stream_id=STREAM", "", "stream_id", "is given 2 times: name one stream", "GET")]
+    [InlineData("/ssf/streams", "", "stream_id", "is required", "DELETE")]
     // Longer than a stream keeps: refused naming the limit, not cut short.
     [InlineData("/ssf/streams", """{"description":"LONG"}""", "description", "must be at most 256 characters; was 257")]
     [InlineData("/ssf/status", """{"stream_id":"STREAM","status":"paused","reason":"LONG"}""", "reason", "must be at most 256 characters; was 257")]
@@ -509,7 +514,7 @@ public sealed class SsfStreamManagementTests : IDisposable
         var existing = (await CreateAsync(host, SiemToken, new JsonObject { ["description"] = "before" }))["stream_id"]!.GetValue<string>();
         using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(host.BaseAddress, path.Replace("STREAM", existing, StringComparison.Ordinal).TrimStart('/')))
         {
-            Content = new StringContent(
+            Content = body.Length == 0 ? null : new StringContent(
                 body.Replace("STREAM", existing, StringComparison.Ordinal).Replace("LONG", new string('d', 257), StringComparison.Ordinal), Encoding.UTF8, "application/json"),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SiemToken);
