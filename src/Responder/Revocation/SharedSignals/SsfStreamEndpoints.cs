@@ -126,8 +126,15 @@ internal static class SsfStreamEndpoints
         }
 
         var services = Services(http);
-        if (http.Request.Query["stream_id"].ToString() is { Length: > 0 } id)
+        // Without a stream_id (or an empty one) the list; with one, that stream.
+        if (http.Request.Query["stream_id"].ToString().Length > 0)
         {
+            var (id, refused) = QueryStreamId(http);
+            if (id is null)
+            {
+                return refused!;
+            }
+
             return await services.Streams.GetOwnAsync(client.Name, id, http.RequestAborted) is { } stream
                 ? Json(Configuration(stream, services.Options))
                 : NotFound(id);

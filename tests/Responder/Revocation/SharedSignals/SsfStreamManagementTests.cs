@@ -504,6 +504,7 @@ public sealed class SsfStreamManagementTests : IDisposable
     [InlineData("/ssf/verify", """{"state":"c3RhdGU"}""", "stream_id", "is required")]
     [InlineData("/ssf/status", """{"status":"disabled"}""", "stream_id", "is required")]
     [InlineData("/ssf/status?stream_id=STREAM&stream_id=STREAM", "", "stream_id", "is given 2 times: name one stream", "GET")]
+    [InlineData("/ssf/streams?stream_id=STREAM&stream_id=STREAM", "", "stream_id", "is given 2 times: name one stream", "GET")]
     [InlineData("/ssf/streams", "", "stream_id", "is required", "DELETE")]
     // Longer than a stream keeps: refused naming the limit, not cut short.
     [InlineData("/ssf/streams", """{"description":"LONG"}""", "description", "must be at most 256 characters; was 257")]
