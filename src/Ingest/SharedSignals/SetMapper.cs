@@ -31,7 +31,8 @@ internal static class SetMapper
             {
                 // One SET may carry several events; each gets its own stable id, so a redelivered SET adds nothing.
                 Id = types.Count == 1 ? $"ssf:{set.Transmitter}:{set.Jti}" : $"ssf:{set.Transmitter}:{set.Jti}:{n}",
-                Time = Timestamp(payload) ?? set.IssuedAt,
+                // The event's own time (SSF 1.0), else the SET's time of event (RFC 8417 toe), else when it was issued.
+                Time = Seconds(payload, "event_timestamp") ?? Seconds(claims, "toe") ?? set.IssuedAt,
                 Action = SsfEventTypes.ShortName(item.Name),
                 EventType = item.Name,
                 SubjectId = subject.User,
@@ -154,8 +155,8 @@ internal static class SetMapper
         _ => (EventKinds.IdpEvent, null),
     };
 
-    private static DateTimeOffset? Timestamp(JsonElement payload) =>
-        payload.Child("event_timestamp") is { ValueKind: JsonValueKind.Number } t && t.TryGetInt64(out var seconds) && seconds is > 0 and < 253_402_300_799
+    private static DateTimeOffset? Seconds(JsonElement element, string name) =>
+        element.Child(name) is { ValueKind: JsonValueKind.Number } t && t.TryGetInt64(out var seconds) && seconds is > 0 and < 253_402_300_799
             ? DateTimeOffset.FromUnixTimeSeconds(seconds)
             : null;
 

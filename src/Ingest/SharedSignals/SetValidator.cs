@@ -65,7 +65,7 @@ internal sealed class SetValidator(SignedTokenVerifier verifier, IOptions<SsfRec
         }
         catch (Exception exception) when (exception is ArgumentException or SecurityTokenException or JsonException)
         {
-            return Reject(SetErrors.InvalidRequest, "the SET cannot be parsed: " + exception.Message);
+            return Reject(SetErrors.InvalidRequest, JwsJson.ReadProblem(token, "SET") ?? "the SET cannot be parsed: " + exception.Message);
         }
 
         if (jwt.IsEncrypted)
@@ -179,6 +179,18 @@ internal sealed class SetValidator(SignedTokenVerifier verifier, IOptions<SsfRec
         if (jti.Length > 256)
         {
             return Reject(SetErrors.InvalidRequest, "the SET's jti is longer than 256 characters");
+        }
+
+        if (claims.TryGetProperty("txn", out var txn) && txn.ValueKind != JsonValueKind.String)
+        {
+            // RFC 8417 §2.2: a string; one of another type would be dropped from the event unsaid.
+            return Reject(SetErrors.InvalidRequest, "the SET's txn claim must be a string (RFC 8417 §2.2)");
+        }
+
+        if (claims.TryGetProperty("toe", out var toe) && (toe.ValueKind != JsonValueKind.Number || !toe.TryGetInt64(out var toeSeconds) || toeSeconds is < 0 or > 253_402_300_799))
+        {
+            // RFC 8417 §2.2: a NumericDate, the event's time when the event gives none of its own.
+            return Reject(SetErrors.InvalidRequest, "the SET's toe claim must be a time in seconds (RFC 8417 §2.2)");
         }
 
         if (!claims.TryGetProperty("iat", out var iatElement) || iatElement.ValueKind != JsonValueKind.Number || !iatElement.TryGetInt64(out var iatSeconds)

@@ -489,6 +489,51 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         Assert.Empty(await server.ReadLoggedAsync(0, quiet: TimeSpan.FromMilliseconds(500)));
     }
 
+    /// <summary>RFC 8417 §2.2: toe is when the event happened; an event without its own event_timestamp happened then, not at iat.</summary>
+    [Fact]
+    public async Task Push_ASetWithAToeAndNoEventTimestamp_IsLoggedAtTheToe()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
+        var key = await server.AddSourceAsync("okta-ssf");
+        var toe = DateTimeOffset.UtcNow.AddMinutes(-3);
+        var claims = transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane.smith@example.com"), new JsonObject(), issuedAt: toe.AddMinutes(2));
+        claims["toe"] = toe.ToUnixTimeSeconds();
+
+        using var response = await PushAsync(server, transmitter.Sign(claims), key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(toe.ToUnixTimeSeconds()), Assert.Single(await server.ReadLoggedAsync(1)).Event.Time);
+    }
+
+    /// <summary>
+    /// A registered claim or header member of another JSON type than RFC 7515 and RFC 7519 give it: refused as
+    /// invalid_request with a description naming the member and what it must be, not the JWT library's message, which
+    /// hides the token and names neither.
+    /// </summary>
+    [Theory]
+    [InlineData("iss", "5", "the SET's iss claim must be a string, not a number")]
+    [InlineData("aud", "5", "the SET's aud claim must be a string or an array of strings, not a number")]
+    [InlineData("aud", """["https://ztstream.test/ssf",7]""", "the SET's aud claim must be a string or an array of strings, not an array holding a number")]
+    [InlineData("jti", """["a"]""", "the SET's jti claim must be a string, not an array")]
+    [InlineData("iat", "null", "the SET's iat claim must be a number, not null")]
+    [InlineData("nbf", "\"soon\"", "the SET's nbf claim must be a number, not a string")]
+    [InlineData("kid", "5", "the SET's kid header must be a string, not a number")]
+    [InlineData("txn", "5", "the SET's txn claim must be a string (RFC 8417 §2.2)")]
+    [InlineData("toe", "\"yesterday\"", "the SET's toe claim must be a time in seconds (RFC 8417 §2.2)")]
+    public async Task Push_AMemberOfAnotherJsonType_IsInvalidRequestNamingIt(string member, string json, string description)
+    {
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
+        var key = await server.AddSourceAsync("idp");
+        var header = new JsonObject { ["alg"] = "RS256", ["typ"] = "secevent+jwt", ["kid"] = "{kid}" };
+        var claims = JaneRevoked();
+        (member == "kid" ? header : claims)[member] = JsonNode.Parse(json);
+
+        var body = await AssertRefusedAsync(server, key, member, transmitter.SignRaw(header.ToJsonString(), claims.ToJsonString()), SetErrors.InvalidRequest);
+
+        Assert.Equal(description, body.GetProperty("description").GetString());
+        Assert.Empty(await server.ReadLoggedAsync(0, quiet: TimeSpan.FromMilliseconds(200)));
+    }
+
     /// <summary>
     /// RFC 8725 §3.11, SSF 1.0: another JWT the transmitter signs with the same key — an ID token, which often carries no
     /// typ, an RFC 9068 access token — is not a SET even with a SET's claims: only typ secevent+jwt is one.

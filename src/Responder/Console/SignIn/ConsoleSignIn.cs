@@ -171,10 +171,23 @@ internal static class ConsoleSignIn
                 return NoSso;
             }
 
-            var name = http.Request.Query["name"].FirstOrDefault();
+            // One user, named on one line as sign-in names them: a second name is not dropped, and a line break or a
+            // hidden character would forge the audit entry's line rather than name anyone.
+            var names = http.Request.Query["name"];
+            var name = names.FirstOrDefault();
             if (string.IsNullOrWhiteSpace(name))
             {
                 return Problems.Result(Problems.Invalid([new ItemError(0, "name", "is required: the user whose console sessions end")]));
+            }
+
+            if (names.Count > 1)
+            {
+                return Problems.Result(Problems.Invalid([new ItemError(0, "name", $"is given {names.Count} times: name one user")]));
+            }
+
+            if (Bounds.Refusal(Bounds.Id("name", name)) is { } refused)
+            {
+                return Problems.Result(refused);
             }
 
             var ended = await sessions.EndAllAsync(name, http.RequestAborted);

@@ -35,6 +35,13 @@ internal static class SsfStreamEndpoints
     public const string SignalsPath = "/v1/ssf/signals";
     private static readonly JsonBodyLimit StreamBodyLimit = new(64 * 1024, "the stream API's fixed limit");
 
+    // What a stream keeps of a receiver's configuration: longer is refused naming the member, never cut short.
+    private const int MaxDescriptionLength = 256;
+    private const int MaxReasonLength = 256;
+    private const int MaxAuthorizationLength = 4096;
+    private const int MaxEndpointUrlLength = 2048;
+    private const int MaxEventsRequested = 64;
+
     /// <summary>What <c>POST /v1/ssf/signals</c> takes (docs/ssf.md), each a string.</summary>
     private static readonly string[] SignalMembers =
         ["event", "subject_id", "session_id", "reason", "credential_type", "change_type", "namespace", "current_level", "previous_level", "change_direction"];
@@ -98,9 +105,12 @@ internal static class SsfStreamEndpoints
             return refused;
         }
 
-        if (Apply(stream, body, replace: true) is not { } applied)
+        var errors = new List<ItemError>();
+        var applied = Apply(stream, body, replace: true, services.Options, errors);
+        TransmitterSupplied(body, Configuration(applied, services.Options), errors);
+        if (errors.Count > 0)
         {
-            return InvalidReceiverFields(body);
+            return Invalid(errors);
         }
 
         await services.Streams.CreateAsync(applied, http.RequestAborted);
@@ -116,8 +126,15 @@ internal static class SsfStreamEndpoints
         }
 
         var services = Services(http);
-        if (http.Request.Query["stream_id"].ToString() is { Length: > 0 } id)
+        // Without a stream_id (or an empty one) the list; with one, that stream.
+        if (http.Request.Query["stream_id"].ToString().Length > 0)
         {
+            var (id, refused) = QueryStreamId(http);
+            if (id is null)
+            {
+                return refused!;
+            }
+
             return await services.Streams.GetOwnAsync(client.Name, id, http.RequestAborted) is { } stream
                 ? Json(Configuration(stream, services.Options))
                 : NotFound(id);
@@ -130,9 +147,11 @@ internal static class SsfStreamEndpoints
     private static async Task<IResult> UpdateAsync(HttpContext http, ClientRequest request, bool replace)
     {
         var (client, body, services) = request;
-        if (Text(body, "stream_id") is not { } id)
+        var idErrors = new List<ItemError>();
+        if (Member(body, "stream_id", "stream_id", int.MaxValue, idErrors) is not { } id)
         {
-            return Problem(400, "invalid-request", "stream_id is required", "Name the stream to update in stream_id.");
+            ErrorUnlessNamed(idErrors, "stream_id", "is required: the stream to update");
+            return Invalid(idErrors);
         }
 
         if (await services.Streams.GetOwnAsync(client.Name, id, http.RequestAborted) is not { } stream)
@@ -140,14 +159,11 @@ internal static class SsfStreamEndpoints
             return NotFound(id);
         }
 
-        // Transmitter-supplied members may be sent back, but must be what the transmitter set.
-        var current = Configuration(stream, services.Options);
-        foreach (var member in new[] { "iss", "aud", "events_supported", "events_delivered", "min_verification_interval" })
+        var errors = new List<ItemError>();
+        TransmitterSupplied(body, Configuration(stream, services.Options), errors);
+        if (errors.Count > 0)
         {
-            if (body[member] is { } sent && !JsonNode.DeepEquals(sent, current[member]))
-            {
-                return Problem(400, "invalid-request", $"{member} cannot be changed", $"{member} is set by the transmitter; send it unchanged or leave it out.");
-            }
+            return Invalid(errors);
         }
 
         if (PushNotAllowed(client, body) is { } refused)
@@ -155,9 +171,10 @@ internal static class SsfStreamEndpoints
             return refused;
         }
 
-        if (Apply(stream, body, replace) is not { } updated)
+        var updated = Apply(stream, body, replace, services.Options, errors);
+        if (errors.Count > 0)
         {
-            return InvalidReceiverFields(body);
+            return Invalid(errors);
         }
 
         updated = updated with { UpdatedAt = services.Time.GetUtcNow() };
@@ -178,9 +195,14 @@ internal static class SsfStreamEndpoints
             return Unauthorized(http);
         }
 
-        var id = http.Request.Query["stream_id"].ToString();
+        var (id, refused) = QueryStreamId(http);
+        if (id is null)
+        {
+            return refused!;
+        }
+
         var services = Services(http);
-        if (id.Length == 0 || !await services.Streams.DeleteAsync(client.Name, id, http.RequestAborted))
+        if (!await services.Streams.DeleteAsync(client.Name, id, http.RequestAborted))
         {
             return NotFound(id);
         }
@@ -197,7 +219,12 @@ internal static class SsfStreamEndpoints
             return Unauthorized(http);
         }
 
-        var id = http.Request.Query["stream_id"].ToString();
+        var (id, refused) = QueryStreamId(http);
+        if (id is null)
+        {
+            return refused!;
+        }
+
         var services = Services(http);
         if (await services.Streams.GetOwnAsync(client.Name, id, http.RequestAborted) is not { } stream)
         {
@@ -211,14 +238,20 @@ internal static class SsfStreamEndpoints
     {
         var (client, body, stream, services) = request;
         var id = stream.StreamId;
-        var status = Text(body, "status");
-
+        var errors = new List<ItemError>();
+        var status = Member(body, "status", "status", int.MaxValue, errors);
+        var reason = Member(body, "reason", "reason", MaxReasonLength, errors);
         if (!SsfStreamStatus.IsValid(status))
         {
-            return Problem(400, "invalid-request", "status must be enabled, paused or disabled", $"Got '{status}'.");
+            ErrorUnlessNamed(errors, "status", status is null ? "is required: enabled, paused or disabled" : $"must be enabled, paused or disabled; was '{Clip(status, 64)}'");
         }
 
-        var updated = stream with { Status = status!, Reason = Clip(Text(body, "reason"), 256), UpdatedAt = services.Time.GetUtcNow() };
+        if (errors.Count > 0)
+        {
+            return Invalid(errors);
+        }
+
+        var updated = stream with { Status = status!, Reason = reason, UpdatedAt = services.Time.GetUtcNow() };
         if (!await services.Streams.UpdateAsync(updated, http.RequestAborted))
         {
             return NotFound(id);
@@ -243,9 +276,11 @@ internal static class SsfStreamEndpoints
         var (client, body, stream, services) = request;
         var id = stream.StreamId;
 
-        if (body["subject"] is not JsonObject subject || Text(subject, "format") is null)
+        var errors = new List<ItemError>();
+        SsfSubjects.Check(body["subject"], "subject", errors);
+        if (errors.Count > 0 || body["subject"] is not JsonObject subject)
         {
-            return Problem(400, "invalid-request", "subject is required", "Send a subject identifier (RFC 9493): an object with a format, e.g. {\"format\":\"email\",\"email\":\"…\"}.");
+            return Invalid(errors);
         }
 
         await services.Streams.SetSubjectAsync(stream.StreamId, (JsonObject)subject.DeepClone(), add, services.Time.GetUtcNow(), http.RequestAborted);
@@ -256,6 +291,13 @@ internal static class SsfStreamEndpoints
     private static async Task<IResult> VerifyAsync(HttpContext http, StreamRequest request)
     {
         var (_, body, stream, services) = request;
+        var errors = new List<ItemError>();
+        var state = Member(body, "state", "state", int.MaxValue, errors);
+        if (errors.Count > 0)
+        {
+            return Invalid(errors);
+        }
+
         var now = services.Time.GetUtcNow();
         if (stream.VerifiedAt is { } last && now - last < services.Options.MinVerificationInterval)
         {
@@ -265,9 +307,9 @@ internal static class SsfStreamEndpoints
         }
 
         var payload = new JsonObject();
-        if (body["state"] is JsonValue state && state.TryGetValue<string>(out var value))
+        if (state is not null)
         {
-            payload["state"] = value;
+            payload["state"] = state;
         }
 
         await services.Streams.MarkVerifiedAsync(stream.StreamId, now, http.RequestAborted);
@@ -286,28 +328,25 @@ internal static class SsfStreamEndpoints
             return NotFound(streamId);
         }
 
+        var errors = new List<ItemError>();
+        var poll = ReadPoll(body, errors);
+        if (errors.Count > 0)
+        {
+            return Invalid(errors);
+        }
+
         var now = services.Time.GetUtcNow();
-        if (body["ack"] is JsonArray acks)
+        foreach (var jti in poll.Acks)
         {
-            foreach (var ack in acks)
-            {
-                if (ack is JsonValue v && v.TryGetValue<string>(out var jti))
-                {
-                    await services.Outbox.AcknowledgeAsync(stream.Receiver, jti, now, http.RequestAborted);
-                }
-            }
+            await services.Outbox.AcknowledgeAsync(stream.Receiver, jti, now, http.RequestAborted);
         }
 
-        if (body["setErrs"] is JsonObject errs)
+        foreach (var (jti, reason) in poll.Refusals)
         {
-            foreach (var (jti, err) in errs)
-            {
-                var reason = $"refused by the receiver: {Text(err as JsonObject, "err") ?? "error"}" + (Text(err as JsonObject, "description") is { } d ? $" — {d}" : "");
-                await services.Outbox.RejectedByReceiverAsync(stream.Receiver, jti, reason, now, http.RequestAborted);
-            }
+            await services.Outbox.RejectedByReceiverAsync(stream.Receiver, jti, reason, now, http.RequestAborted);
         }
 
-        var max = body["maxEvents"] is JsonValue m && m.TryGetValue<int>(out var n) ? Math.Clamp(n, 0, 1000) : 100;
+        var max = poll.MaxEvents;
         var sets = new JsonObject();
         var more = false;
         if (stream.Status == SsfStreamStatus.Enabled && max > 0)
@@ -322,6 +361,86 @@ internal static class SsfStreamEndpoints
         }
 
         return Json(new JsonObject { ["sets"] = sets, ["moreAvailable"] = more });
+    }
+
+    /// <summary>What an RFC 8936 poll asks: the SETs it acknowledges, those it refuses (with why) and how many it takes.</summary>
+    private sealed record Poll(IReadOnlyList<string> Acks, IReadOnlyList<(string Jti, string Reason)> Refusals, int MaxEvents);
+
+    /// <summary>
+    /// What the poll <paramref name="body"/> asks for; each member that is not as RFC 8936 §2.4 writes it is added to
+    /// <paramref name="errors"/> by its path: an acknowledgement or a refusal of another shape is not dropped (the
+    /// receiver would be sent the SET again, or its refusal lost), and nothing of a poll is done when one is refused.
+    /// </summary>
+    private static Poll ReadPoll(JsonObject body, List<ItemError> errors)
+    {
+        var acks = new List<string>();
+        if (body["ack"] is JsonArray ackArray)
+        {
+            for (var i = 0; i < ackArray.Count; i++)
+            {
+                if (ackArray[i] is JsonValue v && v.TryGetValue<string>(out var jti))
+                {
+                    acks.Add(jti);
+                }
+                else
+                {
+                    errors.Add(new ItemError(0, $"ack[{i}]", "must be a string: the jti of a SET received"));
+                }
+            }
+        }
+        else if (body["ack"] is not null)
+        {
+            errors.Add(new ItemError(0, "ack", "must be an array of jti strings"));
+        }
+
+        var refusals = new List<(string, string)>();
+        if (body["setErrs"] is JsonObject setErrs)
+        {
+            foreach (var (jti, node) in setErrs)
+            {
+                var path = $"setErrs.{Clip(jti, 64)}";
+                if (node is not JsonObject err)
+                {
+                    errors.Add(new ItemError(0, path, "must be an object: {\"err\": \"<RFC 8935 error code>\", \"description\": \"…\"}"));
+                    continue;
+                }
+
+                var code = Member(err, "err", path + ".err", 256, errors);
+                var description = Member(err, "description", path + ".description", int.MaxValue, errors);
+                if (code is null)
+                {
+                    ErrorUnlessNamed(errors, path + ".err", "is required: the RFC 8935 error code");
+                }
+                else
+                {
+                    refusals.Add((jti, $"refused by the receiver: {code}" + (description is null ? "" : $" — {description}")));
+                }
+            }
+        }
+        else if (body["setErrs"] is not null)
+        {
+            errors.Add(new ItemError(0, "setErrs", "must be an object: the jti of each SET refused → {\"err\", \"description\"}"));
+        }
+
+        var max = 100;
+        if (body["maxEvents"] is { } maxNode)
+        {
+            if (maxNode is JsonValue m && m.GetValueKind() == JsonValueKind.Number && m.TryGetValue<long>(out var n) && n >= 0)
+            {
+                max = (int)Math.Min(n, 1000);
+            }
+            else
+            {
+                errors.Add(new ItemError(0, "maxEvents", "must be a whole number from 0"));
+            }
+        }
+
+        if (body["returnImmediately"] is { } immediately && immediately.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            errors.Add(new ItemError(0, "returnImmediately", "must be true or false"));
+        }
+
+        return new Poll(acks, refusals, max);
     }
 
     /// <summary>A responder sends a CAEP signal by hand: session-revoked, credential-change or assurance-level-change.</summary>
@@ -440,7 +559,18 @@ internal static class SsfStreamEndpoints
         }
 
         var (client, body, services) = request;
-        var id = Text(body, "stream_id") ?? "";
+        var errors = new List<ItemError>();
+        var id = Member(body, "stream_id", "stream_id", int.MaxValue, errors);
+        if (id is null)
+        {
+            ErrorUnlessNamed(errors, "stream_id", "is required: the id of the stream");
+        }
+
+        if (errors.Count > 0 || id is null)
+        {
+            return (null, Invalid(errors));
+        }
+
         return await services.Streams.GetOwnAsync(client.Name, id, http.RequestAborted) is { } stream
             ? (new StreamRequest(client, body, stream, services), null)
             : (null, NotFound(id));
@@ -465,9 +595,7 @@ internal static class SsfStreamEndpoints
     internal static JsonObject Configuration(SsfStream stream, SharedSignalsOptions options)
     {
         var delivery = new JsonObject { ["method"] = stream.DeliveryMethod };
-        delivery["endpoint_url"] = stream.DeliveryMethod == SsfDelivery.PollMethod
-            ? new Uri(options.EffectivePublicUrl(), $"{PollPath}/{stream.StreamId}").ToString()
-            : stream.EndpointUrl;
+        delivery["endpoint_url"] = stream.DeliveryMethod == SsfDelivery.PollMethod ? PollUrl(stream, options) : stream.EndpointUrl;
         var config = new JsonObject
         {
             ["stream_id"] = stream.StreamId,
@@ -487,45 +615,87 @@ internal static class SsfStreamEndpoints
         return config;
     }
 
-    /// <summary>The receiver-supplied members of <paramref name="body"/> applied to <paramref name="stream"/>; null when they are not valid.</summary>
-    private static SsfStream? Apply(SsfStream stream, JsonObject body, bool replace)
+    /// <summary>
+    /// The receiver-supplied members of <paramref name="body"/> applied to <paramref name="stream"/>; each member that is
+    /// not valid is added to <paramref name="errors"/> by its path, never dropped for its default (a push stream's
+    /// <c>authorization_header</c> sent as a number would otherwise push without one).
+    /// </summary>
+    private static SsfStream Apply(SsfStream stream, JsonObject body, bool replace, SharedSignalsOptions options, List<ItemError> errors)
     {
         var result = stream;
-        if (body["delivery"] is { } deliveryNode || replace)
+        if (body.ContainsKey("delivery") || replace)
         {
+            var delivery = body["delivery"] as JsonObject;
             if (body["delivery"] is not (null or JsonObject))
             {
-                return null;
+                errors.Add(new ItemError(0, "delivery", "must be an object: {\"method\":\"urn:ietf:rfc:8935\",\"endpoint_url\":\"https://…\"} (push) or {\"method\":\"urn:ietf:rfc:8936\"} (poll)"));
             }
 
-            var delivery = body["delivery"] as JsonObject;
-            var method = Text(delivery, "method") ?? SsfDelivery.PollMethod;
+            var method = Member(delivery, "method", "delivery.method", int.MaxValue, errors) ?? SsfDelivery.PollMethod;
+            var endpointUrl = Member(delivery, "endpoint_url", "delivery.endpoint_url", MaxEndpointUrlLength, errors);
+            var authorization = Member(delivery, "authorization_header", "delivery.authorization_header", MaxAuthorizationLength, errors);
             if (method == SsfDelivery.PushMethod)
             {
-                if (!HttpUrls.TryParse(Text(delivery, "endpoint_url"), out var endpoint))
+                if (endpointUrl is null)
                 {
-                    return null;
+                    ErrorUnlessNamed(errors, "delivery.endpoint_url", "is required for push: the receiver's http or https URL");
                 }
-
-                result = result with { DeliveryMethod = method, EndpointUrl = endpoint.ToString(), AuthorizationHeader = Clip(Text(delivery, "authorization_header"), 4096) };
+                else if (!HttpUrls.TryParse(endpointUrl, out var endpoint))
+                {
+                    errors.Add(new ItemError(0, "delivery.endpoint_url", "must be an absolute http or https URL"));
+                }
+                else
+                {
+                    result = result with { DeliveryMethod = method, EndpointUrl = endpoint.ToString(), AuthorizationHeader = authorization };
+                }
             }
             else if (method == SsfDelivery.PollMethod)
             {
+                // A poll stream's endpoint_url is the transmitter's (its configuration names it): sent back unchanged only.
+                var pollUrl = PollUrl(stream, options);
+                if (endpointUrl is not null && endpointUrl != pollUrl)
+                {
+                    errors.Add(new ItemError(0, "delivery.endpoint_url", $"is set by the transmitter for poll delivery ({pollUrl}); send it unchanged or leave it out"));
+                }
+
+                if (authorization is not null)
+                {
+                    errors.Add(new ItemError(0, "delivery.authorization_header", "is for push delivery only: a poll stream is read with the receiver's own token"));
+                }
+
                 result = result with { DeliveryMethod = method, EndpointUrl = null, AuthorizationHeader = null };
             }
             else
             {
-                return null;
+                errors.Add(new ItemError(0, "delivery.method", $"must be {SsfDelivery.PushMethod} (push) or {SsfDelivery.PollMethod} (poll); '{Clip(method, 64)}' is not supported"));
             }
         }
 
         if (body["events_requested"] is JsonArray requested)
         {
-            result = result with { EventsRequested = Events(requested.Select(n => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : null).OfType<string>().Take(64)) };
+            if (requested.Count > MaxEventsRequested)
+            {
+                errors.Add(new ItemError(0, "events_requested", $"must list at most {MaxEventsRequested} event types; was {requested.Count}"));
+            }
+
+            var events = new List<string>();
+            for (var i = 0; i < requested.Count; i++)
+            {
+                if (requested[i] is JsonValue v && v.TryGetValue<string>(out var type))
+                {
+                    events.Add(type);
+                }
+                else
+                {
+                    errors.Add(new ItemError(0, $"events_requested[{i}]", "must be a string: an event type URI"));
+                }
+            }
+
+            result = result with { EventsRequested = Events(events) };
         }
         else if (body["events_requested"] is not null)
         {
-            return null;
+            errors.Add(new ItemError(0, "events_requested", "must be an array of event type URIs"));
         }
         else if (replace)
         {
@@ -534,11 +704,66 @@ internal static class SsfStreamEndpoints
 
         if (body.ContainsKey("description") || replace)
         {
-            result = result with { Description = Clip(Text(body, "description"), 256) };
+            result = result with { Description = Member(body, "description", "description", MaxDescriptionLength, errors) };
         }
 
         return result;
     }
+
+    /// <summary>
+    /// Adds to <paramref name="errors"/> each transmitter-supplied member of <paramref name="body"/> that is not what the
+    /// transmitter set (<paramref name="configuration"/>): a receiver may send them back unchanged (SSF 1.0 §8.1.1), never
+    /// set them, and one it sent is not dropped as if it had been taken (a stream_id on create names no stream it chose).
+    /// </summary>
+    private static void TransmitterSupplied(JsonObject body, JsonObject configuration, List<ItemError> errors)
+    {
+        foreach (var member in new[] { "stream_id", "iss", "aud", "events_supported", "events_delivered", "min_verification_interval" })
+        {
+            if (body[member] is { } sent && !JsonNode.DeepEquals(sent, configuration[member]))
+            {
+                errors.Add(new ItemError(0, member, "is set by the transmitter; send it unchanged or leave it out"));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The string member <paramref name="name"/> of <paramref name="o"/> (null when absent, null or blank); one of another
+    /// type, or longer than <paramref name="max"/>, is added to <paramref name="errors"/> as <paramref name="path"/>.
+    /// </summary>
+    private static string? Member(JsonObject? o, string name, string path, int max, List<ItemError> errors)
+    {
+        if (o?[name] is not { } node)
+        {
+            return null;
+        }
+
+        if (node.GetValueKind() != JsonValueKind.String)
+        {
+            errors.Add(new ItemError(0, path, "must be a string"));
+            return null;
+        }
+
+        var text = node.GetValue<string>();
+        if (Bounds.Id(path, text, max).FirstOrDefault() is { } tooLong)
+        {
+            errors.Add(tooLong);
+            return null;
+        }
+
+        return string.IsNullOrWhiteSpace(text) ? null : text;
+    }
+
+    /// <summary>Adds <paramref name="reason"/> for <paramref name="path"/> unless that member is already refused (as not a string).</summary>
+    private static void ErrorUnlessNamed(List<ItemError> errors, string path, string reason)
+    {
+        if (!errors.Exists(e => e.Field == path))
+        {
+            errors.Add(new ItemError(0, path, reason));
+        }
+    }
+
+    private static string PollUrl(SsfStream stream, SharedSignalsOptions options) =>
+        new Uri(options.EffectivePublicUrl(), $"{PollPath}/{stream.StreamId}").ToString();
 
     /// <summary>A push <c>endpoint_url</c> outside the client's <see cref="SsfClientOptions.PushEndpoints"/>: 403 naming what it may use.</summary>
     private static IResult? PushNotAllowed(SsfClient client, JsonObject body)
@@ -556,10 +781,6 @@ internal static class SsfStreamEndpoints
                 : $"Receiver '{client.Name}' may push only to {string.Join(", ", allowed)} or below")
             + $"; the operator allows more under {SharedSignalsOptions.Section}:Clients:{client.Name}:PushEndpoints.");
     }
-
-    private static IResult InvalidReceiverFields(JsonObject body) => Problem(400, "invalid-request", "The stream configuration is not valid",
-        "delivery must be {\"method\":\"urn:ietf:rfc:8935\",\"endpoint_url\":\"https://…\"} (push) or {\"method\":\"urn:ietf:rfc:8936\"} (poll); events_requested an array of event type URIs."
-        + (body["delivery"] is JsonObject d && Text(d, "method") is { } m && m is not (SsfDelivery.PushMethod or SsfDelivery.PollMethod) ? $" Method '{m}' is not supported." : ""));
 
     private static JsonObject Status(SsfStream stream)
     {
@@ -599,7 +820,7 @@ internal static class SsfStreamEndpoints
             var bad = new List<ItemError>();
             RefusedStrings(body, "", bad);
             return bad.Count > 0
-                ? (null, Problems.Result(Problems.Invalid(bad, "ssf-invalid-request")))
+                ? (null, Invalid(bad))
                 : (body, null);
         }
         catch (JsonException exception)
@@ -638,6 +859,15 @@ internal static class SsfStreamEndpoints
         }
     }
 
+    /// <summary>The one <c>stream_id</c> of the query, or the 400 naming it: required, and given once.</summary>
+    private static (string? Id, IResult? Refused) QueryStreamId(HttpContext http)
+    {
+        var values = http.Request.Query["stream_id"];
+        return values.Count > 1 ? (null, Invalid([new ItemError(0, "stream_id", $"is given {values.Count} times: name one stream")]))
+            : values.FirstOrDefault() is { Length: > 0 } id ? (id, null)
+            : (null, Invalid([new ItemError(0, "stream_id", "is required: the id of the stream")]));
+    }
+
     private static SsfClient? Authenticate(HttpContext http) => http.RequestServices.GetRequiredService<SsfClients>().Authenticate(http);
 
     private static IResult Unauthorized(HttpContext http)
@@ -649,6 +879,9 @@ internal static class SsfStreamEndpoints
 
     private static IResult NotFound(string streamId) =>
         Problem(404, "stream-not-found", "No such stream", $"This receiver has no stream '{Clip(streamId, 64)}'.");
+
+    /// <summary>A refused management request: each member at fault named in <c>errors</c> by its path.</summary>
+    private static IResult Invalid(IReadOnlyList<ItemError> errors) => Problems.Result(Problems.Invalid(errors, "ssf-invalid-request"));
 
     /// <summary>A refused signal: each member at fault named in <c>errors</c>, as the rest of the /v1 API names them.</summary>
     private static IResult InvalidSignal(IReadOnlyList<ItemError> errors) =>

@@ -261,6 +261,90 @@ internal static class SsfSubjects
         return complex.Where(p => p.Key != "format" && p.Value is JsonObject).Any(p => JsonNode.DeepEquals(Canonical(p.Value!), Canonical(simple)));
     }
 
+    /// <summary>The members each simple format of RFC 9493 §3.2 (and SSF 1.0 §3.2) requires, each a string.</summary>
+    private static readonly Dictionary<string, string[]> SimpleFormats = new(StringComparer.Ordinal)
+    {
+        ["account"] = ["uri"],
+        ["email"] = ["email"],
+        ["iss_sub"] = ["iss", "sub"],
+        ["opaque"] = ["id"],
+        ["phone_number"] = ["phone_number"],
+        ["did"] = ["url"],
+        ["uri"] = ["uri"],
+        ["jwt_id"] = ["iss", "jti"],
+        ["saml_assertion_id"] = ["issuer", "assertion_id"],
+    };
+
+    /// <summary>The members of a complex subject (SSF 1.0 §3.3), each a simple subject.</summary>
+    private static readonly string[] ComplexMembers = ["user", "device", "session", "application", "tenant", "org_unit", "group"];
+
+    /// <summary>
+    /// Adds to <paramref name="errors"/>, by its path, what makes <paramref name="node"/> no subject identifier a receiver
+    /// may add or remove: not an object, no format, a format of RFC 9493 or SSF 1.0 without the members it requires (an
+    /// <c>email</c> subject without its address would be kept and match nothing), an <c>aliases</c> without identifiers,
+    /// a <c>complex</c> naming none of its members (it would match every complex subject). A format neither defines is
+    /// kept and compared as written.
+    /// </summary>
+    public static void Check(JsonNode? node, string path, List<ItemError> errors, bool simple = false)
+    {
+        if (node is not JsonObject subject)
+        {
+            errors.Add(new ItemError(0, path, "must be a subject identifier (RFC 9493): an object with a format, e.g. {\"format\":\"email\",\"email\":\"…\"}"));
+            return;
+        }
+
+        if (Format(subject) is not { Length: > 0 } format)
+        {
+            errors.Add(new ItemError(0, path + ".format", "is required: a string naming the subject identifier's format (RFC 9493), e.g. email or iss_sub"));
+            return;
+        }
+
+        if (SimpleFormats.TryGetValue(format, out var members))
+        {
+            foreach (var member in members)
+            {
+                if (subject[member] is not JsonValue value || !value.TryGetValue<string>(out var text) || string.IsNullOrWhiteSpace(text))
+                {
+                    errors.Add(new ItemError(0, $"{path}.{member}", $"is required for format {format}: a string"));
+                }
+                else if (format == "account" && !text.StartsWith("acct:", StringComparison.Ordinal))
+                {
+                    errors.Add(new ItemError(0, $"{path}.{member}", "must be an acct: URI (RFC 7565)"));
+                }
+            }
+        }
+        else if (format is "aliases" or "complex" && simple)
+        {
+            errors.Add(new ItemError(0, path + ".format", $"must be a simple format here: {format} does not nest"));
+        }
+        else if (format == "aliases")
+        {
+            if (subject["identifiers"] is not JsonArray identifiers || identifiers.Count == 0)
+            {
+                errors.Add(new ItemError(0, path + ".identifiers", "must be a non-empty array of subject identifiers"));
+                return;
+            }
+
+            for (var i = 0; i < identifiers.Count; i++)
+            {
+                Check(identifiers[i], $"{path}.identifiers[{i}]", errors, simple: true);
+            }
+        }
+        else if (format == "complex")
+        {
+            var named = ComplexMembers.Where(m => subject[m] is not null).ToList();
+            if (named.Count == 0)
+            {
+                errors.Add(new ItemError(0, path, $"is a complex subject naming none of {string.Join(", ", ComplexMembers)}"));
+            }
+
+            foreach (var member in named)
+            {
+                Check(subject[member], $"{path}.{member}", errors, simple: true);
+            }
+        }
+    }
+
     private static string? Format(JsonObject subject) => subject["format"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
     private static JsonNode Canonical(JsonNode node) => node switch

@@ -171,6 +171,29 @@ public abstract class ConsoleSessionStoreContractTests : IAsyncLifetime
         Assert.NotNull(await sessions.RetrieveAsync(bo));
     }
 
+    [Theory]
+    [InlineData("name=ana&name=bo", "is given 2 times: name one user")]
+    [InlineData("name=ana%0Aended%2012%20console%20session(s)%20of%20cy", "must not hold a control character: U+000A at position 3")]
+    [InlineData("name=%E2%80%AEana", "must not hold an invisible or bidirectional formatting character: U+202E at position 0")]
+    [InlineData("name=LONG", "must be at most 512 characters; was 513")]
+    public async Task EndingSessions_OfANameThatIsNoOneUsersLogin_Is400NamingIt_AndEndsNothing(string query, string reason)
+    {
+        // The name is one user's, on one line as sign-in names users: a second one is not dropped, and a line break
+        // would forge a line of the audit entry rather than name anyone.
+        var sessions = host.Get<ConsoleSessionStore>();
+        var ana = await sessions.StoreAsync(Ticket("ana", "c", TimeSpan.FromHours(8)));
+        var bo = await sessions.StoreAsync(Ticket("bo", "c", TimeSpan.FromHours(8)));
+        using var admin = host.ClientFor(AdminToken);
+
+        using var refused = await admin.DeleteAsync(new Uri("/v1/console/sessions?" + query.Replace("LONG", new string('a', 513), StringComparison.Ordinal), UriKind.Relative), Ct);
+
+        var error = await HttpProblem.ReadOneErrorAsync(refused, HttpStatusCode.BadRequest);
+        Assert.Equal(("name", reason), (error.GetProperty("field").GetString(), error.GetProperty("reason").GetString()));
+        Assert.NotNull(await sessions.RetrieveAsync(ana));
+        Assert.NotNull(await sessions.RetrieveAsync(bo));
+        Assert.DoesNotContain(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Limit: 10), Ct), e => e.Kind == AuditKinds.SessionsEnded);
+    }
+
     [Fact]
     public async Task KeysMadeByOneKeyRing_UnprotectWhatItProtected_InAnotherKeyRingOnTheSameStore()
     {

@@ -471,6 +471,123 @@ public sealed class SsfStreamManagementTests : IDisposable
         Assert.Equal(Description, created["description"]!.GetValue<string>());
     }
 
+    [Theory]
+    // A member of another type is refused, not dropped for its default: a push stream's authorization_header sent as a
+    // number would push without one, a description as an object clear it.
+    [InlineData("/ssf/streams", """{"description":5}""", "description", "must be a string")]
+    [InlineData("/ssf/streams", """{"delivery":{"method":"urn:ietf:rfc:8935","endpoint_url":"https://siem.example/ssf","authorization_header":5}}""", "delivery.authorization_header", "must be a string")]
+    [InlineData("/ssf/streams", """{"delivery":"urn:ietf:rfc:8935"}""", "delivery", "must be an object")]
+    [InlineData("/ssf/streams", """{"delivery":{"method":"urn:example:webhook"}}""", "delivery.method", "must be urn:ietf:rfc:8935 (push) or urn:ietf:rfc:8936 (poll); 'urn:example:webhook' is not supported")]
+    [InlineData("/ssf/streams", """{"delivery":{"method":"urn:ietf:rfc:8935"}}""", "delivery.endpoint_url", "is required for push")]
+    [InlineData("/ssf/streams", """{"delivery":{"method":"urn:ietf:rfc:8935","endpoint_url":"siem.example/ssf"}}""", "delivery.endpoint_url", "must be an absolute http or https URL")]
+    [InlineData("/ssf/streams", """{"delivery":{"method":"urn:ietf:rfc:8936","endpoint_url":"https://siem.example/ssf"}}""", "delivery.endpoint_url", "is set by the transmitter for poll delivery")]
+    [InlineData("/ssf/streams", """{"delivery":{"method":"urn:ietf:rfc:8936","authorization_header":"Bearer x"}}""", "delivery.authorization_header", "is for push delivery only")]
+    [InlineData("/ssf/streams", """{"events_requested":"https://schemas.openid.net/secevent/caep/event-type/session-revoked"}""", "events_requested", "must be an array of event type URIs")]
+    [InlineData("/ssf/streams", """{"events_requested":["https://schemas.openid.net/secevent/caep/event-type/session-revoked",5]}""", "events_requested[1]", "must be a string")]
+    [InlineData("/ssf/streams", """{"stream_id":5,"description":"after"}""", "stream_id", "must be a string", "PATCH")]
+    [InlineData("/ssf/streams", """{"stream_id":"STREAM","description":{"text":"after"}}""", "description", "must be a string", "PUT")]
+    [InlineData("/ssf/status", """{"stream_id":"STREAM","status":"paused","reason":5}""", "reason", "must be a string")]
+    [InlineData("/ssf/status", """{"stream_id":"STREAM","status":1}""", "status", "must be a string")]
+    [InlineData("/ssf/status", """{"stream_id":"STREAM","status":"stopped"}""", "status", "must be enabled, paused or disabled; was 'stopped'")]
+    [InlineData("/ssf/verify", """{"stream_id":"STREAM","state":5}""", "state", "must be a string")]
+    [InlineData("/ssf/poll/STREAM", """{"ack":"4f1c0de2"}""", "ack", "must be an array of jti strings")]
+    [InlineData("/ssf/poll/STREAM", """{"setErrs":{"4f1c0de2":"invalid_key"}}""", "setErrs.4f1c0de2", "must be an object")]
+    [InlineData("/ssf/poll/STREAM", """{"setErrs":{"4f1c0de2":{"description":"no err"}}}""", "setErrs.4f1c0de2.err", "is required")]
+    [InlineData("/ssf/poll/STREAM", """{"maxEvents":-1}""", "maxEvents", "must be a whole number from 0")]
+    [InlineData("/ssf/poll/STREAM", """{"maxEvents":"10"}""", "maxEvents", "must be a whole number from 0")]
+    [InlineData("/ssf/poll/STREAM", """{"returnImmediately":"yes"}""", "returnImmediately", "must be true or false")]
+    // A transmitter-supplied member is the transmitter's: sent back unchanged only, on create as on update.
+    [InlineData("/ssf/streams", """{"stream_id":"my-own-id"}""", "stream_id", "is set by the transmitter")]
+    [InlineData("/ssf/streams", """{"aud":"https://forged.example/ssf"}""", "aud", "is set by the transmitter")]
+    [InlineData("/ssf/streams", """{"stream_id":"STREAM","iss":"https://forged.example"}""", "iss", "is set by the transmitter", "PATCH")]
+    // The stream a request is about: required, and named once (not answered as a stream that does not exist).
+    [InlineData("/ssf/verify", """{"state":"c3RhdGU"}""", "stream_id", "is required")]
+    [InlineData("/ssf/status", """{"status":"disabled"}""", "stream_id", "is required")]
+    [InlineData("/ssf/status?stream_id=STREAM&stream_id=STREAM", "", "stream_id", "is given 2 times: name one stream", "GET")]
+    [InlineData("/ssf/streams?stream_id=STREAM&stream_id=STREAM", "", "stream_id", "is given 2 times: name one stream", "GET")]
+    [InlineData("/ssf/streams", "", "stream_id", "is required", "DELETE")]
+    // Longer than a stream keeps: refused naming the limit, not cut short.
+    [InlineData("/ssf/streams", """{"description":"LONG"}""", "description", "must be at most 256 characters; was 257")]
+    [InlineData("/ssf/status", """{"stream_id":"STREAM","status":"paused","reason":"LONG"}""", "reason", "must be at most 256 characters; was 257")]
+    public async Task ManagementRequest_WithAMemberOfAnotherShape_Is400NamingIt_AndNothingChanges(string path, string body, string member, string reason, string method = "POST")
+    {
+        await using var host = await TransmitterHost.StartAsync(Settings());
+        var existing = (await CreateAsync(host, SiemToken, new JsonObject { ["description"] = "before" }))["stream_id"]!.GetValue<string>();
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(host.BaseAddress, path.Replace("STREAM", existing, StringComparison.Ordinal).TrimStart('/')))
+        {
+            Content = body.Length == 0 ? null : new StringContent(
+                body.Replace("STREAM", existing, StringComparison.Ordinal).Replace("LONG", new string('d', 257), StringComparison.Ordinal), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SiemToken);
+
+        using var response = await http.SendAsync(request, Ct);
+
+        var problem = await HttpProblem.ReadNamingAsync(response, HttpStatusCode.BadRequest, $"{member}: {reason}");
+        Assert.Equal(HttpProblem.TypeBase + "ssf-invalid-request", problem.GetProperty("type").GetString());
+        var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
+        Assert.Equal((0, member), (error.GetProperty("index").GetInt32(), error.GetProperty("field").GetString()));
+        Assert.StartsWith(reason, error.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        var stream = Assert.Single(await host.Services.GetRequiredService<SsfStreamStore>().ForClientAsync("siem", Ct));
+        Assert.Equal((existing, "before", SsfDelivery.PollMethod, SsfStreamStatus.Enabled, null), (stream.StreamId, stream.Description, stream.DeliveryMethod, stream.Status, stream.VerifiedAt));
+        Assert.Equal(0, await host.Outbox.PendingCountAsync(Ct));
+    }
+
+    [Theory]
+    [InlineData("""{"format":"email"}""", "subject.email", "is required for format email: a string")]
+    [InlineData("""{"format":"iss_sub","iss":"https://idp.example.com/","sub":5}""", "subject.sub", "is required for format iss_sub: a string")]
+    [InlineData("""{"format":"account","uri":"jane@example.com"}""", "subject.uri", "must be an acct: URI (RFC 7565)")]
+    [InlineData("""{"format":5,"email":"jane@example.com"}""", "subject.format", "is required: a string naming the subject identifier's format (RFC 9493), e.g. email or iss_sub")]
+    [InlineData("""{"format":"aliases","identifiers":[]}""", "subject.identifiers", "must be a non-empty array of subject identifiers")]
+    [InlineData("""{"format":"aliases","identifiers":[{"format":"email","email":"jane@example.com"},{"format":"opaque"}]}""", "subject.identifiers[1].id", "is required for format opaque: a string")]
+    [InlineData("""{"format":"complex","user":{"format":"complex","user":{"format":"opaque","id":"u"}}}""", "subject.user.format", "must be a simple format here: complex does not nest")]
+    // A complex subject naming no member matches every complex subject (SSF 1.0 §8.1.3.1): one added is not "a subject".
+    [InlineData("""{"format":"complex"}""", "subject", "is a complex subject naming none of user, device, session, application, tenant, org_unit, group")]
+    [InlineData("\"jane@example.com\"", "subject", "must be a subject identifier (RFC 9493): an object with a format, e.g. {\"format\":\"email\",\"email\":\"…\"}")]
+    public async Task SubjectAddedOrRemoved_ThatIdentifiesNoOne_Is400NamingTheMember_AndIsNotKept(string subject, string member, string reason)
+    {
+        // RFC 9493 gives each format its members: a subject without them would be kept, answered 200 and match nothing (or,
+        // a complex one naming no member, every complex subject).
+        await using var host = await TransmitterHost.StartAsync(Settings(defaultSubjects: "NONE"));
+        var id = (await CreateAsync(host, SiemToken, new JsonObject()))["stream_id"]!.GetValue<string>();
+
+        foreach (var path in new[] { "/ssf/subjects:add", "/ssf/subjects:remove" })
+        {
+            using var response = await SendAsync(host, HttpMethod.Post, path, SiemToken, new JsonObject { ["stream_id"] = id, ["subject"] = JsonNode.Parse(subject) });
+
+            var error = await HttpProblem.ReadOneErrorAsync(response, HttpStatusCode.BadRequest);
+            Assert.Equal((member, reason), (error.GetProperty("field").GetString(), error.GetProperty("reason").GetString()));
+        }
+
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database}");
+        await connection.OpenAsync(Ct);
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM responder_ssf_stream_subjects";
+        Assert.Equal(0L, (long)(await count.ExecuteScalarAsync(Ct))!);
+    }
+
+    [Fact]
+    public async Task Poll_WithAnAckThatIsNoJti_IsRefusedWhole_AndTheSetIsHandedOutAgain()
+    {
+        await using var host = await TransmitterHost.StartAsync(Settings());
+        var stream = await CreateAsync(host, SiemToken, new JsonObject());
+        var pollPath = new Uri(stream["delivery"]!["endpoint_url"]!.GetValue<string>()).AbsolutePath;
+        await host.Transmitter.RevokeSubjectSessionsAsync(Revoke("alice"), Ct);
+        string jti;
+        using (var first = await SendAsync(host, HttpMethod.Post, pollPath, SiemToken, new JsonObject()))
+        {
+            jti = Assert.Single((await first.Content.ReadFromJsonAsync<JsonObject>(Ct))!["sets"]!.AsObject()).Key;
+        }
+
+        using (var refused = await SendAsync(host, HttpMethod.Post, pollPath, SiemToken, new JsonObject { ["ack"] = new JsonArray(jti, 5) }))
+        {
+            var error = await HttpProblem.ReadOneErrorAsync(refused, HttpStatusCode.BadRequest);
+            Assert.Equal("ack[1]", error.GetProperty("field").GetString());
+        }
+
+        using var again = await SendAsync(host, HttpMethod.Post, pollPath, SiemToken, new JsonObject());
+        Assert.Equal([jti], (await again.Content.ReadFromJsonAsync<JsonObject>(Ct))!["sets"]!.AsObject().Select(s => s.Key));
+    }
+
     [Fact]
     public async Task Management_WithoutAValidToken_Is401ProblemDocument()
     {
