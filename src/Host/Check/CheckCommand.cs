@@ -18,8 +18,9 @@ internal sealed class CheckCommand : ICliCommand
 
     private static async Task<int> RunAsync(CliContext context, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var configuration = context.Configuration;
-        // A section that would stop `run` is reported as such, before anything is reached.
+        // A section that would stop `run` is reported as such, before anything is reached. A value that cannot be used as
+        // given is said with the others, by `run`'s own checks below; left out here, it hides no other problem.
+        var configuration = Configuration.ConfigurationSchema.WithoutValueProblems(context.Configuration);
         var problems = new List<string>();
         problems.AddRange(Bound(() => EventLogOptionsValidator.Validate(EventLogServiceCollectionExtensions.BindEventLogOptions(configuration))));
         problems.AddRange(Bound(() => StoreOptionsValidator.Validate(configuration.GetSection(StoreOptions.Section).Get<StoreOptions>() ?? new())));

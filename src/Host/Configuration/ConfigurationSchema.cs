@@ -6,8 +6,8 @@ namespace ZtStream.Host.Configuration;
 
 /// <summary>
 /// Every configuration key the binary reads, derived from the options records so it cannot drift from them.
-/// Used to reject unknown keys in a config file (a typo must not silently fall back to a default) and by the
-/// deployment-consistency tests.
+/// Used to reject unknown keys in a config file (a typo must not silently fall back to a default), values a key cannot
+/// take (<see cref="ValueProblems"/>), and by the deployment-consistency tests.
 /// </summary>
 internal static class ConfigurationSchema
 {
@@ -222,27 +222,57 @@ internal static class ConfigurationSchema
         || type.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == generic);
 
     /// <summary>
-    /// Values inside a list or map (<c>Responder:Notifications:Routes:0:MaxPerWindow</c>) that the binder cannot convert to
-    /// their type, one line each naming the key. The binder drops such an item whole without a word — a route, a target,
-    /// a transmitter gone — where the same value in a section's own key stops the start; so these are said with the other
-    /// configuration errors. Keys outside lists and maps are left to the binder, which names them itself.
+    /// Values the binary cannot use as given, one line each naming the key, said before the host is built so every one is
+    /// said at once, in whichever section: a value the binder cannot convert to its key's type (<c>abc</c> for a number),
+    /// and a value for an enum that names no member — a number (the binder would take <c>99</c> for any enum, a value no
+    /// code expects) or several names where the enum is not a set of flags. Inside a list or map the binder would
+    /// drop such an item whole without a word (a route, a target, a transmitter gone); so the line says that too.
     /// </summary>
-    public static IEnumerable<string> ItemValueProblems(IConfiguration configuration)
+    public static IEnumerable<string> ValueProblems(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         foreach (var (key, value) in configuration.AsEnumerable())
         {
-            if (value is null || ItemScalar(key) is not { } type || Converts(value, type))
+            if (ValueProblem(key, value) is { } problem)
             {
-                continue;
+                yield return problem;
             }
-
-            yield return $"{key}: '{value}' is not {Article(type)} (an item with such a value would be left out whole)";
         }
     }
 
-    /// <summary>The scalar type <paramref name="key"/> binds to when it lies inside a list or map; else null.</summary>
-    private static Type? ItemScalar(string key)
+    /// <summary>
+    /// <paramref name="configuration"/> without the values <see cref="ValueProblems"/> names, so the sections' own
+    /// validation can still say the rest of what is wrong (the binder stops at the first value it cannot convert);
+    /// the same instance when there are none. Only for finding problems: such a configuration is never run.
+    /// </summary>
+    public static IConfiguration WithoutValueProblems(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        // Left out, not set to null: the binder gives a key set to null its type's default (a zero duration), not the record's.
+        var values = configuration.AsEnumerable().Where(p => p.Value is not null).ToList();
+        return values.TrueForAll(p => ValueProblem(p.Key, p.Value) is null)
+            ? configuration
+            : new ConfigurationBuilder().AddInMemoryCollection(values.Where(p => ValueProblem(p.Key, p.Value) is null)).Build();
+    }
+
+    private static string? ValueProblem(string key, string? value)
+    {
+        if (value is null || Scalar(key) is not { } scalar)
+        {
+            return null;
+        }
+
+        var (type, inItem) = scalar;
+        if (Converts(value, type) && NamesMembers(value, type))
+        {
+            return null;
+        }
+
+        return $"{key}: '{value}' is not {Article(type)}{(inItem ? " (an item with such a value would be left out whole)" : "")}";
+    }
+
+    /// <summary>The scalar type <paramref name="key"/> binds to, and whether it lies inside a list or map; null for anything else.</summary>
+    private static (Type Type, bool InItem)? Scalar(string key)
     {
         var node = Root.Value;
         var inItem = false;
@@ -263,7 +293,25 @@ internal static class ConfigurationSchema
             }
         }
 
-        return inItem ? node.Scalar : null;
+        return node.Scalar is { } type ? (type, inItem) : null;
+    }
+
+    /// <summary>
+    /// For an enum, whether <paramref name="value"/> is a member's name (any case), or several, comma-separated, of a
+    /// [Flags] enum; a number is not, even one that is a member's value: names are what the documentation gives, the
+    /// numbers are the type's own. True for any other type.
+    /// </summary>
+    private static bool NamesMembers(string value, Type type)
+    {
+        var target = Nullable.GetUnderlyingType(type) ?? type;
+        if (!target.IsEnum || (value.Length == 0 && target != type))
+        {
+            return true;
+        }
+
+        var names = value.Split(',', StringSplitOptions.TrimEntries);
+        return (names.Length == 1 || target.IsDefined(typeof(FlagsAttribute), inherit: false))
+            && names.All(name => Enum.GetNames(target).Contains(name, StringComparer.OrdinalIgnoreCase));
     }
 
     /// <summary>As the binder converts a value (its type's converter, the invariant culture; empty is null for a nullable).</summary>
@@ -291,6 +339,7 @@ internal static class ConfigurationSchema
         return t == typeof(bool) ? "true or false"
             : t == typeof(TimeSpan) ? "a duration (hh:mm:ss)"
             : t == typeof(Uri) ? "a URI"
+            : t.IsEnum && t.IsDefined(typeof(FlagsAttribute), inherit: false) ? $"one or more of {string.Join(", ", Enum.GetNames(t))}, comma-separated"
             : t.IsEnum ? $"one of {string.Join(", ", Enum.GetNames(t))}"
             : t == typeof(int) || t == typeof(long) || t == typeof(short) ? "a whole number in range"
             : t == typeof(double) || t == typeof(float) || t == typeof(decimal) ? "a number"

@@ -178,12 +178,14 @@ internal static class RunCommand
         problems.AddRange(ListenAddresses.Resolve(context.Configuration).Problems());
         problems.AddRange(OtlpEnvironment.Problems(context.Configuration));
         problems.AddRange(RequestHeadLimits.ConfigurationProblems(context.Configuration));
-        problems.AddRange(Configuration.ConfigurationSchema.ItemValueProblems(context.Configuration));
+        problems.AddRange(Configuration.ConfigurationSchema.ValueProblems(context.Configuration));
         problems.AddRange(PolicyRuleCheck.Problems(context.Configuration));
         WebApplication app;
         try
         {
-            app = Build(context, problems, customize);
+            // Built without the values just refused, so the sections' validation says the rest beside them: the binder
+            // stops at the first value it cannot convert, and a section bound while the host is built would stop the build.
+            app = Build(context with { Configuration = Configuration.ConfigurationSchema.WithoutValueProblems(context.Configuration) }, problems, customize);
         }
         catch (OptionsValidationException e)
         {

@@ -35,7 +35,12 @@ internal static class RuleLoader
         return result;
     }
 
-    /// <summary>The built-in library (unless turned off) followed by the configured paths.</summary>
+    /// <summary>
+    /// The built-in library (unless turned off) followed by the configured paths. Files whose text is what the last call
+    /// read, staged alike, give that call's result again rather than being parsed and compiled anew: a start reads the
+    /// same files up to three times (the options' validation, the response policy's rule references, the Verifier's rule
+    /// set), and each load of the library is the start's most costly step. Rules are immutable, so the result is shared.
+    /// </summary>
     public static RuleLoadResult LoadConfigured(RuleOptions options, IReadOnlyList<RuleFormatLoader>? formats = null)
     {
         var sources = new List<RuleSource>();
@@ -46,9 +51,30 @@ internal static class RuleLoader
 
         var errors = new List<RuleLoadError>();
         sources.AddRange(Read(options.Paths, errors));
+        if (errors.Count == 0 && Volatile.Read(ref lastConfigured) is { } last && last.Same(sources, options.Staged, formats))
+        {
+            return last.Result;
+        }
+
         var result = Load(sources, formats);
+        var read = errors.Count == 0;
         var rules = RuleStaging.Apply(result.Rules, options.Staged, errors);
-        return errors.Count == 0 ? result with { Rules = rules } : new RuleLoadResult(rules, [.. errors, .. result.Errors]);
+        var loaded = errors.Count == 0 ? result with { Rules = rules } : new RuleLoadResult(rules, [.. errors, .. result.Errors]);
+        if (read)
+        {
+            Volatile.Write(ref lastConfigured, new ConfiguredLoad(sources, [.. options.Staged], formats, loaded));
+        }
+
+        return loaded;
+    }
+
+    /// <summary>The last <see cref="LoadConfigured"/> whose every path was read: what it read and what it gave.</summary>
+    private static ConfiguredLoad? lastConfigured;
+
+    private sealed record ConfiguredLoad(List<RuleSource> Sources, string[] Staged, IReadOnlyList<RuleFormatLoader>? Formats, RuleLoadResult Result)
+    {
+        public bool Same(List<RuleSource> sources, IReadOnlyList<string> staged, IReadOnlyList<RuleFormatLoader>? formats) =>
+            ReferenceEquals(formats, Formats) && sources.SequenceEqual(Sources) && staged.SequenceEqual(Staged, StringComparer.Ordinal);
     }
 
     /// <summary>

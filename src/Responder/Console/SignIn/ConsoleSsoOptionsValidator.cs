@@ -5,6 +5,10 @@ internal sealed class ConsoleSsoOptionsValidator : OptionsValidator<ConsoleSsoOp
     /// <summary>Adds one line per problem to <paramref name="errors"/>.</summary>
     public static void Check(ConsoleSsoOptions options, List<string> errors)
     {
+        // Said with single sign-on off too: a lifetime of zero or less is a mistake whenever it is given, and it would
+        // otherwise surface only the day Authority is set, as sessions that end at once.
+        errors.Positive($"{ConsoleSsoOptions.Section}:SessionLifetime", options.SessionLifetime);
+        errors.Positive($"{ConsoleSsoOptions.Section}:MaxSessionLifetime", options.MaxSessionLifetime);
         if (!options.Enabled)
         {
             return;
@@ -41,8 +45,5 @@ internal sealed class ConsoleSsoOptionsValidator : OptionsValidator<ConsoleSsoOp
                 errors.Add($"{ConsoleSsoOptions.Section}:RoleMap:{value} must be one of {string.Join(", ", ApiRoles.All)}, not '{role}'");
             }
         }
-
-        errors.Positive($"{ConsoleSsoOptions.Section}:SessionLifetime", options.SessionLifetime);
-        errors.Positive($"{ConsoleSsoOptions.Section}:MaxSessionLifetime", options.MaxSessionLifetime);
     }
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ZtStream.Responder.Tests.Console.SignIn;
 
 public sealed class ConsoleSsoOptionsTests
@@ -24,6 +26,31 @@ public sealed class ConsoleSsoOptionsTests
             "Responder:Sso:RoleClaim",
             "Responder:Sso:RoleMap:soc must be one of viewer, analyst, responder, admin, not 'superuser'",
             "SessionLifetime");
+    }
+
+    /// <summary>
+    /// A session lifetime of zero or less was refused only with single sign-on on: off, it was taken with nothing said,
+    /// to end every session at once the day Authority is set.
+    /// </summary>
+    [Theory]
+    [InlineData("00:00:00", null, "Responder:Sso:SessionLifetime must be positive (is 00:00:00)")]
+    [InlineData("-00:01:00", null, "Responder:Sso:SessionLifetime must be positive (is -00:01:00)")]
+    [InlineData(null, "00:00:00", "Responder:Sso:MaxSessionLifetime must be positive (is 00:00:00)")]
+    [InlineData(null, "-1.00:00:00", "Responder:Sso:MaxSessionLifetime must be positive (is -1.00:00:00)")]
+    public void Validate_LifetimeNotPositive_IsRefusedWithSingleSignOnOnOrOff(string? session, string? max, string expected)
+    {
+        foreach (var authority in new string?[] { null, "https://idp.acme.example" })
+        {
+            var options = new ConsoleSsoOptions
+            {
+                Authority = authority,
+                ClientId = "ztstream",
+                SessionLifetime = session is null ? TimeSpan.FromHours(8) : TimeSpan.Parse(session, CultureInfo.InvariantCulture),
+                MaxSessionLifetime = max is null ? TimeSpan.FromHours(12) : TimeSpan.Parse(max, CultureInfo.InvariantCulture),
+            };
+
+            Assert.Equal(expected, Assert.Single(ConsoleSsoOptionsValidator.Validate(options)));
+        }
     }
 
     [Theory]
