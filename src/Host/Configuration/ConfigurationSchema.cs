@@ -25,6 +25,7 @@ internal static class ConfigurationSchema
         (BusOptions.Section, typeof(BusOptions)),
         (TelemetryOptions.Section, typeof(TelemetryOptions)),
         (ZtStream.Platform.Proxy.ForwardedHeadersSettings.Section, typeof(ZtStream.Platform.Proxy.ForwardedHeadersSettings)),
+        (ZtStream.Platform.Http.HstsSettings.Section, typeof(ZtStream.Platform.Http.HstsSettings)),
         (IngestOptions.Section, typeof(IngestOptions)),
         (SsfReceiverOptions.Section, typeof(SsfReceiverOptions)),
         (ZtStream.Ingest.Sources.Credentials.PubSubPushOptions.Section, typeof(ZtStream.Ingest.Sources.Credentials.PubSubPushOptions)),

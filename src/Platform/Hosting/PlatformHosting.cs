@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.HttpsPolicy;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using ZtStream.Platform.Proxy;
 
@@ -30,6 +31,12 @@ internal static class PlatformHosting
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddForwardedHeaders(configuration);
+        services.AddValidatedOptions<HstsSettings, HstsSettingsValidator>(configuration.GetSection(HstsSettings.Section));
+        services.AddOptions<HstsOptions>().Configure<IOptions<HstsSettings>>((o, s) =>
+        {
+            o.MaxAge = s.Value.MaxAge;
+            o.IncludeSubDomains = s.Value.IncludeSubDomains;
+        });
         var head = RequestHeadLimits.From(configuration);
         services.AddSingleton(head);
         services.Configure<KestrelServerOptions>(k =>
@@ -76,6 +83,13 @@ internal static class PlatformHosting
         var refusals = KestrelRefusals.Subscribe(app.Services.GetRequiredService<DiagnosticListener>());
         app.Lifetime.ApplicationStopped.Register(refusals.Dispose);
         app.UseTrustedForwardedHeaders();
+        if (app.Services.GetRequiredService<IOptions<HstsSettings>>().Value.MaxAge > TimeSpan.Zero)
+        {
+            // After the forwarded headers, so https a trusted proxy terminated counts; ASP.NET Core's middleware leaves
+            // out loopback hosts.
+            app.UseHsts();
+        }
+
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             ExceptionHandler = context => Problems.WriteAsync(context, ProblemFor(context.Features.Get<IExceptionHandlerFeature>()?.Error)),
