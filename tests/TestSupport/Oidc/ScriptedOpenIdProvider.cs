@@ -37,6 +37,8 @@ public sealed class ScriptedOpenIdProvider : IAsyncDisposable
         public string? TokenRequestError { get; set; }
 
         public string[] Roles { get; set; } = ["soc-analyst"];
+
+        public string UserName { get; set; } = "ana";
     }
 
     private ScriptState State { get; }
@@ -82,6 +84,9 @@ public sealed class ScriptedOpenIdProvider : IAsyncDisposable
 
     /// <summary>The <c>roles</c> the user-info endpoint answers for ana from now on (a role granted or taken away at the provider).</summary>
     public string[] Roles { get => State.Roles; set => State.Roles = value; }
+
+    /// <summary>The <c>preferred_username</c> the user-info endpoint answers from now on (a name the user changed at the provider).</summary>
+    public string UserName { get => State.UserName; set => State.UserName = value; }
 
     /// <summary>Remembers the PKCE challenge of an authorization request the test read from the Responder's redirect.</summary>
     public void Authorized(string codeChallenge) => State.CodeChallenge = codeChallenge;
@@ -168,7 +173,7 @@ public sealed class ScriptedOpenIdProvider : IAsyncDisposable
 
                 return Results.Json(new { access_token = "scripted-access-token", token_type = "Bearer", expires_in = 300, id_token = state.IdToken });
             });
-            web.MapGet("/userinfo", () => Results.Json(new { sub = "ana", preferred_username = "ana", roles = state.Roles }));
+            web.MapGet("/userinfo", () => Results.Json(new { sub = "ana", preferred_username = state.UserName, roles = state.Roles }));
         });
         provider = new ScriptedOpenIdProvider(app, state);
         return provider;

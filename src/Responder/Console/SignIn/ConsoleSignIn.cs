@@ -293,6 +293,20 @@ internal static class ConsoleSignIn
         var role = RoleOf(values, sso.RoleMap);
         var name = user.FindFirstValue(sso.NameClaim) ?? user.FindFirstValue("email") ?? user.FindFirstValue("sub") ?? "unknown";
         var audit = context.HttpContext.RequestServices.GetRequiredService<AuditLog>();
+        if (Bounds.Id("name", name).FirstOrDefault() is { } unfit)
+        {
+            // The session's name is who the audit trail, the console and every action say did it, and what an admin ends
+            // sessions by (DELETE /v1/console/sessions takes only a name fit for it): a name a user may set at some
+            // providers, holding a line break or a character that shows nothing or turns the text around, would make one
+            // person read as another. Refused as the API refuses such a name, said with the hidden characters escaped.
+            var shown = ItemError.Clip(ItemError.Escaped(name));
+            await audit.AppendAsync(AuditKinds.Forbidden, shown, $"console sign-in refused: the provider's name (claim {sso.NameClaim}) {unfit.Reason}", context.HttpContext.RequestAborted);
+            context.HandleResponse();
+            await Problems.WriteAsync(context.HttpContext, Problems.Of(403,
+                $"the provider's name for this user ('{shown}', claim {sso.NameClaim}) {unfit.Reason}: an administrator of the provider must change it"));
+            return;
+        }
+
         if (role is null)
         {
             await audit.AppendAsync(AuditKinds.Forbidden, name, $"console sign-in refused: claim {sso.RoleClaim} maps to no ZtStream role", context.HttpContext.RequestAborted);

@@ -283,6 +283,31 @@ public sealed class ConsoleSignInAttackTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// The session's name is who the audit trail and every action say did it, and what an admin ends sessions by: a name
+    /// the provider gives with a line break, a character that shows nothing or one that turns the text around (a user
+    /// who may edit their own name at some providers) would make them read as someone else. Such a sign-in is refused,
+    /// audited with the hidden characters escaped, and makes no session; the API refuses the same names.
+    /// </summary>
+    [Theory]
+    [InlineData("ad\u200Bmin", "ad\\u200Bmin")]
+    [InlineData("ana\u202Etxt.exe", "ana\\u202Etxt.exe")]
+    [InlineData("ana\nsigned in as admin", "ana\\u000Asigned in as admin")]
+    public async Task SignIn_ANameThatReadsAsAnother_IsRefused_AuditedEscaped_AndMakesNoSession(string name, string audited)
+    {
+        idp.UserName = System.Text.RegularExpressions.Regex.Unescape(name);
+        using var browser = new Browser();
+        var (state, nonce) = await StartSignInAsync(browser);
+        idp.IdToken = idp.Sign(idp.Claims(nonce));
+
+        using var callback = await CallbackAsync(browser, state);
+
+        await HttpProblem.ReadAsync(callback, HttpStatusCode.Forbidden, name);
+        Assert.Null(SessionCookie(browser));
+        Assert.Empty(await host.Get<ConsoleSessionStore>().ListAsync(Ct));
+        Assert.Contains(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.Forbidden), Ct), e => e.Actor == audited);
+    }
+
+    /// <summary>
     /// The role is the provider's answer at sign-in, kept with the session: one lowered at the provider takes effect at
     /// the next sign-in (at the latest <see cref="ConsoleSsoOptions.MaxSessionLifetime"/> later), or at once when an admin
     /// ends the user's sessions, after which the old cookie opens nothing and the next sign-in has the lower role.
