@@ -14,8 +14,11 @@ internal static class ConfigurationSchema
     /// <summary>Top-level keys that are not an options section.</summary>
     private static readonly string[] PlainKeys = ["Roles", "Urls"];
 
-    /// <summary>Sections read whole by ASP.NET Core (endpoints, certificates): any key below them is theirs to judge.</summary>
-    private static readonly string[] OpenSections = [StandardEnvironment.KestrelSection];
+    /// <summary>
+    /// Sections read whole by ASP.NET Core (endpoints, certificates): any key below them is theirs to judge, but the
+    /// values of the type given are checked as any other section's (ASP.NET Core skips one it cannot parse unsaid).
+    /// </summary>
+    private static readonly (string Section, Type Values)[] OpenSections = [(StandardEnvironment.KestrelSection, typeof(KestrelSectionValues))];
 
     /// <summary>Options sections and their records.</summary>
     internal static IReadOnlyList<(string Section, Type Options)> Sections { get; } =
@@ -119,9 +122,12 @@ internal static class ConfigurationSchema
             root.Children[key] = new SchemaNode();
         }
 
-        foreach (var key in OpenSections)
+        foreach (var (key, values) in OpenSections)
         {
-            root.Children[key] = new SchemaNode { AnyChild = true };
+            var open = Describe(values, depth: 0);
+            open.AnyChild = true;
+            open.Open = true;
+            root.Children[key] = open;
         }
 
         foreach (var (section, type) in Sections)
@@ -277,16 +283,19 @@ internal static class ConfigurationSchema
     {
         var node = Root.Value;
         var inItem = false;
+        var open = false;
         foreach (var part in key.Split(':'))
         {
             if (node.Element is { } element)
             {
                 node = element;
-                inItem = true;
+                // ASP.NET Core reads an open section's maps item by item and skips the one value, not the item.
+                inItem = !open;
             }
-            else if (!node.AnyChild && node.Children.TryGetValue(part, out var child))
+            else if (node.Children.TryGetValue(part, out var child))
             {
                 node = child;
+                open |= node.Open;
             }
             else
             {
@@ -352,6 +361,9 @@ internal static class ConfigurationSchema
         public Dictionary<string, SchemaNode> Children { get; } = new(StringComparer.OrdinalIgnoreCase);
 
         public bool AnyChild { get; set; }
+
+        /// <summary>For an open section: read by ASP.NET Core, its typed values only described (<see cref="OpenSections"/>).</summary>
+        public bool Open { get; set; }
 
         /// <summary>For a list or map: what each item is.</summary>
         public SchemaNode? Element { get; set; }
