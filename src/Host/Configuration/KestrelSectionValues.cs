@@ -21,8 +21,11 @@ internal sealed record KestrelSectionValues
     public Dictionary<string, KestrelCertificateValues>? Certificates { get; init; }
 }
 
-/// <summary>An endpoint's values, as <c>Kestrel:EndpointDefaults</c> and <c>Kestrel:Endpoints:NAME</c> take them.</summary>
-internal sealed record KestrelEndpointValues
+/// <summary>
+/// An SNI entry's values, <c>Kestrel:Endpoints:NAME:Sni:HOST</c>, which an endpoint takes too. Not sealed: the
+/// endpoint's record adds its SNI entries, so the values both take are described once.
+/// </summary>
+internal record KestrelSniValues
 {
     public HttpProtocols? Protocols { get; init; }
 
@@ -31,20 +34,12 @@ internal sealed record KestrelEndpointValues
     public ClientCertificateMode? ClientCertificateMode { get; init; }
 
     public KestrelCertificateValues? Certificate { get; init; }
-
-    public Dictionary<string, KestrelSniValues>? Sni { get; init; }
 }
 
-/// <summary>An SNI entry's values, <c>Kestrel:Endpoints:NAME:Sni:HOST</c>.</summary>
-internal sealed record KestrelSniValues
+/// <summary>An endpoint's values, as <c>Kestrel:EndpointDefaults</c> and <c>Kestrel:Endpoints:NAME</c> take them.</summary>
+internal sealed record KestrelEndpointValues : KestrelSniValues
 {
-    public HttpProtocols? Protocols { get; init; }
-
-    public SslProtocols[]? SslProtocols { get; init; }
-
-    public ClientCertificateMode? ClientCertificateMode { get; init; }
-
-    public KestrelCertificateValues? Certificate { get; init; }
+    public Dictionary<string, KestrelSniValues>? Sni { get; init; }
 }
 
 /// <summary>A certificate's typed values; its paths, password and subject are Kestrel's to judge when it loads them.</summary>
