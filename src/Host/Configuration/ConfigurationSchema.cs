@@ -264,12 +264,20 @@ internal static class ConfigurationSchema
 
     private static string? ValueProblem(string key, string? value)
     {
-        if (value is null || Scalar(key) is not { } scalar)
+        if (value is null || Find(key) is not { } found)
         {
             return null;
         }
 
-        var (type, inItem) = scalar;
+        var (node, inItem, open) = found;
+        if (node.Scalar is not { } type)
+        {
+            // ASP.NET Core reads an open section's list item by item (Kestrel's SslProtocols): a single value is never read.
+            return open && node.Element?.Scalar is not null && value.Length > 0
+                ? $"{key}: '{value}' is not read: the key takes a list, one item each as {key}:0, {key}:1 …"
+                : null;
+        }
+
         if (Converts(value, type) && NamesMembers(value, type))
         {
             return null;
@@ -278,8 +286,11 @@ internal static class ConfigurationSchema
         return $"{key}: '{value}' is not {Article(type)}{(inItem ? " (an item with such a value would be left out whole)" : "")}";
     }
 
-    /// <summary>The scalar type <paramref name="key"/> binds to, and whether it lies inside a list or map; null for anything else.</summary>
-    private static (Type Type, bool InItem)? Scalar(string key)
+    /// <summary>
+    /// The node of <paramref name="key"/>, whether it lies inside a list or map, and whether inside an open section;
+    /// null for a key the schema does not describe.
+    /// </summary>
+    private static (SchemaNode Node, bool InItem, bool Open)? Find(string key)
     {
         var node = Root.Value;
         var inItem = false;
@@ -303,7 +314,7 @@ internal static class ConfigurationSchema
             }
         }
 
-        return node.Scalar is { } type ? (type, inItem) : null;
+        return (node, inItem, open);
     }
 
     /// <summary>

@@ -96,7 +96,8 @@ public sealed class ZtStreamCliTests
     /// The Kestrel section's values that ASP.NET Core's loader reads — an endpoint's <c>Protocols</c>, <c>SslProtocols</c>,
     /// <c>ClientCertificateMode</c>, in the defaults, an endpoint or an SNI entry, and a certificate's <c>AllowInvalid</c>
     /// and <c>Location</c> — are configuration errors naming the key and what it takes, beside other sections' problems,
-    /// exit 2, in <c>run</c> and <c>check</c>: before, a name it did not know or a number started as if nothing were said.
+    /// exit 2, in <c>run</c> and <c>check</c>: before, a name it did not know or a number started as if nothing were said;
+    /// so did <c>SslProtocols</c> given one value, which the loader never reads (it reads the list's items).
     /// </summary>
     [Theory]
     [InlineData("Kestrel:EndpointDefaults:Protocols", "banana", "one or more of None, Http1, Http2, Http1AndHttp2, Http3, Http1AndHttp2AndHttp3, comma-separated")]
@@ -107,6 +108,8 @@ public sealed class ZtStreamCliTests
     [InlineData("Kestrel:Endpoints:A:ClientCertificateMode", "2", "one of NoCertificate, AllowCertificate, RequireCertificate, DelayCertificate")]
     [InlineData("Kestrel:EndpointDefaults:SslProtocols:0", "Tls14", "one or more of None, Ssl2, Ssl3, Tls, Default, Tls11, Tls12, Tls13, comma-separated")]
     [InlineData("Kestrel:Endpoints:A:Certificate:AllowInvalid", "maybe", "true or false")]
+    [InlineData("Kestrel:EndpointDefaults:SslProtocols", "Tls12", "read: the key takes a list, one item each as Kestrel:EndpointDefaults:SslProtocols:0, Kestrel:EndpointDefaults:SslProtocols:1 …")]
+    [InlineData("Kestrel:Endpoints:A:Sni:a.example.com:SslProtocols", "Tls13", "read: the key takes a list, one item each as Kestrel:Endpoints:A:Sni:a.example.com:SslProtocols:0, Kestrel:Endpoints:A:Sni:a.example.com:SslProtocols:1 …")]
     [InlineData("Kestrel:Certificates:Default:Location", "Everywhere", "one of CurrentUser, LocalMachine")]
     [InlineData("Kestrel:EndpointDefaults:Protocols", "Http1AndHttp2", null)]
     [InlineData("Kestrel:Endpoints:A:SslProtocols:0", "tls12, Tls13", null)]
