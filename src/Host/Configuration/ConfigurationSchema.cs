@@ -14,8 +14,11 @@ internal static class ConfigurationSchema
     /// <summary>Top-level keys that are not an options section.</summary>
     private static readonly string[] PlainKeys = ["Roles", "Urls"];
 
-    /// <summary>Sections read whole by ASP.NET Core (endpoints, certificates): any key below them is theirs to judge.</summary>
-    private static readonly string[] OpenSections = [StandardEnvironment.KestrelSection];
+    /// <summary>
+    /// Sections read whole by ASP.NET Core (endpoints, certificates): any key below them is theirs to judge, but the
+    /// values of the type given are checked as any other section's (ASP.NET Core skips one it cannot parse unsaid).
+    /// </summary>
+    private static readonly (string Section, Type Values)[] OpenSections = [(StandardEnvironment.KestrelSection, typeof(KestrelSectionValues))];
 
     /// <summary>Options sections and their records.</summary>
     internal static IReadOnlyList<(string Section, Type Options)> Sections { get; } =
@@ -119,9 +122,12 @@ internal static class ConfigurationSchema
             root.Children[key] = new SchemaNode();
         }
 
-        foreach (var key in OpenSections)
+        foreach (var (key, values) in OpenSections)
         {
-            root.Children[key] = new SchemaNode { AnyChild = true };
+            var open = Describe(values, depth: 0);
+            open.AnyChild = true;
+            open.Open = true;
+            root.Children[key] = open;
         }
 
         foreach (var (section, type) in Sections)
@@ -258,12 +264,20 @@ internal static class ConfigurationSchema
 
     private static string? ValueProblem(string key, string? value)
     {
-        if (value is null || Scalar(key) is not { } scalar)
+        if (value is null || Find(key) is not { } found)
         {
             return null;
         }
 
-        var (type, inItem) = scalar;
+        var (node, inItem, open) = found;
+        if (node.Scalar is not { } type)
+        {
+            // ASP.NET Core reads an open section's list item by item (Kestrel's SslProtocols): a single value is never read.
+            return open && node.Element?.Scalar is not null && value.Length > 0
+                ? $"{key}: '{value}' is not read: the key takes a list, one item each as {key}:0, {key}:1 …"
+                : null;
+        }
+
         if (Converts(value, type) && NamesMembers(value, type))
         {
             return null;
@@ -272,21 +286,27 @@ internal static class ConfigurationSchema
         return $"{key}: '{value}' is not {Article(type)}{(inItem ? " (an item with such a value would be left out whole)" : "")}";
     }
 
-    /// <summary>The scalar type <paramref name="key"/> binds to, and whether it lies inside a list or map; null for anything else.</summary>
-    private static (Type Type, bool InItem)? Scalar(string key)
+    /// <summary>
+    /// The node of <paramref name="key"/>, whether it lies inside a list or map, and whether inside an open section;
+    /// null for a key the schema does not describe.
+    /// </summary>
+    private static (SchemaNode Node, bool InItem, bool Open)? Find(string key)
     {
         var node = Root.Value;
         var inItem = false;
+        var open = false;
         foreach (var part in key.Split(':'))
         {
             if (node.Element is { } element)
             {
                 node = element;
-                inItem = true;
+                // ASP.NET Core reads an open section's maps item by item and skips the one value, not the item.
+                inItem = !open;
             }
-            else if (!node.AnyChild && node.Children.TryGetValue(part, out var child))
+            else if (node.Children.TryGetValue(part, out var child))
             {
                 node = child;
+                open |= node.Open;
             }
             else
             {
@@ -294,7 +314,7 @@ internal static class ConfigurationSchema
             }
         }
 
-        return node.Scalar is { } type ? (type, inItem) : null;
+        return (node, inItem, open);
     }
 
     /// <summary>
@@ -352,6 +372,9 @@ internal static class ConfigurationSchema
         public Dictionary<string, SchemaNode> Children { get; } = new(StringComparer.OrdinalIgnoreCase);
 
         public bool AnyChild { get; set; }
+
+        /// <summary>For an open section: read by ASP.NET Core, its typed values only described (<see cref="OpenSections"/>).</summary>
+        public bool Open { get; set; }
 
         /// <summary>For a list or map: what each item is.</summary>
         public SchemaNode? Element { get; set; }

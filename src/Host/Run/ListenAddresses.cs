@@ -85,9 +85,13 @@ internal sealed record ListenAddresses(string? Urls, IConfiguration Kestrel, str
             return $"has the scheme '{address.Scheme}': ZtStream listens on http:// and https:// only";
         }
 
-        return !address.IsUnixPipe && address.Port is < 0 or > 65535
-            ? string.Create(CultureInfo.InvariantCulture, $"has the port {address.Port}: a port runs from 0 to 65535")
-            : null;
+        if (!address.IsUnixPipe && address.Port is < 0 or > 65535)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"has the port {address.Port}: a port runs from 0 to 65535");
+        }
+
+        // Kestrel refuses a path base in an address (it would throw while starting): it listens on a host and port only.
+        return address.PathBase.Length > 0 ? $"has the path '{address.PathBase}': an address to listen on is http://HOST:PORT or https://HOST:PORT, without a path" : null;
     }
 
     private static IEnumerable<string> Ports(string? value, string scheme) =>

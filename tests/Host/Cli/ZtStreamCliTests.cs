@@ -93,6 +93,30 @@ public sealed class ZtStreamCliTests
     }
 
     /// <summary>
+    /// The Kestrel section's values that ASP.NET Core's loader reads — an endpoint's <c>Protocols</c>, <c>SslProtocols</c>,
+    /// <c>ClientCertificateMode</c>, in the defaults, an endpoint or an SNI entry, and a certificate's <c>AllowInvalid</c>
+    /// and <c>Location</c> — are configuration errors naming the key and what it takes, beside other sections' problems,
+    /// exit 2, in <c>run</c> and <c>check</c>: before, a name it did not know or a number started as if nothing were said;
+    /// so did <c>SslProtocols</c> given one value, which the loader never reads (it reads the list's items).
+    /// </summary>
+    [Theory]
+    [InlineData("Kestrel:EndpointDefaults:Protocols", "banana", "one or more of None, Http1, Http2, Http1AndHttp2, Http3, Http1AndHttp2AndHttp3, comma-separated")]
+    [InlineData("Kestrel:EndpointDefaults:Protocols", "99", "one or more of None, Http1, Http2, Http1AndHttp2, Http3, Http1AndHttp2AndHttp3, comma-separated")]
+    [InlineData("Kestrel:Endpoints:A:Protocols", "99", "one or more of None, Http1, Http2, Http1AndHttp2, Http3, Http1AndHttp2AndHttp3, comma-separated")]
+    [InlineData("Kestrel:Endpoints:A:Sni:a.example.com:Protocols", "Http4", "one or more of None, Http1, Http2, Http1AndHttp2, Http3, Http1AndHttp2AndHttp3, comma-separated")]
+    [InlineData("Kestrel:EndpointDefaults:ClientCertificateMode", "Sometimes", "one of NoCertificate, AllowCertificate, RequireCertificate, DelayCertificate")]
+    [InlineData("Kestrel:Endpoints:A:ClientCertificateMode", "2", "one of NoCertificate, AllowCertificate, RequireCertificate, DelayCertificate")]
+    [InlineData("Kestrel:EndpointDefaults:SslProtocols:0", "Tls14", "one or more of None, Ssl2, Ssl3, Tls, Default, Tls11, Tls12, Tls13, comma-separated")]
+    [InlineData("Kestrel:Endpoints:A:Certificate:AllowInvalid", "maybe", "true or false")]
+    [InlineData("Kestrel:EndpointDefaults:SslProtocols", "Tls12", "read: the key takes a list, one item each as Kestrel:EndpointDefaults:SslProtocols:0, Kestrel:EndpointDefaults:SslProtocols:1 …")]
+    [InlineData("Kestrel:Endpoints:A:Sni:a.example.com:SslProtocols", "Tls13", "read: the key takes a list, one item each as Kestrel:Endpoints:A:Sni:a.example.com:SslProtocols:0, Kestrel:Endpoints:A:Sni:a.example.com:SslProtocols:1 …")]
+    [InlineData("Kestrel:Certificates:Default:Location", "Everywhere", "one of CurrentUser, LocalMachine")]
+    [InlineData("Kestrel:EndpointDefaults:Protocols", "Http1AndHttp2", null)]
+    [InlineData("Kestrel:Endpoints:A:SslProtocols:0", "tls12, Tls13", null)]
+    public Task RunOrCheck_KestrelValueItsLoaderCannotParse_ExitsTwoNamingTheKeyBesideTheOthers(string key, string value, string? expected) =>
+        SaidBesideAnotherSectionsProblemAsync(key, value, expected);
+
+    /// <summary>
     /// A value that does not bind to its key's type, in a section read while the host is built (the trusted proxy's
     /// middleware, the scrape endpoint's path, the Responder's endpoints and drivers), is a configuration error naming
     /// the key, exit 2: before, the binder's exception went past the host (a stack trace, exit 134). It was then said
@@ -110,14 +134,21 @@ public sealed class ZtStreamCliTests
     [InlineData("Responder:Drivers:OAuth:Endpoint", "http://", "a URI")]
     [InlineData("Responder:Sso:CookieSecure", "Sometimes", "one of SameAsRequest, Always, None")]
     [InlineData("Telemetry:MetricsPath", "/metrics", null)]
-    public async Task RunOrCheck_ValueNotOfItsKeysTypeReadWhileBuilding_ExitsTwoNamingTheKeyBesideTheOthers(string key, string value, string? expected)
+    public Task RunOrCheck_ValueNotOfItsKeysTypeReadWhileBuilding_ExitsTwoNamingTheKeyBesideTheOthers(string key, string value, string? expected) =>
+        SaidBesideAnotherSectionsProblemAsync(key, value, expected);
+
+    /// <summary>
+    /// <c>run</c> and <c>check</c> with <paramref name="key"/> set to <paramref name="value"/> and another section's mistake:
+    /// exit 2, the other mistake said, and <paramref name="key"/>'s line saying it is not <paramref name="expected"/> (none when null).
+    /// </summary>
+    private static async Task SaidBesideAnotherSectionsProblemAsync(string key, string value, string? expected)
     {
         using var folder = new TempFolder("zt-cli-bind-");
         foreach (var command in new[] { "run", "check" })
         {
-            string[] listen = command == "run" ? ["--urls", "http://127.0.0.1:0"] : [];
+            // An address for both: a Kestrel endpoint's key alone would be an endpoint without a Url.
             var err = await ExitsTwoAsync(CliRun.RunAsync([
-                command, .. listen, "--sqlite", Path.Combine(folder.Path, "zt.db"), "--event-log-path", Path.Combine(folder.Path, "log"),
+                command, "--set", "Urls=http://127.0.0.1:0", "--sqlite", Path.Combine(folder.Path, "zt.db"), "--event-log-path", Path.Combine(folder.Path, "log"),
                 "--set", $"{key}={value}", "--set", "Ingest:RatePerSecond=-1"]));
 
             var lines = Lines(err);

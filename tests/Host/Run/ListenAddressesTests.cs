@@ -57,6 +57,8 @@ public sealed class ListenAddressesTests
     [InlineData("ASPNETCORE_HTTP_PORTS/ASPNETCORE_HTTPS_PORTS: 'http://*:abc' has a port that is not a number", "ASPNETCORE_HTTP_PORTS=abc")]
     [InlineData("ASPNETCORE_HTTP_PORTS/ASPNETCORE_HTTPS_PORTS: 'https://*:70000' has the port 70000: a port runs from 0 to 65535", "ASPNETCORE_HTTPS_PORTS=70000")]
     [InlineData("Kestrel:Endpoints:Web:Url: 'http//0.0.0.0:8443' is not an address to listen on (http://HOST:PORT or https://HOST:PORT)", "Kestrel:Endpoints:Web:Url=http//0.0.0.0:8443")]
+    [InlineData("Kestrel:Endpoints:Web:Url: 'http://0.0.0.0:8443/api' has the path '/api': an address to listen on is http://HOST:PORT or https://HOST:PORT, without a path", "Kestrel:Endpoints:Web:Url=http://0.0.0.0:8443/api")]
+    [InlineData("Urls: 'https://127.0.0.1:7443/zt' has the path '/zt': an address to listen on is http://HOST:PORT or https://HOST:PORT, without a path", "Urls=https://127.0.0.1:7443/zt")]
     public void Problems_AnAddressKestrelWouldThrowOn_IsNamedWithItsKey(string expected, params string[] settings) =>
         Assert.Equal([expected], ListenAddresses.Resolve(ConfigOf(settings)).Problems());
 
