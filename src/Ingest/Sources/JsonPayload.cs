@@ -282,13 +282,7 @@ internal static class JsonPayload
     /// <summary>A reader error in words, with position, without the exception's internal path noise.</summary>
     public static string Describe(JsonException ex)
     {
-        var message = ex.Message;
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        if (cut > 0)
-        {
-            message = message[..cut].TrimEnd();
-        }
-
+        var message = JsonMembers.ReaderWords(ex);
         return ex.LineNumber is { } line
             ? $"{MalformedJson} at line {line + 1}, byte {ex.BytePositionInLine + 1}: {message}"
             : $"{MalformedJson}: {message}";

@@ -38,11 +38,21 @@ internal static class UserFiles
     public static string? StreamProblem(string path, string what) => Problem(path, what, maxBytes: null);
 
     /// <summary>
-    /// The text of <paramref name="path"/> (UTF-8, a byte order mark dropped); an <see cref="IOException"/> naming the path
-    /// and the bound when it holds more than <paramref name="maxBytes"/>, read no further than one byte past it, or naming
-    /// what it is when it is not a regular file.
+    /// The text of <paramref name="path"/> (UTF-8, a byte order mark dropped; UTF-16 when it starts with its byte order
+    /// mark, as Windows PowerShell writes files and as the configuration file is read); an <see cref="IOException"/> naming
+    /// the path and the bound when it holds more than <paramref name="maxBytes"/>, read no further than one byte past it, or
+    /// naming what it is when it is not a regular file.
     /// </summary>
-    public static string ReadText(string path, int maxBytes = MaxDocumentBytes) => Encoding.UTF8.GetString(WithoutBom(ReadBytes(path, maxBytes)).Span);
+    public static string ReadText(string path, int maxBytes = MaxDocumentBytes)
+    {
+        var bytes = ReadBytes(path, maxBytes);
+        var utf16 = bytes.Span.StartsWith(Encoding.Unicode.Preamble) ? Encoding.Unicode
+            : bytes.Span.StartsWith(Encoding.BigEndianUnicode.Preamble) ? Encoding.BigEndianUnicode
+            : null;
+        return utf16 is null
+            ? Encoding.UTF8.GetString(WithoutBom(bytes).Span)
+            : utf16.GetString(bytes.Span[utf16.Preamble.Length..]);
+    }
 
     /// <summary>The bytes of <paramref name="path"/>, bounded and refused as <see cref="ReadText"/> reads them.</summary>
     public static ReadOnlyMemory<byte> ReadBytes(string path, int maxBytes = MaxDocumentBytes)

@@ -36,9 +36,20 @@ internal static class JsonMembers
         }
 
         // A syntax error: the reader's words name characters and positions, never types.
+        return new ItemError(0, field, $"not valid JSON: {ReaderWords(exception)}{at}");
+    }
+
+    /// <summary>
+    /// The reader's words of a syntax error without the tail it adds (" Path: $ | LineNumber: 0 | BytePositionInLine: 9."):
+    /// its path and zero-based positions, which the caller says in its own words, one-based.
+    /// </summary>
+    public static string ReaderWords(JsonException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var message = exception.Message;
         var cut = message.IndexOf(" Path: ", StringComparison.Ordinal) is var p and >= 0 ? p
             : message.IndexOf(" LineNumber: ", StringComparison.Ordinal) is var l and >= 0 ? l : message.Length;
-        return new ItemError(0, field, $"not valid JSON: {message[..cut].TrimEnd()}{at}");
+        return message[..cut].TrimEnd();
     }
 
     /// <summary>The contract of the value at <paramref name="path"/> (<c>$.items[0].status</c>) below <paramref name="type"/>; null past what it names.</summary>

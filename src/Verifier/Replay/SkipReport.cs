@@ -26,6 +26,7 @@ internal sealed class SkipReport : IDisposable
     private readonly ITimer timer;
     private readonly Lock writing = new();
     private int notShown;
+    private string? lastWhere;
 
     /// <summary>Says skipped items on the stderr of <paramref name="context"/>'s command as they happen, naming <paramref name="file"/>.</summary>
     public SkipReport(CliContext context, string file)
@@ -36,6 +37,7 @@ internal sealed class SkipReport : IDisposable
         timer = context.Time.CreateTimer(_ => WriteNotShown(), null, CountEvery, CountEvery);
     }
 
+    /// <summary>Items skipped: an item refused for several reasons (each said) is one item.</summary>
     public int Skipped { get; private set; }
 
     public void Add(SkippedItem item)
@@ -86,7 +88,14 @@ internal sealed class SkipReport : IDisposable
 
     private void Count(SkippedItem item)
     {
-        Skipped++;
+        // A reader reports an item's reasons one after another under the same place: the item is counted once.
+        var newItem = item.Where != lastWhere;
+        if (newItem)
+        {
+            Skipped++;
+            lastWhere = item.Where;
+        }
+
         var key = (item.Field, item.Reason);
         if (!reasons.TryGetValue(key, out var entry))
         {
@@ -101,12 +110,12 @@ internal sealed class SkipReport : IDisposable
         reasons[key] = (entry.Count + 1, entry.Places);
         if (Skipped > ShownAsTheyHappen)
         {
-            notShown++;
+            notShown += newItem ? 1 : 0;
             return;
         }
 
         context.Error.WriteLine(context.Line($"{file}: skipped {item.Where}: {item.Field}: {item.Reason}"));
-        if (Skipped == ShownAsTheyHappen)
+        if (newItem && Skipped == ShownAsTheyHappen)
         {
             context.Error.WriteLine(context.Line(string.Create(CultureInfo.InvariantCulture,
                 $"{file}: further skipped items are counted every {CountEvery.TotalSeconds:0} s and summed up at the end")));

@@ -1,3 +1,5 @@
+using ZtStream.Platform.Http;
+
 namespace ZtStream.Verifier.Simulation;
 
 /// <summary>
@@ -109,14 +111,25 @@ internal sealed class SimulateCommand : ICliCommand
                 continue;
             }
 
+            var notALabel = $"labels file '{path}' line {i + 1} is not a label as 'ztstream simulate --labels' writes them";
+            ScenarioLabel? label;
             try
             {
-                list.Add(JsonSerializer.Deserialize(lines[i], VerifierJsonContext.Default.ScenarioLabel) ?? throw new JsonException("null is not a label"));
+                label = JsonSerializer.Deserialize(lines[i], VerifierJsonContext.Default.ScenarioLabel);
             }
             catch (JsonException e)
             {
-                throw new FormatException($"labels file '{path}' line {i + 1} is not a label as 'ztstream simulate --labels' writes them: {e.Message}", e);
+                var error = JsonMembers.Unreadable(e, VerifierJsonContext.Default.ScenarioLabel);
+                throw new FormatException($"{notALabel}: {error.Field}: {error.Reason}", e);
             }
+
+            // The deserializer takes null for a reference member; the evaluation indexes by these.
+            if ((label is null ? "$" : label.NullMember()) is { } member)
+            {
+                throw new FormatException($"{notALabel}: {member}: required");
+            }
+
+            list.Add(label!);
         }
 
         return list;

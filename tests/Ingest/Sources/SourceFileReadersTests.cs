@@ -82,6 +82,23 @@ public sealed class SourceFileReadersTests
         Assert.Equal(("subject.id", "must not hold an invisible or bidirectional formatting character: U+202E at position 3"), (skip.Field, skip.Reason));
     }
 
+    /// <summary>
+    /// A last line cut inside a string (a file copied while written) is told once with its position, one-based. Before, the
+    /// reader's own "LineNumber: 0 | BytePositionInLine: 86." followed, zero-based, after "at line 1, byte 87".
+    /// </summary>
+    [Fact]
+    public void K8sAudit_LastLineCutInAString_PositionToldOnceInWords()
+    {
+        const string whole = """{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"b-1","verb":"get","user":{"username":"alice"}}""";
+        var (events, skipped) = Read("k8s-audit", whole + "\n" + whole[..^20]);
+
+        Assert.Single(events);
+        var skip = Assert.Single(skipped);
+        Assert.Contains("malformed JSON at line 1, byte ", skip.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("LineNumber", skip.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("BytePositionInLine", skip.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void K8sAudit_FirstLineBroken_ReadLineByLineAndTheBrokenLineIsReported()
     {

@@ -55,6 +55,23 @@ public sealed class UserFilesTests : IDisposable
         Assert.Contains("is a folder", UserFiles.StreamProblem(folder.Path, "file"), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A document saved as UTF-16 with its byte order mark (Windows PowerShell's <c>&gt;</c> and <c>Out-File</c> write
+    /// one) is read as the text it holds, as the configuration file's reader reads it. Before, its bytes were decoded as
+    /// UTF-8: a rule file was "not valid YAML: … did not find expected key", a labels file "'0xEF' is an invalid start".
+    /// </summary>
+    [Theory]
+    [InlineData("utf-16")]
+    [InlineData("utf-16BE")]
+    public async Task ReadText_Utf16WithByteOrderMark_ReadsTheText(string encoding)
+    {
+        var path = Path.Combine(folder.Path, "rules.yml");
+        const string text = "title: Pod exec — ünïcode\r\nlevel: high\n";
+        await File.WriteAllTextAsync(path, text, Encoding.GetEncoding(encoding), Ct);
+
+        Assert.Equal(text, UserFiles.ReadText(path));
+    }
+
     /// <summary>A key file longer than a key is refused by the check, before anything reads it.</summary>
     [Fact]
     public async Task ReadProblem_LongerThanTheBound_SaysHowMuchItMayHold()

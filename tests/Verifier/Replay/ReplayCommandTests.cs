@@ -337,6 +337,31 @@ public sealed class ReplayCommandTests : IDisposable
         Assert.StartsWith($"ztstream replay: labels file '{labels}' line 3 is not a label", err.ToString(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A labels line that is JSON but lacks a member or holds null where a label holds a value: exit 2 naming the line and
+    /// the member, in words. Before, a line without "scenario" ended the process with an unhandled ArgumentNullException
+    /// (exit 134), and an array line was told with the deserializer's type name and zero-based positions.
+    /// </summary>
+    [Theory]
+    [InlineData("""{"foo":1}""", "line 2 is not a label as 'ztstream simulate --labels' writes them: $: missing required members: ")]
+    [InlineData("""{"scenario":null,"principal":"ana@example.com","start":"2026-11-30T10:00:00Z","event_ids":["e1"]}""", "line 2 is not a label as 'ztstream simulate --labels' writes them: scenario: required")]
+    [InlineData("""{"scenario":"s","principal":"ana@example.com","start":"2026-11-30T10:00:00Z","event_ids":["e1",null]}""", "line 2 is not a label as 'ztstream simulate --labels' writes them: event_ids[1]: required")]
+    [InlineData("[1,2]", "line 2 is not a label as 'ztstream simulate --labels' writes them: $: expected an object or null (line 1, byte 2)")]
+    public async Task Replay_LabelsLineMissingAMember_ExitsTwoNamingLineAndMember(string line, string expected)
+    {
+        var events = Path.Combine(temp.Path, "events.ndjson");
+        var labels = Path.Combine(temp.Path, "labels.ndjson");
+        await File.WriteAllTextAsync(events, """{"id":"e1","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"ana@example.com"}}""" + "\n", Ct);
+        await File.WriteAllTextAsync(labels, """{"scenario":"pod-exec","principal":"ana@example.com","start":"2026-11-30T10:00:00Z","event_ids":["e1"]}""" + "\n" + line + "\n", Ct);
+        var (ctx, _, err) = Context();
+
+        var code = await new ReplayCommand(FalcoSuite.Readers).RunAsync([events, "--labels", labels], ctx, CancellationToken.None);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith($"ztstream replay: labels file '{labels}' {expected}", err.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("ScenarioLabel", err.ToString(), StringComparison.Ordinal);
+    }
+
     /// <summary><c>ztstream simulate</c> with <paramref name="args"/>: the events and labels files it wrote, and its stderr.</summary>
     private async Task<(string Events, string Labels, string Err)> SimulateAsync(params string[] args)
     {

@@ -61,4 +61,28 @@ public sealed class SkipReportTests
         Assert.Equal("ztstream replay:   skipped 1001 × time: required (item 0 (line 1), item 1 (line 2), item 2 (line 3), item 3 (line 4), item 4 (line 5), …)", end[1]);
         Assert.Equal(2, end.Length);
     }
+
+    /// <summary>
+    /// One item the validator refuses for three reasons (a Kubernetes audit event fed as canonical NDJSON: no id, no time,
+    /// no subject) is one skipped item of one read: each reason is still said and grouped. Before, each reason counted as
+    /// an item, and one line was summed up as "3 input items: 0 events scored, 3 skipped".
+    /// </summary>
+    [Fact]
+    public async Task WriteAsync_AnItemWithSeveralReasons_CountsOneItem()
+    {
+        using var error = new StringWriter();
+        using var report = new SkipReport(Context(error, new FakeTimeProvider(), "ztstream replay"), "audit.json");
+
+        report.Add(new SkippedItem("item 0 (line 1)", "id", "required"));
+        report.Add(new SkippedItem("item 0 (line 1)", "time", "required"));
+        report.Add(new SkippedItem("item 0 (line 1)", "subject.id", "required"));
+        report.Add(new SkippedItem("item 1 (line 2)", "id", "required"));
+        await report.WriteAsync(scored: 3);
+
+        Assert.Equal(2, report.Skipped);
+        var lines = Lines(error);
+        Assert.Equal(4, lines.Count(l => l.Contains(": skipped item ", StringComparison.Ordinal)));
+        Assert.Contains("ztstream replay: audit.json: 5 input items: 3 events scored, 2 skipped", lines);
+        Assert.Contains("ztstream replay:   skipped 2 × id: required (item 0 (line 1), item 1 (line 2))", lines);
+    }
 }
