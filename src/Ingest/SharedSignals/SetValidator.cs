@@ -187,19 +187,17 @@ internal sealed class SetValidator(SignedTokenVerifier verifier, IOptions<SsfRec
             return Reject(SetErrors.InvalidRequest, "the SET's txn claim must be a string (RFC 8417 §2.2)");
         }
 
-        if (claims.TryGetProperty("toe", out var toe) && (toe.ValueKind != JsonValueKind.Number || !toe.TryGetInt64(out var toeSeconds) || toeSeconds is < 0 or > 253_402_300_799))
+        if (claims.TryGetProperty("toe", out var toe) && NumericDate(toe) is null)
         {
             // RFC 8417 §2.2: a NumericDate, the event's time when the event gives none of its own.
             return Reject(SetErrors.InvalidRequest, "the SET's toe claim must be a time in seconds (RFC 8417 §2.2)");
         }
 
-        if (!claims.TryGetProperty("iat", out var iatElement) || iatElement.ValueKind != JsonValueKind.Number || !iatElement.TryGetInt64(out var iatSeconds)
-            || iatSeconds is < 0 or > 253_402_300_799)
+        if ((claims.TryGetProperty("iat", out var iatElement) ? NumericDate(iatElement) : null) is not { } issuedAt)
         {
             return Reject(SetErrors.InvalidRequest, "the SET has no iat claim in seconds (RFC 8417 requires one)");
         }
 
-        var issuedAt = DateTimeOffset.FromUnixTimeSeconds(iatSeconds);
         var now = time.GetUtcNow();
         if (issuedAt > now + o.MaxClockSkew)
         {
@@ -212,8 +210,7 @@ internal sealed class SetValidator(SignedTokenVerifier verifier, IOptions<SsfRec
         }
 
         if (claims.TryGetProperty("nbf", out var nbfElement)
-            && (nbfElement.ValueKind != JsonValueKind.Number || !nbfElement.TryGetInt64(out var nbfSeconds) || nbfSeconds is < 0 or > 253_402_300_799
-                || DateTimeOffset.FromUnixTimeSeconds(nbfSeconds) > now + o.MaxClockSkew))
+            && (NumericDate(nbfElement) is not { } notBefore || notBefore > now + o.MaxClockSkew))
         {
             // Lifetime checks are off for SETs (they carry no exp), so nbf is checked here (RFC 7519 §4.1.5).
             return Reject(SetErrors.InvalidRequest, "the SET's nbf is not a time in seconds or is in the future: it is not valid yet");
@@ -255,6 +252,12 @@ internal sealed class SetValidator(SignedTokenVerifier verifier, IOptions<SsfRec
         ValidAlgorithms = transmitter.EffectiveAlgorithms,
         ValidTypes = SetTypes,
     };
+
+    /// <summary>A NumericDate (RFC 7519 §2): whole seconds since the epoch, up to the year 9999; null for any other value.</summary>
+    private static DateTimeOffset? NumericDate(JsonElement value) =>
+        value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var seconds) && seconds is >= 0 and <= 253_402_300_799
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
 
     private static (ValidatedSet?, SetRejection?) Reject(string error, string description) => (null, new SetRejection(error, description));
 
