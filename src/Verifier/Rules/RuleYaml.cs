@@ -1,7 +1,7 @@
 namespace ZtStream.Verifier.Rules;
 
 /// <summary>Reading rule YAML with line numbers: scalars, nulls, lists, and YAML → JSON for embedded test events.</summary>
-internal static class RuleYaml
+internal static partial class RuleYaml
 {
     /// <summary>Parses every document of a file; a syntax error becomes a <see cref="RuleFormatException"/> with its line.</summary>
     public static IReadOnlyList<YamlDocument> Documents(string text)
@@ -204,6 +204,14 @@ internal static class RuleYaml
                         break;
                     }
 
+                    if (JsonNumber().IsMatch(value))
+                    {
+                        // As written: a test's event is what the source would send, and rules compare a number's text
+                        // (12.0 is not 12, and 12345678901234567890 must not come back as 1.2345678901234567E+19).
+                        w.WriteRawValue(value);
+                        break;
+                    }
+
                     if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
                     {
                         w.WriteNumberValue(l);
@@ -224,4 +232,7 @@ internal static class RuleYaml
         }
     }
 
+    /// <summary>JSON's number grammar (RFC 8259): a YAML scalar written so is a JSON number, kept as written.</summary>
+    [GeneratedRegex(@"\A-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\z", RegexOptions.CultureInvariant)]
+    private static partial Regex JsonNumber();
 }
