@@ -1,7 +1,7 @@
 namespace ZtStream.Verifier.Rules;
 
 /// <summary>Reading rule YAML with line numbers: scalars, nulls, lists, and YAML → JSON for embedded test events.</summary>
-internal static partial class RuleYaml
+internal static class RuleYaml
 {
     /// <summary>Parses every document of a file; a syntax error becomes a <see cref="RuleFormatException"/> with its line.</summary>
     public static IReadOnlyList<YamlDocument> Documents(string text)
@@ -122,7 +122,7 @@ internal static partial class RuleYaml
             return null;
         }
 
-        if (!Platform.Durations.TryParse(text, out var value, out var problem))
+        if (!Durations.TryParse(text, out var value, out var problem))
         {
             throw new RuleFormatException($"'{key}' must be a duration such as 30s, 5m, 2h or 1d: '{text}' {problem}", Line(Get(map, key)!));
         }
@@ -204,10 +204,10 @@ internal static partial class RuleYaml
                         break;
                     }
 
-                    if (JsonNumber().IsMatch(value))
+                    if (JsonNumber.Grammar().IsMatch(value))
                     {
-                        // As written: a test's event is what the source would send, and rules compare a number's text
-                        // (12.0 is not 12, and 12345678901234567890 must not come back as 1.2345678901234567E+19).
+                        // As written: a test's event is what the source would send (12.0 stays 12.0, and
+                        // 12345678901234567890 must not come back as 1.2345678901234567E+19).
                         w.WriteRawValue(value);
                         break;
                     }
@@ -231,8 +231,4 @@ internal static partial class RuleYaml
                 throw new RuleFormatException("YAML aliases are not supported in rule files", Line(node));
         }
     }
-
-    /// <summary>JSON's number grammar (RFC 8259): a YAML scalar written so is a JSON number, kept as written.</summary>
-    [GeneratedRegex(@"\A-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\z", RegexOptions.CultureInvariant)]
-    private static partial Regex JsonNumber();
 }

@@ -28,17 +28,15 @@ public sealed class RuleTestRunnerTests
     }
 
     /// <summary>
-    /// A test's event is the JSON a source would send, and a rule compares a number's text as the record writes it. The
-    /// YAML was turned into JSON through long and double: <c>12.0</c> became <c>12</c> (so a test passed that the same
-    /// event sent live fails) and <c>12345678901234567890</c> became <c>1.2345678901234567E+19</c> (so a rule naming it
-    /// could not be shown to match).
+    /// A test's event is the JSON a source would send. The YAML was turned into JSON through long and double:
+    /// <c>12.0</c> became <c>12</c> (so a test of a regular expression passed that the same event sent live fails) and
+    /// <c>12345678901234567890</c> became <c>1.2345678901234567E+19</c> (so a rule naming it could not be shown to match).
     /// </summary>
     [Theory]
-    [InlineData("raw.n: 12", "12.0", false)]
+    [InlineData("raw.n|re: '^12\\.0$'", "12.0", true)]
+    [InlineData("raw.n|re: '^12$'", "12.0", false)]
     [InlineData("raw.n: 12", "12", true)]
-    [InlineData("raw.n: '12.0'", "12.0", true)]
     [InlineData("raw.n: 12345678901234567890", "12345678901234567890", true)]
-    [InlineData("raw.n: 1000", "1e3", false)]
     [InlineData("raw.n|re: '^1e3$'", "1e3", true)]
     [InlineData("raw.n: 12", "012", true)] // not JSON's number grammar: read as YAML's integer, as before
     public void CanonicalEvent_NumberIsKeptAsWritten(string item, string number, bool matches)

@@ -14,6 +14,9 @@ internal sealed class TextPattern : ILeafTest
     private readonly byte[]? asciiLiteral;
     private readonly bool cased;
 
+    // An exact value in JSON's number grammar: a record's JSON number of the same value equals it, whatever its spelling.
+    private readonly decimal? number;
+
     // The runs of parts between stars, in order (the first before any star, the last after every star; one run when
     // there is no star), each with the characters it takes: worked out once, not per text.
     private readonly Run[] runs;
@@ -26,6 +29,7 @@ internal sealed class TextPattern : ILeafTest
         runs = RunsOf(parts);
         this.cased = cased;
         comparison = cased ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        number = kind == Kind.Exact && JsonNumber.Grammar().IsMatch(literal) && decimal.TryParse(literal, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? n : null;
         asciiLiteral = kind is Kind.Exact or Kind.StartsWith or Kind.EndsWith && System.Text.Ascii.IsValid(literal) ? System.Text.Encoding.ASCII.GetBytes(literal) : null;
     }
 
@@ -153,13 +157,20 @@ internal sealed class TextPattern : ILeafTest
 
         return kind switch
         {
-            Kind.Exact => t.Equals(literal, comparison),
+            Kind.Exact => t.Equals(literal, comparison) || (leaf.Kind == LeafKind.Number && SameNumber(t)),
             Kind.StartsWith => t.StartsWith(literal, comparison),
             Kind.EndsWith => t.EndsWith(literal, comparison),
             Kind.Contains => t.Contains(literal, comparison),
             _ => Glob(t),
         };
     }
+
+    /// <summary>
+    /// Sigma's numbers are numbers: a rule's <c>12</c> is the record's <c>12.0</c> or <c>1.2e1</c>, its <c>1.50</c> the
+    /// record's <c>1.5</c>. Compared as decimals (28 digits), so two long integers that one double holds stay apart.
+    /// </summary>
+    private bool SameNumber(ReadOnlySpan<char> t) =>
+        number is { } n && decimal.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && x == n;
 
     /// <summary>
     /// The general case, in at most text × pattern steps: the run before the first <c>*</c> must start the text, the run
