@@ -184,6 +184,22 @@ public sealed class SigmaSpecificationTests
         Assert.Equal(expected, Eval($"sel:\n  {item}", record: record));
 
     [Theory]
+    // A list in a list is searched element by element, as a name met on a list of lists already was (raw.a.b through
+    // [[{"b": …}]]); the field's own value once stopped at the outer list, so [["y", "x"]] never held x.
+    [InlineData("raw.lists: x", true)]
+    [InlineData("raw.lists: q", false)]
+    [InlineData("raw.lists|startswith: Z", true)]
+    [InlineData("raw.lists|all: [x, z]", true)]
+    [InlineData("raw.lists|neq: y", true)]
+    [InlineData("raw.deep: w", true)]
+    [InlineData("raw.objs.b: v", true)]
+    [InlineData("raw.lists[0]: x", true)]
+    [InlineData("raw.lists[1]: x", false)]
+    [InlineData("raw.empties: '*'", false)]
+    public void FieldItem_ListOfLists_IsSearchedElementByElement(string item, bool expected) =>
+        Assert.Equal(expected, Eval($"sel:\n  {item}", record: """{"lists":[["y","x"],["z"]],"deep":[[["w"]]],"objs":[[{"b":"v"}]],"empties":[[],[]]}"""));
+
+    [Theory]
     // Escaped JSON text is compared unescaped: Go's encoder writes '&' as \u0026 in every audit event's requestURI, and a
     // Windows path has \\ for each backslash. The byte-level fast path once compared the escaped bytes.
     [InlineData("raw.uri: '/api/v1/pods?limit=500&watch=true'", true)]
