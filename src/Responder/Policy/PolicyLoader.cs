@@ -1,6 +1,7 @@
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
+using ZtStream.Platform;
 
 namespace ZtStream.Responder.Policy;
 
@@ -159,7 +160,7 @@ internal static class PolicyLoader
     }
 
     /// <summary>The longest duration a policy may give: ten years, far beyond any window, TTL or expiry that makes sense.</summary>
-    internal static readonly TimeSpan MaxDuration = TimeSpan.FromDays(3650);
+    internal static readonly TimeSpan MaxDuration = Durations.Max;
 
     /// <summary>A duration that must be positive: as <paramref name="text"/> gives it, else <paramref name="fallback"/>.</summary>
     private static TimeSpan PositiveDuration(string? text, string key, TimeSpan fallback, List<string> errors)
@@ -181,42 +182,12 @@ internal static class PolicyLoader
             return null;
         }
 
-        text = text.Trim();
-        var unit = text[^1];
-        if (char.IsLetter(unit) && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var n))
+        if (Durations.TryParse(text, out var value, out var problem))
         {
-            double? seconds = unit switch
-            {
-                's' => n,
-                'm' => n * 60,
-                'h' => n * 3600,
-                'd' => n * 86400,
-                _ => null,
-            };
-            if (seconds is { } s && !(Math.Abs(s) <= MaxDuration.TotalSeconds))
-            {
-                // NaN, infinity and spans TimeSpan cannot hold (99999999d) would throw: said as the key's problem instead.
-                errors.Add($"{key}: '{text}' is not a duration of at most {MaxDuration.TotalDays:0} days.");
-                return null;
-            }
-
-            if (seconds is { } ok)
-            {
-                return TimeSpan.FromSeconds(ok);
-            }
-        }
-        else if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span))
-        {
-            if (span.Duration() <= MaxDuration)
-            {
-                return span;
-            }
-
-            errors.Add($"{key}: '{text}' is not a duration of at most {MaxDuration.TotalDays:0} days.");
-            return null;
+            return value;
         }
 
-        errors.Add($"{key}: '{text}' is not a duration (e.g. 90s, 15m, 1h, 2d).");
+        errors.Add($"{key}: '{text.Trim()}' {problem}.");
         return null;
     }
 

@@ -113,7 +113,7 @@ internal static class RuleYaml
         };
     }
 
-    /// <summary>Durations as <c>30s</c>, <c>5m</c>, <c>2h</c>, <c>1d</c> or <c>hh:mm:ss</c>.</summary>
+    /// <summary>Durations as <c>30s</c>, <c>5m</c>, <c>2h</c>, <c>1d</c> or <c>hh:mm:ss</c>, positive, of at most ten years.</summary>
     public static TimeSpan? Duration(YamlMappingNode map, string key)
     {
         var text = Text(map, key);
@@ -122,20 +122,15 @@ internal static class RuleYaml
             return null;
         }
 
-        if (text.Length > 1 && double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n > 0)
+        if (!Durations.TryParse(text, out var value, out var problem))
         {
-            switch (text[^1])
-            {
-                case 's': return TimeSpan.FromSeconds(n);
-                case 'm': return TimeSpan.FromMinutes(n);
-                case 'h': return TimeSpan.FromHours(n);
-                case 'd': return TimeSpan.FromDays(n);
-            }
+            throw new RuleFormatException($"'{key}' must be a duration such as 30s, 5m, 2h or 1d: '{text}' {problem}", Line(Get(map, key)!));
         }
 
-        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var t) && t > TimeSpan.Zero
-            ? t
-            : throw new RuleFormatException($"'{key}' must be a duration such as 30s, 5m, 2h or 1d (is '{text}')", Line(Get(map, key)!));
+        // 1e-9s reads, and rounds to no time at all: a window nothing fits in.
+        return value > TimeSpan.Zero
+            ? value
+            : throw new RuleFormatException($"'{key}' must be a positive duration such as 30s, 5m, 2h or 1d (is '{text}')", Line(Get(map, key)!));
     }
 
     /// <summary>Writes a YAML node as JSON: plain scalars that read as numbers, booleans or null become those; everything else strings.</summary>
@@ -206,6 +201,14 @@ internal static class RuleYaml
                     if (value is "true" or "True" or "TRUE" or "false" or "False" or "FALSE")
                     {
                         w.WriteBooleanValue(value[0] is 't' or 'T');
+                        break;
+                    }
+
+                    if (JsonNumber.Grammar().IsMatch(value))
+                    {
+                        // As written: a test's event is what the source would send (12.0 stays 12.0, and
+                        // 12345678901234567890 must not come back as 1.2345678901234567E+19).
+                        w.WriteRawValue(value);
                         break;
                     }
 

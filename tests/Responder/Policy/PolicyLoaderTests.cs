@@ -125,6 +125,7 @@ public sealed class PolicyLoaderTests
     [InlineData("approval:\n  expires_after: 1e308h\n", "approval.expires_after: '1e308h' is not a duration")]
     [InlineData("approval:\n  expires_after: Infinitym\n", "approval.expires_after: 'Infinitym' is not a duration")]
     [InlineData("budget:\n  window: 10675199.02:48:05\n", "budget.window: '10675199.02:48:05' is not a duration of at most")]
+    [InlineData("budget:\n  window: 10\n", "budget.window: '10' is not a duration (e.g. 90s, 15m, 1h, 2d)")] // TimeSpan reads a bare 10 as ten days
     [InlineData("rules: [~]\n", "rules[0]: is empty")]
     [InlineData("protected:\n  subjects: [alice, ~]\n", "protected.subjects[1] is empty")]
     [InlineData("protected:\n  workloads: ['']\n", "protected.workloads[0] is empty")]

@@ -27,6 +27,37 @@ public sealed class RuleTestRunnerTests
         Assert.Contains("expected no match, but it matched: Denied: a", results[1].Detail, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A test's event is the JSON a source would send. The YAML was turned into JSON through long and double:
+    /// <c>12.0</c> became <c>12</c> (so a test of a regular expression passed that the same event sent live fails) and
+    /// <c>12345678901234567890</c> became <c>1.2345678901234567E+19</c> (so a rule naming it could not be shown to match).
+    /// </summary>
+    [Theory]
+    [InlineData("raw.n|re: '^12\\.0$'", "12.0", true)]
+    [InlineData("raw.n|re: '^12$'", "12.0", false)]
+    [InlineData("raw.n: 12", "12", true)]
+    [InlineData("raw.n: 12345678901234567890", "12345678901234567890", true)]
+    [InlineData("raw.n|re: '^1e3$'", "1e3", true)]
+    [InlineData("raw.n: 12", "012", true)] // not JSON's number grammar: read as YAML's integer, as before
+    public void CanonicalEvent_NumberIsKeptAsWritten(string item, string number, bool matches)
+    {
+        var e = "{kind: access.request, subject: {id: a}, raw: {n: " + number + "}}";
+        var result = Assert.Single(Run($$"""
+            id: r
+            title: R
+            severity: high
+            detection:
+              d:
+                {{item}}
+              condition: d
+            tests:
+              - name: t
+                expect: match
+                events: [{{e}}]
+            """));
+        Assert.True(matches == result.Passed, result.Detail);
+    }
+
     [Fact]
     public void InputThatMapsToNoEvent_FailsInsteadOfPassingVacuously()
     {

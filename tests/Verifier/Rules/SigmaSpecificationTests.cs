@@ -163,6 +163,43 @@ public sealed class SigmaSpecificationTests
     public void FieldItem_SpecifiedShape_MatchesAsSpecified(string item, bool expected) => Assert.Equal(expected, Item(item));
 
     [Theory]
+    // A Sigma number is a number: the record's JSON number of the same value matches, however either is written. It was
+    // compared as text, so a rule's 12 missed a producer's 12.0, and 1.50 missed 1.5.
+    [InlineData("raw.n: 12", """{"n":12.0}""", true)]
+    [InlineData("raw.n: 12", """{"n":1.2e1}""", true)]
+    [InlineData("raw.n: 12.0", """{"n":12}""", true)]
+    [InlineData("raw.n: 1.50", """{"n":1.5}""", true)]
+    [InlineData("raw.n: 1e3", """{"n":1000}""", true)]
+    [InlineData("raw.n: -0.5", """{"n":-5e-1}""", true)]
+    [InlineData("raw.n: [7, 12]", """{"n":[3, 12.00]}""", true)]
+    [InlineData("raw.n: 13", """{"n":12.0}""", false)]
+    [InlineData("raw.n|neq: 12", """{"n":12.0}""", false)]
+    [InlineData("raw.n: 12345678901234567890", """{"n":12345678901234567891}""", false)] // one double, two numbers
+    [InlineData("raw.n: 12345678901234567890", """{"n":12345678901234567890}""", true)]
+    [InlineData("raw.n: 12", """{"n":"12.0"}""", false)] // text stays text
+    [InlineData("raw.n: '+12'", """{"n":12}""", false)] // not a JSON number: text
+    [InlineData("raw.n|contains: 12", """{"n":12.0}""", true)]
+    [InlineData("raw.n|startswith: '12.0'", """{"n":12}""", false)] // only equality is numeric
+    public void FieldItem_Number_EqualsTheSameNumberWrittenOtherwise(string item, string record, bool expected) =>
+        Assert.Equal(expected, Eval($"sel:\n  {item}", record: record));
+
+    [Theory]
+    // A list in a list is searched element by element, as a name met on a list of lists already was (raw.a.b through
+    // [[{"b": …}]]); the field's own value once stopped at the outer list, so [["y", "x"]] never held x.
+    [InlineData("raw.lists: x", true)]
+    [InlineData("raw.lists: q", false)]
+    [InlineData("raw.lists|startswith: Z", true)]
+    [InlineData("raw.lists|all: [x, z]", true)]
+    [InlineData("raw.lists|neq: y", true)]
+    [InlineData("raw.deep: w", true)]
+    [InlineData("raw.objs.b: v", true)]
+    [InlineData("raw.lists[0]: x", true)]
+    [InlineData("raw.lists[1]: x", false)]
+    [InlineData("raw.empties: '*'", false)]
+    public void FieldItem_ListOfLists_IsSearchedElementByElement(string item, bool expected) =>
+        Assert.Equal(expected, Eval($"sel:\n  {item}", record: """{"lists":[["y","x"],["z"]],"deep":[[["w"]]],"objs":[[{"b":"v"}]],"empties":[[],[]]}"""));
+
+    [Theory]
     // Escaped JSON text is compared unescaped: Go's encoder writes '&' as \u0026 in every audit event's requestURI, and a
     // Windows path has \\ for each backslash. The byte-level fast path once compared the escaped bytes.
     [InlineData("raw.uri: '/api/v1/pods?limit=500&watch=true'", true)]

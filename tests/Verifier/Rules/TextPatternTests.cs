@@ -44,5 +44,30 @@ public sealed class TextPatternTests
         Assert.True(Matches(compiled, text + "B"));
     }
 
+    /// <summary>
+    /// The specification's <c>?</c> is one character: an emoji or a CJK extension ideograph is one, though .NET holds it
+    /// as two chars (a surrogate pair). <c>?</c> took one char, so <c>a?b</c> missed <c>a😀b</c> and matched nothing a
+    /// rule author meant by it; a run never starts inside a pair either.
+    /// </summary>
+    [Theory]
+    [InlineData("a?b", "a😀b", true)]
+    [InlineData("a??b", "a😀b", false)]
+    [InlineData("a??b", "a😀😀b", true)]
+    [InlineData("a?b", "a😀😀b", false)]
+    [InlineData("?", "𠀋", true)]
+    [InlineData("??", "𠀋", false)]
+    [InlineData("*?x", "😀x", true)]
+    [InlineData("x?*", "x😀", true)]
+    [InlineData("*x?", "ax😀", true)]
+    [InlineData("*x??", "ax😀", false)]
+    [InlineData("*?😀", "a😀", true)]
+    [InlineData("*a?c*", "za😀cz", true)]
+    [InlineData("*a?c*", "za😀😀cz", false)]
+    [InlineData("*?*?*", "😀", false)]
+    [InlineData("*?*?*", "😀😀", true)]
+    [InlineData("ZÜRICH?", "zürich😀", true)]
+    public void Test_QuestionMark_TakesOneCodePoint(string pattern, string text, bool expected) =>
+        Assert.Equal(expected, Matches(TextPattern.Compile(pattern, cased: false), text));
+
     private static bool Matches(TextPattern pattern, string text) => pattern.Test(new Leaf(LeafKind.String, text, default), null!);
 }

@@ -154,6 +154,8 @@ public sealed class ZtStreamRuleFormatTests
     [InlineData("aggregation:\n    function: average\n    window: 5m\n    threshold: 3", "function must be count or distinct_count")]
     [InlineData("aggregation:\n    function: distinct_count\n    window: 5m\n    threshold: 3", "distinct_count needs 'field'")]
     [InlineData("aggregation:\n    window: 5 minutes\n    threshold: 3", "must be a duration")]
+    [InlineData("aggregation:\n    window: 10\n    threshold: 3", "is not a duration (e.g. 90s, 15m, 1h, 2d)")] // TimeSpan would read ten days
+    [InlineData("aggregation:\n    window: Infinitym\n    threshold: 3", "is not a duration of at most 3650 days")] // threw out of the loader
     [InlineData("aggregation:\n    window: 5m\n    threshold: 0", "threshold' must be a whole number")]
     [InlineData("aggregation:\n    window: 5m", "'threshold' is required")]
     [InlineData("aggregation:\n    window: 5m\n    threshold: 2\n    by: [x]", "unknown aggregation key 'by'")]

@@ -305,11 +305,12 @@ internal sealed class FieldPath
         {
             if (node.ValueKind == JsonValueKind.Array && w.Mode != Mode.Exists)
             {
-                // A list-valued field matches when any element does.
+                // A list-valued field matches when any element does; a list in the list is searched the same way, as a
+                // name met on a list of lists is (a value once stopped at the outer list: [["y", "x"]] never held x).
                 var n = 0;
                 foreach (var item in node.EnumerateArray())
                 {
-                    if (Value(item, ref w, w.Trace is null ? path : path + ElementLabel(item, n)))
+                    if (Descend(item, i, ref w, w.Trace is null ? path : path + ElementLabel(item, n)))
                     {
                         return true;
                     }

@@ -14,6 +14,9 @@ internal sealed class TextPattern : ILeafTest
     private readonly byte[]? asciiLiteral;
     private readonly bool cased;
 
+    // An exact value in JSON's number grammar: a record's JSON number of the same value equals it, whatever its spelling.
+    private readonly decimal? number;
+
     // The runs of parts between stars, in order (the first before any star, the last after every star; one run when
     // there is no star), each with the characters it takes: worked out once, not per text.
     private readonly Run[] runs;
@@ -26,6 +29,7 @@ internal sealed class TextPattern : ILeafTest
         runs = RunsOf(parts);
         this.cased = cased;
         comparison = cased ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        number = kind == Kind.Exact && JsonNumber.Grammar().IsMatch(literal) && decimal.TryParse(literal, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? n : null;
         asciiLiteral = kind is Kind.Exact or Kind.StartsWith or Kind.EndsWith && System.Text.Ascii.IsValid(literal) ? System.Text.Encoding.ASCII.GetBytes(literal) : null;
     }
 
@@ -153,7 +157,7 @@ internal sealed class TextPattern : ILeafTest
 
         return kind switch
         {
-            Kind.Exact => t.Equals(literal, comparison),
+            Kind.Exact => t.Equals(literal, comparison) || (leaf.Kind == LeafKind.Number && SameNumber(t)),
             Kind.StartsWith => t.StartsWith(literal, comparison),
             Kind.EndsWith => t.EndsWith(literal, comparison),
             Kind.Contains => t.Contains(literal, comparison),
@@ -162,86 +166,126 @@ internal sealed class TextPattern : ILeafTest
     }
 
     /// <summary>
+    /// Sigma's numbers are numbers: a rule's <c>12</c> is the record's <c>12.0</c> or <c>1.2e1</c>, its <c>1.50</c> the
+    /// record's <c>1.5</c>. Compared as decimals (28 digits), so two long integers that one double holds stay apart.
+    /// </summary>
+    private bool SameNumber(ReadOnlySpan<char> t) =>
+        number is { } n && decimal.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && x == n;
+
+    /// <summary>
     /// The general case, in at most text × pattern steps: the run before the first <c>*</c> must start the text, the run
     /// after the last must end it, and each run between two stars is placed at its leftmost fit after the previous one
-    /// (leftmost is never worse, as every run has a fixed length). Trying every split of the text between the stars
-    /// instead took exponential time on a text that nearly matches, and rules meet texts anyone may send.
+    /// (leftmost is never worse, as every run takes a fixed number of characters). Trying every split of the text between
+    /// the stars instead took exponential time on a text that nearly matches, and rules meet texts anyone may send.
+    /// A character is a code point: <c>?</c> takes a surrogate pair (an emoji, a rare CJK ideograph) whole, and a run
+    /// starts only where a character does.
     /// </summary>
     private bool Glob(ReadOnlySpan<char> t)
     {
         if (runs.Length == 1)
         {
-            return runs[0].Length == t.Length && FitsAt(t, 0, runs[0]);
+            return EndOf(t, 0, runs[0]) == t.Length;
         }
 
         var (head, tail) = (runs[0], runs[^1]);
-        if (head.Length + tail.Length > t.Length || !FitsAt(t, 0, head) || !FitsAt(t, t.Length - tail.Length, tail))
+        var at = EndOf(t, 0, head);
+        if (at < 0)
         {
             return false;
         }
 
-        var at = head.Length;
-        var end = t.Length - tail.Length;
+        // Where the last run starts, so that it ends the text: its ?s make its length in chars one of a few.
+        var end = -1;
+        for (var from = t.Length - tail.Length; from >= Math.Max(at, t.Length - tail.Length - tail.Ones) && end < 0; from--)
+        {
+            if (StartsCharacter(t, from) && EndOf(t, from, tail) == t.Length)
+            {
+                end = from;
+            }
+        }
+
+        if (end < 0)
+        {
+            return false;
+        }
+
+        t = t[..end];
         for (var i = 1; i < runs.Length - 1; i++)
         {
-            while (at + runs[i].Length <= end && !FitsAt(t, at, runs[i]))
+            var next = EndOf(t, at, runs[i]);
+            while (next < 0 && at + runs[i].Length < t.Length)
             {
-                at++;
+                at += char.IsSurrogatePair(t[at], t[at + 1]) ? 2 : 1;
+                next = EndOf(t, at, runs[i]);
             }
 
-            if (at + runs[i].Length > end)
+            if (next < 0)
             {
                 return false;
             }
 
-            at += runs[i].Length;
+            at = next;
         }
 
         return true;
     }
+
+    private static bool StartsCharacter(ReadOnlySpan<char> t, int at) =>
+        at == 0 || at == t.Length || !char.IsSurrogatePair(t[at - 1], t[at]);
 
     private static Run[] RunsOf(Part[] parts)
     {
         var runs = new List<Run>();
         var from = 0;
         var length = 0;
+        var ones = 0;
         for (var i = 0; i <= parts.Length; i++)
         {
             if (i == parts.Length || parts[i].Kind == PartKind.Star)
             {
-                runs.Add(new Run(from, i, length));
-                (from, length) = (i + 1, 0);
+                runs.Add(new Run(from, i, length, ones));
+                (from, length, ones) = (i + 1, 0, 0);
+            }
+            else if (parts[i].Kind == PartKind.One)
+            {
+                length++;
+                ones++;
             }
             else
             {
-                length += parts[i].Kind == PartKind.One ? 1 : parts[i].Text.Length;
+                length += parts[i].Text.Length;
             }
         }
 
         return [.. runs];
     }
 
-    /// <summary>Whether <paramref name="run"/> matches <paramref name="t"/> at <paramref name="at"/> (the caller checked there is room).</summary>
-    private bool FitsAt(ReadOnlySpan<char> t, int at, Run run)
+    /// <summary>Where <paramref name="run"/> ends when it matches <paramref name="t"/> from <paramref name="at"/>; -1 when it does not.</summary>
+    private int EndOf(ReadOnlySpan<char> t, int at, Run run)
     {
         for (var i = run.From; i < run.To; i++)
         {
             if (parts[i].Kind == PartKind.Literal)
             {
-                if (!t.Slice(at, parts[i].Text.Length).Equals(parts[i].Text, comparison))
+                var text = parts[i].Text;
+                if (at + text.Length > t.Length || !t.Slice(at, text.Length).Equals(text, comparison))
                 {
-                    return false;
+                    return -1;
                 }
 
-                at += parts[i].Text.Length;
+                at += text.Length;
+            }
+            else if (at < t.Length)
+            {
+                at += at + 1 < t.Length && char.IsSurrogatePair(t[at], t[at + 1]) ? 2 : 1;
             }
             else
             {
-                at++;
+                return -1;
             }
         }
 
-        return true;
+        return at;
     }
 
     private enum PartKind
@@ -253,6 +297,9 @@ internal sealed class TextPattern : ILeafTest
 
     private readonly record struct Part(PartKind Kind, string Text);
 
-    /// <summary>Parts [<see cref="From"/>, <see cref="To"/>), none a star, taking <see cref="Length"/> characters.</summary>
-    private readonly record struct Run(int From, int To, int Length);
+    /// <summary>
+    /// Parts [<see cref="From"/>, <see cref="To"/>), none a star, taking at least <see cref="Length"/> chars: one more
+    /// for each of its <see cref="Ones"/> <c>?</c>s that meets a surrogate pair.
+    /// </summary>
+    private readonly record struct Run(int From, int To, int Length, int Ones);
 }

@@ -537,6 +537,41 @@ public sealed class SigmaCorrelationTests
         Assert.Equal("c0e95725-7320-415d-80f7-004da920fc11", error.RuleId);
     }
 
+    [Theory]
+    // The specification's timespan is a number and a lowercase unit. A bare number once read as days (TimeSpan's d),
+    // and infinity or a span past what a TimeSpan holds threw out of the loader instead of naming the rule.
+    [InlineData("10", "is not a duration (e.g. 90s, 15m, 1h, 2d)")]
+    [InlineData("'10'", "is not a duration (e.g. 90s, 15m, 1h, 2d)")]
+    [InlineData("1w", "is not a duration (e.g. 90s, 15m, 1h, 2d)")]
+    [InlineData("1H", "is not a duration (e.g. 90s, 15m, 1h, 2d)")]
+    [InlineData("Infinitys", "is not a duration of at most 3650 days")]
+    [InlineData("1e300d", "is not a duration of at most 3650 days")]
+    [InlineData("99999999d", "is not a duration of at most 3650 days")]
+    [InlineData("1e-9s", "must be a positive duration")]
+    [InlineData("0s", "must be a positive duration")]
+    [InlineData("-5m", "must be a positive duration")]
+    public void Errors_TimespanOutsideTheSpecification_IsRefusedNamingIt(string timespan, string reason)
+    {
+        var text = ManyDenied().Replace("timespan: 10m", "timespan: " + timespan, StringComparison.Ordinal);
+        var error = Assert.Single(Load(Denied, text).Errors);
+        Assert.Contains(reason, error.Reason, StringComparison.Ordinal);
+        Assert.Contains("'timespan'", error.Reason, StringComparison.Ordinal);
+        Assert.Equal("c0e95725-7320-415d-80f7-004da920fc11", error.RuleId);
+    }
+
+    [Theory]
+    [InlineData("90m", 90)]
+    [InlineData("1.5h", 90)]
+    [InlineData("01:30:00", 90)]
+    public void Timespan_UnitsAndClockForm_AreThatLong(string timespan, int minutes)
+    {
+        var text = ManyDenied().Replace("timespan: 10m", "timespan: " + timespan, StringComparison.Ordinal);
+        var result = Load(Denied, text);
+        Assert.Empty(result.Errors);
+        var correlation = Assert.Single(result.Rules, r => r.Id == "c0e95725-7320-415d-80f7-004da920fc11");
+        Assert.Equal(TimeSpan.FromMinutes(minutes), correlation.Correlation!.Counting.Window);
+    }
+
     [Fact]
     public void Errors_ValueCountWithoutField_TemporalWithOneRule()
     {
