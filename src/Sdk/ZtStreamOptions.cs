@@ -39,7 +39,10 @@ public sealed record ZtStreamOptions
     /// <summary>First retry delay (before jitter); doubles per attempt. Default 200 ms.</summary>
     public TimeSpan MinBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>Cap of the exponential retry delay. A <c>Retry-After</c> from Ingest is honoured as given. Default 30 seconds.</summary>
+    /// <summary>
+    /// Cap of the exponential retry delay. A <c>Retry-After</c> from Ingest is honoured as given up to 5 minutes, or up to
+    /// this cap when it is longer. Default 30 seconds.
+    /// </summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Attempts per batch before its events are given up and counted as failed. Default 8.</summary>

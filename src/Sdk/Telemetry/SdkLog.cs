@@ -27,6 +27,9 @@ internal static partial class SdkLog
     [LoggerMessage(6006, LogLevel.Error, "Unexpected error in the ZtStream sender")]
     public static partial void SenderCrashed(this ILogger logger, Exception exception);
 
+    [LoggerMessage(6007, LogLevel.Error, "Sending {Count} events to Ingest failed unexpectedly; they are counted as failed and the sender goes on")]
+    public static partial void SendFaulted(this ILogger logger, Exception exception, int count);
+
     [LoggerMessage(6100, LogLevel.Information, "Revocation snapshot loaded: {Count} entries at version {Version}")]
     public static partial void SnapshotLoaded(this ILogger logger, int count, long version);
 

@@ -122,6 +122,69 @@ public sealed class ZtStreamClientTests
 
     private const int StatusCodes503 = 503;
 
+    /// <summary>A proxy asking for decades: past any timer's range, the wait used to stop the sender for good.</summary>
+    [Fact]
+    public async Task Send_RetryAfterOfDecades_WaitsFiveMinutesAndDelivers()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var arrivals = new List<DateTimeOffset>();
+        ingest.Reply = request =>
+        {
+            lock (arrivals)
+            {
+                arrivals.Add(time.GetUtcNow());
+            }
+
+            return Task.FromResult(request.Number == 1
+                ? new IngestReply(StatusCodes503, RetryAfter: TimeSpan.FromDays(365 * 60))
+                : IngestReply.Accepted);
+        };
+        await using var client = new ZtStreamClient(Options(ingest.BaseAddress, o => o.RequestTimeout = TimeSpan.FromDays(1)), timeProvider: time);
+        client.Enqueue(Event("a"));
+
+        var flushed = client.FlushAsync();
+        using var deadline = new CancellationTokenSource(Patience);
+        while (!flushed.IsCompleted)
+        {
+            await Task.Delay(20, deadline.Token);
+            time.Advance(TimeSpan.FromSeconds(10));
+        }
+
+        await flushed;
+        Assert.Equal(2, arrivals.Count);
+        Assert.InRange(arrivals[1] - arrivals[0], TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(10));
+        Assert.Equal(1, client.Delivered);
+    }
+
+    /// <summary>A fault that is neither the network nor Ingest costs its batch, not every event after it.</summary>
+    [Fact]
+    public async Task Send_UnexpectedFault_FailsThatBatchAndSendsTheNext()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        var calls = 0;
+        using var handler = new DelegatingStub(
+            new SocketsHttpHandler(),
+            () => Interlocked.Increment(ref calls) == 1 ? throw new InvalidOperationException("not the network") : null);
+        await using var client = new ZtStreamClient(Options(ingest.BaseAddress), handler);
+        await SendAsync(client, "lost");
+        await SendAsync(client, "next");
+
+        Assert.Equal(1, client.Failed);
+        Assert.Equal(1, client.Delivered);
+        Assert.Equal(["next"], ingest.Accepted.Select(e => e.Id).ToArray());
+    }
+
+    /// <summary>Runs <c>before</c> ahead of every request, which may throw; then sends it on.</summary>
+    private sealed class DelegatingStub(HttpMessageHandler inner, Func<object?> before) : DelegatingHandler(inner)
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            before();
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
     [Fact]
     public async Task Send_207WithInvalidItem_CountsItRejectedAndDoesNotRetry()
     {
