@@ -27,6 +27,10 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
         {
             p.Add($"{S}:SourceKey is required (create one with 'ztstream sources add NAME').");
         }
+        else
+        {
+            Credential(p, $"{S}:SourceKey", o.SourceKey);
+        }
 
         if (o.BatchSize is < 1 or > 10_000)
         {
@@ -46,6 +50,8 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
             p.Add($"{S}:MaxBackoff must be at least MinBackoff (got {o.MaxBackoff} < {o.MinBackoff}).");
         }
 
+        AtMostADay(p, $"{S}:MaxBackoff", o.MaxBackoff);
+
         if (o.MaxAttempts < 1)
         {
             p.Add($"{S}:MaxAttempts must be at least 1 (got {o.MaxAttempts}).");
@@ -55,6 +61,8 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
         {
             p.Add($"{S}:ShutdownTimeout must not be negative (got {o.ShutdownTimeout}).");
         }
+
+        AtMostADay(p, $"{S}:ShutdownTimeout", o.ShutdownTimeout);
 
         if (string.IsNullOrWhiteSpace(o.SubjectClaim))
         {
@@ -89,6 +97,11 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
             p.Add($"{S}:Revocations:SigningKeys {keysProblem}.");
         }
 
+        if (!string.IsNullOrEmpty(r.Key))
+        {
+            Credential(p, $"{S}:Revocations:Key", r.Key);
+        }
+
         if (string.IsNullOrWhiteSpace(r.Issuer) || string.IsNullOrWhiteSpace(r.Audience))
         {
             p.Add($"{S}:Revocations:Issuer and Audience must not be empty (the iss and aud of the signed feed).");
@@ -113,14 +126,51 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
             p.Add($"{S}:Revocations:MaxReconnectDelay must be at least MinReconnectDelay (got {r.MaxReconnectDelay} < {r.MinReconnectDelay}).");
         }
 
+        AtMostADay(p, $"{S}:Revocations:MaxReconnectDelay", r.MaxReconnectDelay);
+
         return p;
     }
+
+    /// <summary>
+    /// The longest any of the SDK's durations may be. Timers take no more than some weeks, and a bare number is read as
+    /// days ("30" is 30 days), so a duration beyond a day is a unit mistake, not a wish.
+    /// </summary>
+    internal static readonly TimeSpan LongestDuration = TimeSpan.FromDays(1);
 
     private static void Positive(List<string> problems, string key, TimeSpan value)
     {
         if (value <= TimeSpan.Zero)
         {
             problems.Add($"{key} must be positive (got {value}).");
+        }
+        else
+        {
+            AtMostADay(problems, key, value);
+        }
+    }
+
+    private static void AtMostADay(List<string> problems, string key, TimeSpan value)
+    {
+        if (value > LongestDuration)
+        {
+            problems.Add($"{key} must be at most one day (got {value}; a bare number is days: write 00:00:30 for 30 seconds).");
+        }
+    }
+
+    /// <summary>
+    /// A bearer credential is one token of visible characters (RFC 6750 §2.1): a space, or the line break a secret file
+    /// often ends with, would make every request fail as it is built.
+    /// </summary>
+    private static void Credential(List<string> problems, string key, string value)
+    {
+        foreach (var c in value)
+        {
+            if (c is <= ' ' or > '~')
+            {
+                var found = c is '\r' or '\n' ? "a line break" : $"the character U+{(int)c:X4}";
+                problems.Add($"{key} must be one token of visible ASCII characters (it has {found}: a trailing newline from a secret file?).");
+                return;
+            }
         }
     }
 }

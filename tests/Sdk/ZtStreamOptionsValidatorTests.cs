@@ -110,4 +110,35 @@ public sealed class ZtStreamOptionsValidatorTests
         Assert.Contains(problems, p => p.StartsWith("ZtStream:Revocations:MaxSnapshotBytes", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("ZtStream:Revocations:MaxEventBytes", StringComparison.Ordinal));
     }
+
+    /// <summary>Every duration is held to a day, the bound as well as one past it.</summary>
+    [Fact]
+    public void Validate_EachDurationPastADay_IsAProblemAndADayIsNot()
+    {
+        var day = TimeSpan.FromDays(1);
+        var past = day + TimeSpan.FromSeconds(1);
+        ZtStreamOptions With(TimeSpan d) => new()
+        {
+            Endpoint = new Uri("https://ingest.example.com"),
+            SourceKey = "k",
+            FlushInterval = d,
+            MinBackoff = d,
+            MaxBackoff = d,
+            RequestTimeout = d,
+            ShutdownTimeout = d,
+            Revocations =
+            {
+                StaleAfter = d,
+                MinReconnectDelay = d,
+                MaxReconnectDelay = d,
+                IdleTimeout = d,
+                RequestTimeout = d,
+            },
+        };
+
+        Assert.Empty(ZtStreamOptionsValidator.Validate(With(day)));
+        var problems = ZtStreamOptionsValidator.Validate(With(past));
+        Assert.Equal(10, problems.Count);
+        Assert.All(problems, p => Assert.Contains("must be at most one day", p, StringComparison.Ordinal));
+    }
 }
