@@ -81,7 +81,11 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
         _longestRetryAfter = options.MaxBackoff > Backoff.LongestRetryAfter ? options.MaxBackoff : Backoff.LongestRetryAfter;
         _ownsHttp = true;
         // Timeouts are applied per request from the injected clock, so the client's own timeout is off.
-        _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }, disposeHandler: handler is null)
+        // Redirects are not followed: .NET would turn the POST into a GET whose 200 looked like delivery, or carry the
+        // events to an address the https rule never saw.
+        _http = new HttpClient(
+            handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2), AllowAutoRedirect = false },
+            disposeHandler: handler is null)
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
@@ -314,7 +318,8 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
                 var status = response.StatusCode;
                 switch ((int)status)
                 {
-                    case >= 200 and < 300 when status != HttpStatusCode.MultiStatus:
+                    case 202:
+                        // Ingest's only full acceptance, sent once the event log has the batch.
                         Deliver(pending.Count);
                         return;
                     case 207 or 400 or 422:
@@ -353,6 +358,11 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
 
                     case 401 or 403:
                         _logger.SourceKeyRefused(status, pending.Count);
+                        Fail(pending.Count);
+                        return;
+                    case < 400:
+                        // Another 2xx, or a redirect: not Ingest answering, so nothing says the events were kept.
+                        _logger.NotIngest((int)status, response.Headers.Location?.ToString() ?? "none", pending.Count);
                         Fail(pending.Count);
                         return;
                     case 408 or 429 or >= 500:

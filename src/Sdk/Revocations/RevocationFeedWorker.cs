@@ -136,6 +136,12 @@ internal sealed class RevocationFeedWorker : BackgroundService
         using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
+        if ((int)response.StatusCode is >= 300 and < 400)
+        {
+            throw new HttpRequestException(
+                $"the feed answered {(int)response.StatusCode} to {response.Headers.Location?.ToString() ?? "nowhere"}; redirects are not followed: set {ZtStreamOptions.SectionName}:Revocations:Feed to the Responder's own address");
+        }
+
         response.EnsureSuccessStatusCode();
         if (response.Content.Headers.ContentLength > _options.MaxSnapshotBytes)
         {

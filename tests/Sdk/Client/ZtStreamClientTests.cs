@@ -175,6 +175,49 @@ public sealed class ZtStreamClientTests
         Assert.Equal(["next"], ingest.Accepted.Select(e => e.Id).ToArray());
     }
 
+    /// <summary>
+    /// An address that redirects (an ingress sending http to https, a moved service): .NET turned the POST into a GET,
+    /// whose 200 counted the events delivered while they went nowhere. Not followed, they are counted failed.
+    /// </summary>
+    [Theory]
+    [InlineData(302)]
+    [InlineData(307)]
+    public async Task Send_EndpointRedirects_NotFollowedAndCountedFailed(int status)
+    {
+        var elsewhere = 0;
+        await using var app = await LoopbackApp.StartAsync(a =>
+        {
+            a.MapPost("/v1/events", () => Results.Redirect("/elsewhere", permanent: false, preserveMethod: status == 307));
+            a.Map("/elsewhere", () =>
+            {
+                Interlocked.Increment(ref elsewhere);
+                return Results.Ok();
+            });
+        });
+        await using var client = new ZtStreamClient(Options(app.BaseAddress));
+        await SendAsync(client, "a", "b");
+
+        Assert.Equal(0, Volatile.Read(ref elsewhere));
+        Assert.Equal(0, client.Delivered);
+        Assert.Equal(2, client.Failed);
+    }
+
+    /// <summary>Ingest accepts with 202 only; a 200 or 204 comes from something else (a catch-all, a portal) and keeps nothing.</summary>
+    [Theory]
+    [InlineData(200)]
+    [InlineData(204)]
+    public async Task Send_Other2xxThanIngestSends_IsNotCountedDelivered(int status)
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        ingest.Reply = _ => Task.FromResult(new IngestReply(status));
+        await using var client = new ZtStreamClient(Options(ingest.BaseAddress));
+        await SendAsync(client, "a");
+
+        Assert.Single(ingest.Requests);
+        Assert.Equal(0, client.Delivered);
+        Assert.Equal(1, client.Failed);
+    }
+
     /// <summary>Runs <c>before</c> ahead of every request, which may throw; then sends it on.</summary>
     private sealed class DelegatingStub(HttpMessageHandler inner, Func<object?> before) : DelegatingHandler(inner)
     {

@@ -64,6 +64,34 @@ public sealed class RevocationFeedWorkerTests
         Assert.True(feed.SnapshotRequests >= 2);
     }
 
+    /// <summary>
+    /// A loopback feed that redirects to another address: followed, the list came from a host the https rule would
+    /// refuse (a plain-http one anywhere). Not followed, the target hears nothing and the redirect is retried as a failure.
+    /// </summary>
+    [Fact]
+    public async Task FeedRedirect_IsNotFollowed()
+    {
+        await using var target = await FakeRevocationFeed.StartAsync();
+        target.Publish(jti: "from-elsewhere");
+        var redirects = 0;
+        await using var feed = await LoopbackApp.StartAsync(app => app.MapGet("/{**path}", (HttpContext context) =>
+        {
+            Interlocked.Increment(ref redirects);
+            return Results.Redirect(new Uri(target.BaseAddress, context.Request.Path + context.Request.QueryString).ToString());
+        }));
+        using var host = StartHost(feed.BaseAddress, _ => { });
+        using var deadline = new CancellationTokenSource(Patience);
+        while (Volatile.Read(ref redirects) < 3 && target.SnapshotRequests == 0)
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+
+        await host.StopAsync();
+        Assert.Equal(0, target.SnapshotRequests);
+        Assert.Empty(target.StreamRequests);
+        Assert.False(host.Services.GetRequiredService<RevocationList>().Loaded);
+    }
+
     [Fact]
     public async Task FeedContract_FakeFeed_Conforms()
     {
