@@ -210,14 +210,28 @@ internal sealed class RevocationFeedWorker : BackgroundService
 
         using var idle = new CancellationTokenSource(_options.IdleTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
-        await using var body = new SseEventCap(
-            new IdleWatch(await response.Content.ReadAsStreamAsync(cancellationToken), idle, _options.IdleTimeout),
-            _options.MaxEventBytes);
+        var watch = new IdleWatch(await response.Content.ReadAsStreamAsync(cancellationToken), idle, _options.IdleTimeout);
+        await using var body = new SseEventCap(watch, _options.MaxEventBytes);
         _list.MarkConnected();
         _logger.FeedConnected(_list.Version);
-        // Connected again: the next failure starts the backoff from the beginning.
-        _failures = 0;
-        await foreach (var item in SseParser.Create(body).EnumerateAsync(linked.Token))
+        try
+        {
+            await ReadAsync(body, linked.Token);
+        }
+        finally
+        {
+            // A stream that carried something was a working connection: the next failure starts the backoff from the
+            // beginning. One that ended before its first byte proves nothing, so the backoff goes on growing.
+            if (watch.SawData)
+            {
+                _failures = 0;
+            }
+        }
+    }
+
+    private async Task ReadAsync(Stream body, CancellationToken cancellationToken)
+    {
+        await foreach (var item in SseParser.Create(body).EnumerateAsync(cancellationToken))
         {
             if (_signatures is { } signatures)
             {

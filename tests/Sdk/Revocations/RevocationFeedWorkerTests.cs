@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ZtStream.Contracts.Serialization;
+using ZtStream.TestSupport.Logging;
 
 namespace ZtStream.Sdk.Tests.Revocations;
 
@@ -7,10 +8,15 @@ public sealed class RevocationFeedWorkerTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    private static IHost StartHost(Uri feed, Action<ZtStreamRevocationOptions> more)
+    private static IHost StartHost(Uri feed, Action<ZtStreamRevocationOptions> more, ILoggerProvider? log = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        if (log is not null)
+        {
+            builder.Logging.AddProvider(log);
+        }
+
         builder.Services.AddZtStream(o =>
         {
             o.Endpoint = ZtStreamClientTests.ClosedPort();
@@ -90,6 +96,37 @@ public sealed class RevocationFeedWorkerTests
         Assert.Equal(0, target.SnapshotRequests);
         Assert.Empty(target.StreamRequests);
         Assert.False(host.Services.GetRequiredService<RevocationList>().Loaded);
+    }
+
+    /// <summary>
+    /// A stream answered and ended before its first byte (a proxy closing it at once) proves no working connection:
+    /// the backoff grows as for a feed that cannot be reached, instead of reconnecting at the shortest delay for ever.
+    /// </summary>
+    [Fact]
+    public async Task StreamEndingBeforeItsFirstByte_BacksOffFurtherEachTime()
+    {
+        var streams = 0;
+        await using var feed = await LoopbackApp.StartAsync(app =>
+        {
+            app.MapGet(RevocationFeed.SnapshotPath, () => Results.Json(new RevocationSnapshot { Version = 1, Revocations = [] }, ContractsJsonContext.Default.RevocationSnapshot));
+            app.MapGet(RevocationFeed.StreamPath, (HttpContext context) =>
+            {
+                Interlocked.Increment(ref streams);
+                context.Response.ContentType = "text/event-stream";
+                return Task.CompletedTask;
+            });
+        });
+        using var log = new CapturedLog();
+        using var host = StartHost(feed.BaseAddress, _ => { }, log);
+        using var deadline = new CancellationTokenSource(Patience);
+        while (Volatile.Read(ref streams) < 4)
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+
+        await host.StopAsync();
+        var failures = log.Lines.Where(l => l.Id.Id == 6102).Select(l => l.Message).ToList();
+        Assert.Contains(failures, m => m.Contains("(attempt 3)", StringComparison.Ordinal));
     }
 
     [Fact]
