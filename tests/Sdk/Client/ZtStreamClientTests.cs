@@ -83,48 +83,33 @@ public sealed class ZtStreamClientTests
     [Fact]
     public async Task Send_503WithRetryAfter_WaitsAndDeliversOnce()
     {
-        await using var ingest = await FakeIngest.StartAsync();
-        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        var arrivals = new List<DateTimeOffset>();
-        ingest.Reply = request =>
-        {
-            lock (arrivals)
-            {
-                arrivals.Add(time.GetUtcNow());
-            }
+        var sent = await RetriedOnceAsync(TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(1), "a", "b", "c");
 
-            return Task.FromResult(request.Number == 1
-                ? new IngestReply(StatusCodes503, RetryAfter: TimeSpan.FromSeconds(7))
-                : IngestReply.Accepted);
-        };
-        await using var client = new ZtStreamClient(Options(ingest.BaseAddress, o => o.RequestTimeout = TimeSpan.FromHours(1)), timeProvider: time);
-        foreach (var id in new[] { "a", "b", "c" })
-        {
-            client.Enqueue(Event(id));
-        }
-
-        var flushed = client.FlushAsync();
-        using var deadline = new CancellationTokenSource(Patience);
-        while (!flushed.IsCompleted)
-        {
-            // Advance only once the previous request was answered, so the retry timer is measured from it.
-            await Task.Delay(20, deadline.Token);
-            time.Advance(TimeSpan.FromSeconds(1));
-        }
-
-        await flushed;
-        Assert.Equal(2, arrivals.Count);
-        Assert.True(arrivals[1] - arrivals[0] >= TimeSpan.FromSeconds(7), $"retried after {arrivals[1] - arrivals[0]}");
-        Assert.Equal(["a", "b", "c"], ingest.Accepted.Select(e => e.Id).Order().ToArray());
-        Assert.Equal(3, client.Delivered);
-        Assert.Equal(0, client.Failed);
+        Assert.Equal(2, sent.Arrivals.Count);
+        Assert.True(sent.Arrivals[1] - sent.Arrivals[0] >= TimeSpan.FromSeconds(7), $"retried after {sent.Arrivals[1] - sent.Arrivals[0]}");
+        Assert.Equal(["a", "b", "c"], sent.Accepted);
+        Assert.Equal(3, sent.Delivered);
+        Assert.Equal(0, sent.Failed);
     }
-
-    private const int StatusCodes503 = 503;
 
     /// <summary>A proxy asking for decades: past any timer's range, the wait used to stop the sender for good.</summary>
     [Fact]
     public async Task Send_RetryAfterOfDecades_WaitsFiveMinutesAndDelivers()
+    {
+        var sent = await RetriedOnceAsync(TimeSpan.FromDays(365 * 60), TimeSpan.FromSeconds(10), "a");
+
+        Assert.Equal(2, sent.Arrivals.Count);
+        Assert.InRange(sent.Arrivals[1] - sent.Arrivals[0], TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(10));
+        Assert.Equal(["a"], sent.Accepted);
+        Assert.Equal(1, sent.Delivered);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="ids"/> to an Ingest that answers the first request 503 with <paramref name="retryAfter"/>
+    /// and accepts the rest, on a fake clock advanced by <paramref name="step"/> at each pause until the flush is done.
+    /// </summary>
+    private static async Task<(List<DateTimeOffset> Arrivals, string[] Accepted, long Delivered, long Failed)> RetriedOnceAsync(
+        TimeSpan retryAfter, TimeSpan step, params string[] ids)
     {
         await using var ingest = await FakeIngest.StartAsync();
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
@@ -136,26 +121,28 @@ public sealed class ZtStreamClientTests
                 arrivals.Add(time.GetUtcNow());
             }
 
-            return Task.FromResult(request.Number == 1
-                ? new IngestReply(StatusCodes503, RetryAfter: TimeSpan.FromDays(365 * 60))
-                : IngestReply.Accepted);
+            return Task.FromResult(request.Number == 1 ? new IngestReply(StatusCodes503, RetryAfter: retryAfter) : IngestReply.Accepted);
         };
-        await using var client = new ZtStreamClient(Options(ingest.BaseAddress, o => o.RequestTimeout = TimeSpan.FromDays(1)), timeProvider: time);
-        client.Enqueue(Event("a"));
+        await using var client = new ZtStreamClient(Options(ingest.BaseAddress, o => o.RequestTimeout = TimeSpan.FromHours(1)), timeProvider: time);
+        foreach (var id in ids)
+        {
+            client.Enqueue(Event(id));
+        }
 
         var flushed = client.FlushAsync();
         using var deadline = new CancellationTokenSource(Patience);
         while (!flushed.IsCompleted)
         {
+            // Advance only once the previous request was answered, so the retry timer is measured from it.
             await Task.Delay(20, deadline.Token);
-            time.Advance(TimeSpan.FromSeconds(10));
+            time.Advance(step);
         }
 
         await flushed;
-        Assert.Equal(2, arrivals.Count);
-        Assert.InRange(arrivals[1] - arrivals[0], TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(10));
-        Assert.Equal(1, client.Delivered);
+        return (arrivals, [.. ingest.Accepted.Select(e => e.Id).Order()], client.Delivered, client.Failed);
     }
+
+    private const int StatusCodes503 = 503;
 
     /// <summary>A fault that is neither the network nor Ingest costs its batch, not every event after it.</summary>
     [Fact]
