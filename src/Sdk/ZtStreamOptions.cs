@@ -150,13 +150,13 @@ public sealed record ZtStreamRevocationOptions
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// A stream silent for this long (no entry, no keep-alive comment) is taken for a dead connection and reopened
+    /// A stream silent for this long (no answer, no entry, no keep-alive comment) is taken for a dead connection and reopened
     /// with <c>Last-Event-ID</c>, so a half-open connection cannot leave enforcement blind. The Responder sends a
     /// keep-alive every 15 seconds. Default 60 seconds.
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Timeout of the snapshot request. Default 10 seconds.</summary>
+    /// <summary>Timeout of the snapshot request, and of reading <see cref="SigningKeys"/> from an address. Default 10 seconds.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>

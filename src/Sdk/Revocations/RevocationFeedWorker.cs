@@ -67,7 +67,9 @@ internal sealed class RevocationFeedWorker : BackgroundService
                 {
                     if (signed)
                     {
-                        var keys = await FeedKeySource.LoadAsync(_options.SigningKeys!, http, stoppingToken);
+                        using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
+                        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
+                        var keys = await FeedKeySource.LoadAsync(_options.SigningKeys!, http, linked.Token);
                         _signatures?.Dispose();
                         _signatures = keys;
                     }
@@ -202,15 +204,17 @@ internal sealed class RevocationFeedWorker : BackgroundService
     {
         using var request = NewRequest(uri, "text/event-stream");
         request.Headers.TryAddWithoutValidation("Last-Event-ID", _list.Version.ToString(CultureInfo.InvariantCulture));
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+
+        // Armed before the request: a stream whose answer never comes is as silent as one that stops talking.
+        using var idle = new CancellationTokenSource(_options.IdleTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
         if (!response.IsSuccessStatusCode)
         {
             throw new FeedRefusedException($"stream answered {(int)response.StatusCode}");
         }
 
-        using var idle = new CancellationTokenSource(_options.IdleTimeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
-        var watch = new IdleWatch(await response.Content.ReadAsStreamAsync(cancellationToken), idle, _options.IdleTimeout);
+        var watch = new IdleWatch(await response.Content.ReadAsStreamAsync(linked.Token), idle, _options.IdleTimeout);
         await using var body = new SseEventCap(watch, _options.MaxEventBytes);
         _list.MarkConnected();
         _logger.FeedConnected(_list.Version);

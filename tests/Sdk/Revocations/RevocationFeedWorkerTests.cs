@@ -129,6 +129,60 @@ public sealed class RevocationFeedWorkerTests
         Assert.Contains(failures, m => m.Contains("(attempt 3)", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// A stream request whose answer never comes (a half-open connection, a hung proxy) is silent too: reopened after
+    /// the idle timeout, where it used to wait for ever with the list going stale.
+    /// </summary>
+    [Fact]
+    public async Task StreamAnswerNeverComes_ReopenedAfterIdleTimeout()
+    {
+        var streams = 0;
+        await using var feed = await LoopbackApp.StartAsync(app =>
+        {
+            app.MapGet(RevocationFeed.SnapshotPath, () => Results.Json(new RevocationSnapshot { Version = 1, Revocations = [] }, ContractsJsonContext.Default.RevocationSnapshot));
+            app.MapGet(RevocationFeed.StreamPath, async (HttpContext context) =>
+            {
+                Interlocked.Increment(ref streams);
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            });
+        });
+        using var host = StartHost(feed.BaseAddress, r => r.IdleTimeout = TimeSpan.FromMilliseconds(300));
+        using var deadline = new CancellationTokenSource(Patience);
+        while (Volatile.Read(ref streams) < 2)
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+
+        await host.StopAsync();
+        Assert.True(host.Services.GetRequiredService<RevocationList>().Loaded);
+    }
+
+    /// <summary>A pinned-keys address that never answers is given up after the request timeout and asked again.</summary>
+    [Fact]
+    public async Task SigningKeysAddressNeverAnswers_AskedAgainAfterRequestTimeout()
+    {
+        var asked = 0;
+        await using var keys = await LoopbackApp.StartAsync(app => app.MapGet("/jwks", async (HttpContext context) =>
+        {
+            Interlocked.Increment(ref asked);
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        }));
+        await using var feed = await FakeRevocationFeed.StartAsync();
+        using var host = StartHost(feed.BaseAddress, r =>
+        {
+            r.SigningKeys = new Uri(keys.BaseAddress, "/jwks").ToString();
+            r.RequestTimeout = TimeSpan.FromMilliseconds(300);
+        });
+        using var deadline = new CancellationTokenSource(Patience);
+        while (Volatile.Read(ref asked) < 2)
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+
+        await host.StopAsync();
+        Assert.Equal(0, feed.SnapshotRequests);
+    }
+
     [Fact]
     public async Task FeedContract_FakeFeed_Conforms()
     {
