@@ -23,6 +23,11 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
             p.Add(endpointInClear + ".");
         }
 
+        if (ServiceAddresses.IsHttpUri(o.Endpoint) && ServiceAddresses.BaseProblem($"{S}:Endpoint", o.Endpoint, ZtStreamClient.EventsPath) is { } endpointNotBase)
+        {
+            p.Add(endpointNotBase + ".");
+        }
+
         if (string.IsNullOrWhiteSpace(o.SourceKey))
         {
             p.Add($"{S}:SourceKey is required (create one with 'ztstream sources add NAME').");
@@ -90,6 +95,11 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
                 $"{S}:Revocations:Feed", r.Feed, r.AllowHttp || !string.IsNullOrEmpty(r.SigningKeys), $"{S}:Revocations:AllowHttp", ServiceAddresses.FeedRisk) is { } feedInClear)
         {
             p.Add(feedInClear + ".");
+        }
+
+        if (ServiceAddresses.IsHttpUri(r.Feed) && ServiceAddresses.BaseProblem($"{S}:Revocations:Feed", r.Feed, RevocationFeed.SnapshotPath) is { } feedNotBase)
+        {
+            p.Add(feedNotBase + ".");
         }
 
         if (!string.IsNullOrEmpty(r.SigningKeys) && FeedKeySource.Problem(r.SigningKeys) is { } keysProblem)

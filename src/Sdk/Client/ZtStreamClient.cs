@@ -17,6 +17,9 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
     /// <summary>Name of the <see cref="Meter"/> the SDK publishes its metrics on.</summary>
     public const string MeterName = SdkMetrics.MeterName;
 
+    /// <summary>Where events go, below <see cref="ZtStreamOptions.Endpoint"/>.</summary>
+    internal const string EventsPath = "/v1/events";
+
     private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json");
 
     private readonly ZtStreamOptions _options;
@@ -77,7 +80,7 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)loggerFactory?.CreateLogger<ZtStreamClient>() ?? NullLogger.Instance;
         _metrics = metrics;
-        _eventsUri = Combine(options.Endpoint!, "/v1/events");
+        _eventsUri = Combine(options.Endpoint!, EventsPath);
         _longestRetryAfter = options.MaxBackoff > Backoff.LongestRetryAfter ? options.MaxBackoff : Backoff.LongestRetryAfter;
         _ownsHttp = true;
         // Timeouts are applied per request from the injected clock, so the client's own timeout is off.
@@ -360,8 +363,9 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
                         _logger.SourceKeyRefused(status, pending.Count);
                         Fail(pending.Count);
                         return;
-                    case < 400:
-                        // Another 2xx, or a redirect: not Ingest answering, so nothing says the events were kept.
+                    case < 400 or 404 or 405:
+                        // Another 2xx, a redirect, or no such resource: not Ingest answering, so nothing says the events
+                        // were kept, nor that they were wrong.
                         _logger.NotIngest((int)status, response.Headers.Location?.ToString() ?? "none", pending.Count);
                         Fail(pending.Count);
                         return;

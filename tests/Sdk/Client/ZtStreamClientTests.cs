@@ -189,11 +189,16 @@ public sealed class ZtStreamClientTests
         Assert.Equal(2, client.Failed);
     }
 
-    /// <summary>Ingest accepts with 202 only; a 200 or 204 comes from something else (a catch-all, a portal) and keeps nothing.</summary>
+    /// <summary>
+    /// Ingest accepts with 202 only; a 200 or 204 comes from something else (a catch-all, a portal) and keeps nothing.
+    /// A 404 or 405 says the address is not Ingest's, not that the events were wrong: failed, not rejected as invalid.
+    /// </summary>
     [Theory]
     [InlineData(200)]
     [InlineData(204)]
-    public async Task Send_Other2xxThanIngestSends_IsNotCountedDelivered(int status)
+    [InlineData(404)]
+    [InlineData(405)]
+    public async Task Send_AnswerIngestNeverSends_IsNotCountedDeliveredNorRejected(int status)
     {
         await using var ingest = await FakeIngest.StartAsync();
         ingest.Reply = _ => Task.FromResult(new IngestReply(status));
@@ -202,6 +207,7 @@ public sealed class ZtStreamClientTests
 
         Assert.Single(ingest.Requests);
         Assert.Equal(0, client.Delivered);
+        Assert.Equal(0, client.Rejected);
         Assert.Equal(1, client.Failed);
     }
 
