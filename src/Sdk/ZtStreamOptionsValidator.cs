@@ -168,17 +168,17 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
     }
 
     /// <summary>
-    /// A bearer credential is one token of visible characters (RFC 6750 §2.1): a space, or the line break a secret file
-    /// often ends with, would make every request fail as it is built.
+    /// A credential goes out in the Authorization header: a line break (the one a secret file often ends with) fails
+    /// every request as it is built, and no key ZtStream issues holds another control or a non-ASCII character.
     /// </summary>
     private static void Credential(List<string> problems, string key, string value)
     {
         foreach (var c in value)
         {
-            if (c is <= ' ' or > '~')
+            if (c is < ' ' or > '~')
             {
                 var found = c is '\r' or '\n' ? "a line break" : $"the character U+{(int)c:X4}";
-                problems.Add($"{key} must be one token of visible ASCII characters (it has {found}: a trailing newline from a secret file?).");
+                problems.Add($"{key} must be printable ASCII (it has {found}: a trailing newline from a secret file?).");
                 return;
             }
         }
