@@ -145,7 +145,7 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
     /// The longest any of the SDK's durations may be. Timers take no more than some weeks, and a bare number is read as
     /// days ("30" is 30 days), so a duration beyond a day is a unit mistake, not a wish.
     /// </summary>
-    internal static readonly TimeSpan LongestDuration = TimeSpan.FromDays(1);
+    private static readonly TimeSpan LongestDuration = TimeSpan.FromDays(1);
 
     private static void Positive(List<string> problems, string key, TimeSpan value)
     {
