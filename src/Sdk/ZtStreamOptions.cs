@@ -39,7 +39,10 @@ public sealed record ZtStreamOptions
     /// <summary>First retry delay (before jitter); doubles per attempt. Default 200 ms.</summary>
     public TimeSpan MinBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>Cap of the exponential retry delay. A <c>Retry-After</c> from Ingest is honoured as given. Default 30 seconds.</summary>
+    /// <summary>
+    /// Cap of the exponential retry delay. A <c>Retry-After</c> from Ingest is honoured as given up to 5 minutes, or up to
+    /// this cap when it is longer. Default 30 seconds.
+    /// </summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Attempts per batch before its events are given up and counted as failed. Default 8.</summary>
@@ -147,13 +150,13 @@ public sealed record ZtStreamRevocationOptions
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// A stream silent for this long (no entry, no keep-alive comment) is taken for a dead connection and reopened
+    /// A stream silent for this long (no answer, no entry, no keep-alive comment) is taken for a dead connection and reopened
     /// with <c>Last-Event-ID</c>, so a half-open connection cannot leave enforcement blind. The Responder sends a
     /// keep-alive every 15 seconds. Default 60 seconds.
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Timeout of the snapshot request. Default 10 seconds.</summary>
+    /// <summary>Timeout of the snapshot request, and of reading <see cref="SigningKeys"/> from an address. Default 10 seconds.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>

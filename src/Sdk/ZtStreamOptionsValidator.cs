@@ -23,9 +23,18 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
             p.Add(endpointInClear + ".");
         }
 
+        if (ServiceAddresses.IsHttpUri(o.Endpoint) && ServiceAddresses.BaseProblem($"{S}:Endpoint", o.Endpoint, ZtStreamClient.EventsPath) is { } endpointNotBase)
+        {
+            p.Add(endpointNotBase + ".");
+        }
+
         if (string.IsNullOrWhiteSpace(o.SourceKey))
         {
             p.Add($"{S}:SourceKey is required (create one with 'ztstream sources add NAME').");
+        }
+        else
+        {
+            Credential(p, $"{S}:SourceKey", o.SourceKey);
         }
 
         if (o.BatchSize is < 1 or > 10_000)
@@ -46,6 +55,8 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
             p.Add($"{S}:MaxBackoff must be at least MinBackoff (got {o.MaxBackoff} < {o.MinBackoff}).");
         }
 
+        AtMostADay(p, $"{S}:MaxBackoff", o.MaxBackoff);
+
         if (o.MaxAttempts < 1)
         {
             p.Add($"{S}:MaxAttempts must be at least 1 (got {o.MaxAttempts}).");
@@ -55,6 +66,8 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
         {
             p.Add($"{S}:ShutdownTimeout must not be negative (got {o.ShutdownTimeout}).");
         }
+
+        AtMostADay(p, $"{S}:ShutdownTimeout", o.ShutdownTimeout);
 
         if (string.IsNullOrWhiteSpace(o.SubjectClaim))
         {
@@ -84,9 +97,19 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
             p.Add(feedInClear + ".");
         }
 
+        if (ServiceAddresses.IsHttpUri(r.Feed) && ServiceAddresses.BaseProblem($"{S}:Revocations:Feed", r.Feed, RevocationFeed.SnapshotPath) is { } feedNotBase)
+        {
+            p.Add(feedNotBase + ".");
+        }
+
         if (!string.IsNullOrEmpty(r.SigningKeys) && FeedKeySource.Problem(r.SigningKeys) is { } keysProblem)
         {
             p.Add($"{S}:Revocations:SigningKeys {keysProblem}.");
+        }
+
+        if (!string.IsNullOrEmpty(r.Key))
+        {
+            Credential(p, $"{S}:Revocations:Key", r.Key);
         }
 
         if (string.IsNullOrWhiteSpace(r.Issuer) || string.IsNullOrWhiteSpace(r.Audience))
@@ -113,14 +136,51 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
             p.Add($"{S}:Revocations:MaxReconnectDelay must be at least MinReconnectDelay (got {r.MaxReconnectDelay} < {r.MinReconnectDelay}).");
         }
 
+        AtMostADay(p, $"{S}:Revocations:MaxReconnectDelay", r.MaxReconnectDelay);
+
         return p;
     }
+
+    /// <summary>
+    /// The longest any of the SDK's durations may be. Timers take no more than some weeks, and a bare number is read as
+    /// days ("30" is 30 days), so a duration beyond a day is a unit mistake, not a wish.
+    /// </summary>
+    private static readonly TimeSpan LongestDuration = TimeSpan.FromDays(1);
 
     private static void Positive(List<string> problems, string key, TimeSpan value)
     {
         if (value <= TimeSpan.Zero)
         {
             problems.Add($"{key} must be positive (got {value}).");
+        }
+        else
+        {
+            AtMostADay(problems, key, value);
+        }
+    }
+
+    private static void AtMostADay(List<string> problems, string key, TimeSpan value)
+    {
+        if (value > LongestDuration)
+        {
+            problems.Add($"{key} must be at most one day (got {value}; a bare number is days: write 00:00:30 for 30 seconds).");
+        }
+    }
+
+    /// <summary>
+    /// A credential goes out in the Authorization header: a line break (the one a secret file often ends with) fails
+    /// every request as it is built, and no key ZtStream issues holds another control or a non-ASCII character.
+    /// </summary>
+    private static void Credential(List<string> problems, string key, string value)
+    {
+        foreach (var c in value)
+        {
+            if (c is < ' ' or > '~')
+            {
+                var found = c is '\r' or '\n' ? "a line break" : $"the character U+{(int)c:X4}";
+                problems.Add($"{key} must be printable ASCII (it has {found}: a trailing newline from a secret file?).");
+                return;
+            }
         }
     }
 }

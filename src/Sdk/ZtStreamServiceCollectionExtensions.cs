@@ -37,7 +37,9 @@ public static class ZtStreamServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>(),
             sp.GetRequiredService<SdkMetrics>()));
-        services.AddHttpClient(RevocationFeedWorker.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
+        // Redirects are not followed: one from a loopback feed would take the list from a host the https rule refuses.
+        services.AddHttpClient(RevocationFeedWorker.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RevocationFeedWorker>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ClientShutdown>());
         return services;

@@ -110,4 +110,70 @@ public sealed class ZtStreamOptionsValidatorTests
         Assert.Contains(problems, p => p.StartsWith("ZtStream:Revocations:MaxSnapshotBytes", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("ZtStream:Revocations:MaxEventBytes", StringComparison.Ordinal));
     }
+
+    /// <summary>Every duration is held to a day, the bound as well as one past it.</summary>
+    [Fact]
+    public void Validate_EachDurationPastADay_IsAProblemAndADayIsNot()
+    {
+        var day = TimeSpan.FromDays(1);
+        var past = day + TimeSpan.FromSeconds(1);
+        ZtStreamOptions With(TimeSpan d) => new()
+        {
+            Endpoint = new Uri("https://ingest.example.com"),
+            SourceKey = "k",
+            FlushInterval = d,
+            MinBackoff = d,
+            MaxBackoff = d,
+            RequestTimeout = d,
+            ShutdownTimeout = d,
+            Revocations =
+            {
+                StaleAfter = d,
+                MinReconnectDelay = d,
+                MaxReconnectDelay = d,
+                IdleTimeout = d,
+                RequestTimeout = d,
+            },
+        };
+
+        Assert.Empty(ZtStreamOptionsValidator.Validate(With(day)));
+        var problems = ZtStreamOptionsValidator.Validate(With(past));
+        Assert.Equal(10, problems.Count);
+        Assert.All(problems, p => Assert.Contains("must be at most one day", p, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The SDK appends its paths to each address: given whole ("events go to POST {Endpoint}/v1/events"), or with a
+    /// query that swallows the path, every request went to an address that does not exist.
+    /// </summary>
+    [Theory]
+    [InlineData("https://ingest.example.com/v1/events", "ZtStream:Endpoint is the base address, the SDK appends /v1/events to it itself")]
+    [InlineData("https://ingest.example.com/v1/events/", "ZtStream:Endpoint is the base address")]
+    [InlineData("https://ingest.example.com/?tenant=a", "ZtStream:Endpoint must be a base address without query or fragment")]
+    [InlineData("https://ingest.example.com/#top", "ZtStream:Endpoint must be a base address without query or fragment")]
+    public void Validate_EndpointNotABaseAddress_IsAProblem(string endpoint, string expected)
+    {
+        var problem = Assert.Single(ZtStreamOptionsValidator.Validate(WithEndpoint(endpoint)));
+
+        Assert.StartsWith(expected, problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("https://responder.example.com/v1/revocations")]
+    [InlineData("https://responder.example.com/?a=b")]
+    public void Validate_FeedNotABaseAddress_IsAProblem(string feed)
+    {
+        var problem = Assert.Single(ZtStreamOptionsValidator.Validate(WithFeed(feed)));
+
+        Assert.StartsWith("ZtStream:Revocations:Feed ", problem, StringComparison.Ordinal);
+        Assert.Contains("/v1/revocations", problem, StringComparison.Ordinal);
+    }
+
+    /// <summary>A base address below a path (a gateway's prefix) is one.</summary>
+    [Fact]
+    public void Validate_BaseAddressUnderAPrefix_IsAccepted()
+    {
+        Assert.Empty(ZtStreamOptionsValidator.Validate(WithEndpoint("https://gateway.example.com/ztstream/")));
+        Assert.Empty(ZtStreamOptionsValidator.Validate(WithFeed("https://gateway.example.com/ztstream")));
+    }
 }

@@ -90,6 +90,36 @@ public sealed class ZtStreamServiceCollectionExtensionsTests
         Assert.Contains("ZtStream:AllowHttp=true", failure, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Values a configuration file or a mounted secret gives by mistake: "60" meant as seconds is 60 days (past what
+    /// the feed's idle timer takes, so the host stopped once the feed connected), and a key with the secret file's
+    /// trailing newline (or a tab) failed every request as it was built. Each stops the host at start, named.
+    /// </summary>
+    [Fact]
+    public async Task AddZtStream_BareNumberDurationsAndKeysWithLineBreaks_StopTheHostAtStartNamingEach()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ZtStream:Endpoint"] = "https://ingest.example.com",
+            ["ZtStream:SourceKey"] = "zts_abc\n",
+            ["ZtStream:RequestTimeout"] = "30",
+            ["ZtStream:Revocations:Feed"] = "https://responder.example.com",
+            ["ZtStream:Revocations:Key"] = "feed\tkey",
+            ["ZtStream:Revocations:IdleTimeout"] = "60",
+        });
+        builder.Services.AddZtStream();
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
+        Assert.Equal(4, ex.Failures.Count());
+        Assert.Contains(ex.Failures, f => f.StartsWith("ZtStream:SourceKey must be printable ASCII (it has a line break", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("ZtStream:Revocations:Key must be printable ASCII (it has the character U+0009", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("ZtStream:RequestTimeout must be at most one day (got 30.00:00:00; a bare number is days", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("ZtStream:Revocations:IdleTimeout must be at most one day (got 60.00:00:00", StringComparison.Ordinal));
+    }
+
     /// <summary>A client made in code, without the host, refuses the same address.</summary>
     [Fact]
     public void ZtStreamClient_PlainHttpEndpointToAnotherHost_Throws()

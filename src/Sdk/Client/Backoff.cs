@@ -16,20 +16,19 @@ internal static class Backoff
         return TimeSpan.FromTicks((long)(ticks / 2 + ticks / 2 * Math.Clamp(random, 0, 1)));
     }
 
-    /// <summary>The server's <c>Retry-After</c> (seconds or date), or null.</summary>
-    public static TimeSpan? RetryAfter(RetryConditionHeaderValue? header, DateTimeOffset now)
+    /// <summary>
+    /// The longest <c>Retry-After</c> honoured unless the retry cap is longer: Ingest asks for seconds, and a broken
+    /// proxy asking for days would hold every event back that long (or, past a timer's range, stop the sender).
+    /// </summary>
+    public static readonly TimeSpan LongestRetryAfter = TimeSpan.FromMinutes(5);
+
+    /// <summary>The server's <c>Retry-After</c> (seconds or date), at most <paramref name="longest"/>; or null.</summary>
+    public static TimeSpan? RetryAfter(RetryConditionHeaderValue? header, DateTimeOffset now, TimeSpan longest)
     {
-        if (header?.Delta is { } delta)
-        {
-            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
-        }
-
-        if (header?.Date is { } date)
-        {
-            var wait = date - now;
-            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
-        }
-
-        return null;
+        var wait = header?.Delta ?? (header?.Date is { } date ? date - now : null);
+        return wait is not { } w ? null
+            : w < TimeSpan.Zero ? TimeSpan.Zero
+            : w > longest ? longest
+            : w;
     }
 }

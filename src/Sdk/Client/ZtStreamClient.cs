@@ -8,7 +8,7 @@ namespace ZtStream.Sdk;
 /// Sends access events to ZtStream Ingest in batches from a bounded in-memory queue. <see cref="Enqueue"/> never
 /// blocks and never throws; when the queue is full the oldest event is dropped and counted (<see cref="Dropped"/>,
 /// metric <c>ztstream.sdk.events.dropped</c> of meter <c>ZtStream.Sdk</c>). Failed sends are retried with
-/// exponential backoff and jitter, honouring <c>Retry-After</c> on 429/503; events Ingest refuses as invalid are
+/// exponential backoff and jitter, honouring <c>Retry-After</c> on 429/503 (bounded); events Ingest refuses as invalid are
 /// counted (<see cref="Rejected"/>) and never retried. Disposal sends what is queued, bounded by
 /// <see cref="ZtStreamOptions.ShutdownTimeout"/>. Thread-safe; one instance per process.
 /// </summary>
@@ -16,6 +16,9 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
 {
     /// <summary>Name of the <see cref="Meter"/> the SDK publishes its metrics on.</summary>
     public const string MeterName = SdkMetrics.MeterName;
+
+    /// <summary>Where events go, below <see cref="ZtStreamOptions.Endpoint"/>.</summary>
+    internal const string EventsPath = "/v1/events";
 
     private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json");
 
@@ -26,6 +29,7 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
     private readonly ILogger _logger;
     private readonly SdkMetrics _metrics;
     private readonly Uri _eventsUri;
+    private readonly TimeSpan _longestRetryAfter;
     private readonly Channel<AccessEvent> _queue;
     private readonly CancellationTokenSource _abort = new();
     private readonly Task _sender;
@@ -76,10 +80,15 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)loggerFactory?.CreateLogger<ZtStreamClient>() ?? NullLogger.Instance;
         _metrics = metrics;
-        _eventsUri = Combine(options.Endpoint!, "/v1/events");
+        _eventsUri = Combine(options.Endpoint!, EventsPath);
+        _longestRetryAfter = options.MaxBackoff > Backoff.LongestRetryAfter ? options.MaxBackoff : Backoff.LongestRetryAfter;
         _ownsHttp = true;
         // Timeouts are applied per request from the injected clock, so the client's own timeout is off.
-        _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }, disposeHandler: handler is null)
+        // Redirects are not followed: .NET would turn the POST into a GET whose 200 looked like delivery, or carry the
+        // events to an address the https rule never saw.
+        _http = new HttpClient(
+            handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2), AllowAutoRedirect = false },
+            disposeHandler: handler is null)
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
@@ -312,7 +321,8 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
                 var status = response.StatusCode;
                 switch ((int)status)
                 {
-                    case >= 200 and < 300 when status != HttpStatusCode.MultiStatus:
+                    case 202:
+                        // Ingest's only full acceptance, sent once the event log has the batch.
                         Deliver(pending.Count);
                         return;
                     case 207 or 400 or 422:
@@ -353,9 +363,15 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
                         _logger.SourceKeyRefused(status, pending.Count);
                         Fail(pending.Count);
                         return;
+                    case < 400 or 404 or 405:
+                        // Another 2xx, a redirect, or no such resource: not Ingest answering, so nothing says the events
+                        // were kept, nor that they were wrong.
+                        _logger.NotIngest((int)status, response.Headers.Location?.ToString() ?? "none", pending.Count);
+                        Fail(pending.Count);
+                        return;
                     case 408 or 429 or >= 500:
                         reason = $"HTTP {(int)status}";
-                        retryAfter = Backoff.RetryAfter(response.Headers.RetryAfter, _time.GetUtcNow());
+                        retryAfter = Backoff.RetryAfter(response.Headers.RetryAfter, _time.GetUtcNow(), _longestRetryAfter);
                         break;
                     default:
                         // Any other 4xx says the request itself is wrong; sending it again cannot help.
@@ -370,6 +386,13 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
             catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
             {
                 reason = ex is OperationCanceledException ? "timeout" : ex.Message;
+            }
+            catch (Exception ex)
+            {
+                // Not the network nor Ingest: sending again cannot help. It costs these events, not every one after them.
+                _logger.SendFaulted(ex, pending.Count);
+                Fail(pending.Count);
+                return;
             }
 
             if (attempt >= _options.MaxAttempts)

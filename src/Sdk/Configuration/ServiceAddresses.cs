@@ -23,6 +23,17 @@ internal static class ServiceAddresses
     public static bool InClear(Uri uri, bool allowHttp) => uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback && !allowHttp;
 
     /// <summary>
+    /// The problem of a base address (set at <paramref name="key"/>) the SDK appends <paramref name="path"/> to, or null:
+    /// a query or fragment would swallow the path, and an address ending in it already would get it twice.
+    /// </summary>
+    public static string? BaseProblem(string key, Uri uri, string path) =>
+        uri.Query.Length > 0 || uri.Fragment.Length > 0
+            ? $"{key} must be a base address without query or fragment, the SDK appends {path} to it (got '{uri}')"
+            : uri.AbsolutePath.TrimEnd('/').EndsWith(path, StringComparison.OrdinalIgnoreCase)
+                ? $"{key} is the base address, the SDK appends {path} to it itself (got '{uri}')"
+                : null;
+
+    /// <summary>
     /// The problem of <paramref name="uri"/> (set at <paramref name="key"/>, its opt-out at <paramref name="allowKey"/>)
     /// if it is plain http the rule does not allow; null otherwise. <paramref name="risk"/> says what would be exposed.
     /// </summary>

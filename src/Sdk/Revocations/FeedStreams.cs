@@ -54,10 +54,14 @@ internal abstract class ReadWatch(Stream inner) : Stream
 /// <summary>Re-arms the idle timer on every read, so only a silent connection trips it.</summary>
 internal sealed class IdleWatch(Stream inner, CancellationTokenSource idle, TimeSpan timeout) : ReadWatch(inner)
 {
+    /// <summary>Whether the stream carried anything at all (an entry, a keep-alive, part of either).</summary>
+    public bool SawData { get; private set; }
+
     protected override int Seen(ReadOnlySpan<byte> data)
     {
         if (data.Length > 0)
         {
+            SawData = true;
             idle.CancelAfter(timeout);
         }
 

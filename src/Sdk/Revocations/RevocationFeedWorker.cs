@@ -67,7 +67,9 @@ internal sealed class RevocationFeedWorker : BackgroundService
                 {
                     if (signed)
                     {
-                        var keys = await FeedKeySource.LoadAsync(_options.SigningKeys!, http, stoppingToken);
+                        using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
+                        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
+                        var keys = await FeedKeySource.LoadAsync(_options.SigningKeys!, http, linked.Token);
                         _signatures?.Dispose();
                         _signatures = keys;
                     }
@@ -136,6 +138,12 @@ internal sealed class RevocationFeedWorker : BackgroundService
         using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
+        if ((int)response.StatusCode is >= 300 and < 400)
+        {
+            throw new HttpRequestException(
+                $"the feed answered {(int)response.StatusCode} to {response.Headers.Location?.ToString() ?? "nowhere"}; redirects are not followed: set {ZtStreamOptions.SectionName}:Revocations:Feed to the Responder's own address");
+        }
+
         response.EnsureSuccessStatusCode();
         if (response.Content.Headers.ContentLength > _options.MaxSnapshotBytes)
         {
@@ -196,22 +204,38 @@ internal sealed class RevocationFeedWorker : BackgroundService
     {
         using var request = NewRequest(uri, "text/event-stream");
         request.Headers.TryAddWithoutValidation("Last-Event-ID", _list.Version.ToString(CultureInfo.InvariantCulture));
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+
+        // Armed before the request: a stream whose answer never comes is as silent as one that stops talking.
+        using var idle = new CancellationTokenSource(_options.IdleTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
         if (!response.IsSuccessStatusCode)
         {
             throw new FeedRefusedException($"stream answered {(int)response.StatusCode}");
         }
 
-        using var idle = new CancellationTokenSource(_options.IdleTimeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
-        await using var body = new SseEventCap(
-            new IdleWatch(await response.Content.ReadAsStreamAsync(cancellationToken), idle, _options.IdleTimeout),
-            _options.MaxEventBytes);
+        var watch = new IdleWatch(await response.Content.ReadAsStreamAsync(linked.Token), idle, _options.IdleTimeout);
+        await using var body = new SseEventCap(watch, _options.MaxEventBytes);
         _list.MarkConnected();
         _logger.FeedConnected(_list.Version);
-        // Connected again: the next failure starts the backoff from the beginning.
-        _failures = 0;
-        await foreach (var item in SseParser.Create(body).EnumerateAsync(linked.Token))
+        try
+        {
+            await ReadAsync(body, linked.Token);
+        }
+        finally
+        {
+            // A stream that carried something was a working connection: the next failure starts the backoff from the
+            // beginning. One that ended before its first byte proves nothing, so the backoff goes on growing.
+            if (watch.SawData)
+            {
+                _failures = 0;
+            }
+        }
+    }
+
+    private async Task ReadAsync(Stream body, CancellationToken cancellationToken)
+    {
+        await foreach (var item in SseParser.Create(body).EnumerateAsync(cancellationToken))
         {
             if (_signatures is { } signatures)
             {

@@ -27,6 +27,12 @@ internal static partial class SdkLog
     [LoggerMessage(6006, LogLevel.Error, "Unexpected error in the ZtStream sender")]
     public static partial void SenderCrashed(this ILogger logger, Exception exception);
 
+    [LoggerMessage(6007, LogLevel.Error, "Sending {Count} events to Ingest failed unexpectedly; they are counted as failed and the sender goes on")]
+    public static partial void SendFaulted(this ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(6008, LogLevel.Error, "ZtStream:Endpoint answered {Status} (Location: {Location}), which Ingest never does: {Count} events counted as failed. Set ZtStream:Endpoint to Ingest's own address; redirects are not followed")]
+    public static partial void NotIngest(this ILogger logger, int status, string location, int count);
+
     [LoggerMessage(6100, LogLevel.Information, "Revocation snapshot loaded: {Count} entries at version {Version}")]
     public static partial void SnapshotLoaded(this ILogger logger, int count, long version);
 

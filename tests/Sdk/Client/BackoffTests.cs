@@ -21,9 +21,19 @@ public sealed class BackoffTests
     public void RetryAfter_SecondsOrDate_BecomesDelay()
     {
         var now = DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal(TimeSpan.FromSeconds(7), Backoff.RetryAfter(new RetryConditionHeaderValue(TimeSpan.FromSeconds(7)), now));
-        Assert.Equal(TimeSpan.FromSeconds(30), Backoff.RetryAfter(new RetryConditionHeaderValue(now.AddSeconds(30)), now));
-        Assert.Equal(TimeSpan.Zero, Backoff.RetryAfter(new RetryConditionHeaderValue(now.AddSeconds(-30)), now));
-        Assert.Null(Backoff.RetryAfter(null, now));
+        var longest = TimeSpan.FromMinutes(5);
+        Assert.Equal(TimeSpan.FromSeconds(7), Backoff.RetryAfter(new RetryConditionHeaderValue(TimeSpan.FromSeconds(7)), now, longest));
+        Assert.Equal(TimeSpan.FromSeconds(30), Backoff.RetryAfter(new RetryConditionHeaderValue(now.AddSeconds(30)), now, longest));
+        Assert.Equal(TimeSpan.Zero, Backoff.RetryAfter(new RetryConditionHeaderValue(now.AddSeconds(-30)), now, longest));
+        Assert.Null(Backoff.RetryAfter(null, now, longest));
+    }
+
+    [Fact]
+    public void RetryAfter_LongerThanTheLongest_IsCut()
+    {
+        var now = DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        var longest = TimeSpan.FromMinutes(5);
+        Assert.Equal(longest, Backoff.RetryAfter(new RetryConditionHeaderValue(TimeSpan.FromDays(3650)), now, longest));
+        Assert.Equal(longest, Backoff.RetryAfter(new RetryConditionHeaderValue(now.AddYears(100)), now, longest));
     }
 }

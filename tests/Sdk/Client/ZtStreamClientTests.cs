@@ -83,6 +83,34 @@ public sealed class ZtStreamClientTests
     [Fact]
     public async Task Send_503WithRetryAfter_WaitsAndDeliversOnce()
     {
+        var sent = await RetriedOnceAsync(TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(1), "a", "b", "c");
+
+        Assert.Equal(2, sent.Arrivals.Count);
+        Assert.True(sent.Arrivals[1] - sent.Arrivals[0] >= TimeSpan.FromSeconds(7), $"retried after {sent.Arrivals[1] - sent.Arrivals[0]}");
+        Assert.Equal(["a", "b", "c"], sent.Accepted);
+        Assert.Equal(3, sent.Delivered);
+        Assert.Equal(0, sent.Failed);
+    }
+
+    /// <summary>A proxy asking for decades: past any timer's range, the wait used to stop the sender for good.</summary>
+    [Fact]
+    public async Task Send_RetryAfterOfDecades_WaitsFiveMinutesAndDelivers()
+    {
+        var sent = await RetriedOnceAsync(TimeSpan.FromDays(365 * 60), TimeSpan.FromSeconds(10), "a");
+
+        Assert.Equal(2, sent.Arrivals.Count);
+        Assert.InRange(sent.Arrivals[1] - sent.Arrivals[0], TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(10));
+        Assert.Equal(["a"], sent.Accepted);
+        Assert.Equal(1, sent.Delivered);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="ids"/> to an Ingest that answers the first request 503 with <paramref name="retryAfter"/>
+    /// and accepts the rest, on a fake clock advanced by <paramref name="step"/> at each pause until the flush is done.
+    /// </summary>
+    private static async Task<(List<DateTimeOffset> Arrivals, string[] Accepted, long Delivered, long Failed)> RetriedOnceAsync(
+        TimeSpan retryAfter, TimeSpan step, params string[] ids)
+    {
         await using var ingest = await FakeIngest.StartAsync();
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         var arrivals = new List<DateTimeOffset>();
@@ -93,12 +121,10 @@ public sealed class ZtStreamClientTests
                 arrivals.Add(time.GetUtcNow());
             }
 
-            return Task.FromResult(request.Number == 1
-                ? new IngestReply(StatusCodes503, RetryAfter: TimeSpan.FromSeconds(7))
-                : IngestReply.Accepted);
+            return Task.FromResult(request.Number == 1 ? new IngestReply(StatusCodes503, RetryAfter: retryAfter) : IngestReply.Accepted);
         };
         await using var client = new ZtStreamClient(Options(ingest.BaseAddress, o => o.RequestTimeout = TimeSpan.FromHours(1)), timeProvider: time);
-        foreach (var id in new[] { "a", "b", "c" })
+        foreach (var id in ids)
         {
             client.Enqueue(Event(id));
         }
@@ -109,18 +135,91 @@ public sealed class ZtStreamClientTests
         {
             // Advance only once the previous request was answered, so the retry timer is measured from it.
             await Task.Delay(20, deadline.Token);
-            time.Advance(TimeSpan.FromSeconds(1));
+            time.Advance(step);
         }
 
         await flushed;
-        Assert.Equal(2, arrivals.Count);
-        Assert.True(arrivals[1] - arrivals[0] >= TimeSpan.FromSeconds(7), $"retried after {arrivals[1] - arrivals[0]}");
-        Assert.Equal(["a", "b", "c"], ingest.Accepted.Select(e => e.Id).Order().ToArray());
-        Assert.Equal(3, client.Delivered);
-        Assert.Equal(0, client.Failed);
+        return (arrivals, [.. ingest.Accepted.Select(e => e.Id).Order()], client.Delivered, client.Failed);
     }
 
     private const int StatusCodes503 = 503;
+
+    /// <summary>A fault that is neither the network nor Ingest costs its batch, not every event after it.</summary>
+    [Fact]
+    public async Task Send_UnexpectedFault_FailsThatBatchAndSendsTheNext()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        var calls = 0;
+        using var handler = new DelegatingStub(
+            new SocketsHttpHandler(),
+            () => Interlocked.Increment(ref calls) == 1 ? throw new InvalidOperationException("not the network") : null);
+        await using var client = new ZtStreamClient(Options(ingest.BaseAddress), handler);
+        await SendAsync(client, "lost");
+        await SendAsync(client, "next");
+
+        Assert.Equal(1, client.Failed);
+        Assert.Equal(1, client.Delivered);
+        Assert.Equal(["next"], ingest.Accepted.Select(e => e.Id).ToArray());
+    }
+
+    /// <summary>
+    /// An address that redirects (an ingress sending http to https, a moved service): .NET turned the POST into a GET,
+    /// whose 200 counted the events delivered while they went nowhere. Not followed, they are counted failed.
+    /// </summary>
+    [Theory]
+    [InlineData(302)]
+    [InlineData(307)]
+    public async Task Send_EndpointRedirects_NotFollowedAndCountedFailed(int status)
+    {
+        var elsewhere = 0;
+        await using var app = await LoopbackApp.StartAsync(a =>
+        {
+            a.MapPost("/v1/events", () => Results.Redirect("/elsewhere", permanent: false, preserveMethod: status == 307));
+            a.Map("/elsewhere", () =>
+            {
+                Interlocked.Increment(ref elsewhere);
+                return Results.Ok();
+            });
+        });
+        await using var client = new ZtStreamClient(Options(app.BaseAddress));
+        await SendAsync(client, "a", "b");
+
+        Assert.Equal(0, Volatile.Read(ref elsewhere));
+        Assert.Equal(0, client.Delivered);
+        Assert.Equal(2, client.Failed);
+    }
+
+    /// <summary>
+    /// Ingest accepts with 202 only; a 200 or 204 comes from something else (a catch-all, a portal) and keeps nothing.
+    /// A 404 or 405 says the address is not Ingest's, not that the events were wrong: failed, not rejected as invalid.
+    /// </summary>
+    [Theory]
+    [InlineData(200)]
+    [InlineData(204)]
+    [InlineData(404)]
+    [InlineData(405)]
+    public async Task Send_AnswerIngestNeverSends_IsNotCountedDeliveredNorRejected(int status)
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        ingest.Reply = _ => Task.FromResult(new IngestReply(status));
+        await using var client = new ZtStreamClient(Options(ingest.BaseAddress));
+        await SendAsync(client, "a");
+
+        Assert.Single(ingest.Requests);
+        Assert.Equal(0, client.Delivered);
+        Assert.Equal(0, client.Rejected);
+        Assert.Equal(1, client.Failed);
+    }
+
+    /// <summary>Runs <c>before</c> ahead of every request, which may throw; then sends it on.</summary>
+    private sealed class DelegatingStub(HttpMessageHandler inner, Func<object?> before) : DelegatingHandler(inner)
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            before();
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
 
     [Fact]
     public async Task Send_207WithInvalidItem_CountsItRejectedAndDoesNotRetry()

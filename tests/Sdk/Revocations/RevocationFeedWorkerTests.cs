@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ZtStream.Contracts.Serialization;
+using ZtStream.TestSupport.Logging;
 
 namespace ZtStream.Sdk.Tests.Revocations;
 
@@ -7,10 +8,15 @@ public sealed class RevocationFeedWorkerTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    private static IHost StartHost(Uri feed, Action<ZtStreamRevocationOptions> more)
+    private static IHost StartHost(Uri feed, Action<ZtStreamRevocationOptions> more, ILoggerProvider? log = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        if (log is not null)
+        {
+            builder.Logging.AddProvider(log);
+        }
+
         builder.Services.AddZtStream(o =>
         {
             o.Endpoint = ZtStreamClientTests.ClosedPort();
@@ -62,6 +68,119 @@ public sealed class RevocationFeedWorkerTests
 
         await host.StopAsync();
         Assert.True(feed.SnapshotRequests >= 2);
+    }
+
+    /// <summary>
+    /// A loopback feed that redirects to another address: followed, the list came from a host the https rule would
+    /// refuse (a plain-http one anywhere). Not followed, the target hears nothing and the redirect is retried as a failure.
+    /// </summary>
+    [Fact]
+    public async Task FeedRedirect_IsNotFollowed()
+    {
+        await using var target = await FakeRevocationFeed.StartAsync();
+        target.Publish(jti: "from-elsewhere");
+        var redirects = 0;
+        await using var feed = await LoopbackApp.StartAsync(app => app.MapGet("/{**path}", (HttpContext context) =>
+        {
+            Interlocked.Increment(ref redirects);
+            return Results.Redirect(new Uri(target.BaseAddress, context.Request.Path + context.Request.QueryString).ToString());
+        }));
+        using var host = StartHost(feed.BaseAddress, _ => { });
+        using var deadline = new CancellationTokenSource(Patience);
+        while (Volatile.Read(ref redirects) < 3 && target.SnapshotRequests == 0)
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+
+        await host.StopAsync();
+        Assert.Equal(0, target.SnapshotRequests);
+        Assert.Empty(target.StreamRequests);
+        Assert.False(host.Services.GetRequiredService<RevocationList>().Loaded);
+    }
+
+    /// <summary>
+    /// A stream answered and ended before its first byte (a proxy closing it at once) proves no working connection:
+    /// the backoff grows as for a feed that cannot be reached, instead of reconnecting at the shortest delay for ever.
+    /// </summary>
+    [Fact]
+    public async Task StreamEndingBeforeItsFirstByte_BacksOffFurtherEachTime()
+    {
+        var streams = 0;
+        await using var feed = await LoopbackApp.StartAsync(app =>
+        {
+            app.MapGet(RevocationFeed.SnapshotPath, () => Results.Json(new RevocationSnapshot { Version = 1, Revocations = [] }, ContractsJsonContext.Default.RevocationSnapshot));
+            app.MapGet(RevocationFeed.StreamPath, (HttpContext context) =>
+            {
+                Interlocked.Increment(ref streams);
+                context.Response.ContentType = "text/event-stream";
+                return Task.CompletedTask;
+            });
+        });
+        using var log = new CapturedLog();
+        using var host = StartHost(feed.BaseAddress, _ => { }, log);
+        using var deadline = new CancellationTokenSource(Patience);
+        while (Volatile.Read(ref streams) < 4)
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+
+        await host.StopAsync();
+        var failures = log.Lines.Where(l => l.Id.Id == 6102).Select(l => l.Message).ToList();
+        Assert.Contains(failures, m => m.Contains("(attempt 3)", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A stream request whose answer never comes (a half-open connection, a hung proxy) is silent too: reopened after
+    /// the idle timeout, where it used to wait for ever with the list going stale.
+    /// </summary>
+    [Fact]
+    public async Task StreamAnswerNeverComes_ReopenedAfterIdleTimeout()
+    {
+        var streams = 0;
+        await using var feed = await LoopbackApp.StartAsync(app =>
+        {
+            app.MapGet(RevocationFeed.SnapshotPath, () => Results.Json(new RevocationSnapshot { Version = 1, Revocations = [] }, ContractsJsonContext.Default.RevocationSnapshot));
+            app.MapGet(RevocationFeed.StreamPath, async (HttpContext context) =>
+            {
+                Interlocked.Increment(ref streams);
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            });
+        });
+        using var host = StartHost(feed.BaseAddress, r => r.IdleTimeout = TimeSpan.FromMilliseconds(300));
+        using var deadline = new CancellationTokenSource(Patience);
+        while (Volatile.Read(ref streams) < 2)
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+
+        await host.StopAsync();
+        Assert.True(host.Services.GetRequiredService<RevocationList>().Loaded);
+    }
+
+    /// <summary>A pinned-keys address that never answers is given up after the request timeout and asked again.</summary>
+    [Fact]
+    public async Task SigningKeysAddressNeverAnswers_AskedAgainAfterRequestTimeout()
+    {
+        var asked = 0;
+        await using var keys = await LoopbackApp.StartAsync(app => app.MapGet("/jwks", async (HttpContext context) =>
+        {
+            Interlocked.Increment(ref asked);
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        }));
+        await using var feed = await FakeRevocationFeed.StartAsync();
+        using var host = StartHost(feed.BaseAddress, r =>
+        {
+            r.SigningKeys = new Uri(keys.BaseAddress, "/jwks").ToString();
+            r.RequestTimeout = TimeSpan.FromMilliseconds(300);
+        });
+        using var deadline = new CancellationTokenSource(Patience);
+        while (Volatile.Read(ref asked) < 2)
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+
+        await host.StopAsync();
+        Assert.Equal(0, feed.SnapshotRequests);
     }
 
     [Fact]
