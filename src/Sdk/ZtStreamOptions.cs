@@ -45,7 +45,10 @@ public sealed record ZtStreamOptions
     /// </summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Attempts per batch before its events are given up and counted as failed. Default 8.</summary>
+    /// <summary>
+    /// Attempts per batch while Ingest is away before its events are given up and counted as failed — only once the
+    /// queue behind it is full (newer events are being dropped for it); with room the batch waits for Ingest. Default 8.
+    /// </summary>
     public int MaxAttempts { get; set; } = 8;
 
     /// <summary>Timeout of one request to Ingest. Default 10 seconds.</summary>

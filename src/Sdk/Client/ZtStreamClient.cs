@@ -113,7 +113,7 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
     /// <summary>Events Ingest refused as invalid (400/207 per-item errors); they are not retried.</summary>
     public long Rejected => Interlocked.Read(ref _rejected);
 
-    /// <summary>Events given up: retry limit reached, source key refused, or shutdown timeout.</summary>
+    /// <summary>Events given up: retry limit reached with the queue full, source key refused, or shutdown timeout.</summary>
     public long Failed => Interlocked.Read(ref _failed);
 
     /// <summary>Events waiting in the queue now.</summary>
@@ -287,6 +287,8 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
         }
     }
 
+    private bool QueueFull => _queue.Reader.Count >= _options.QueueCapacity;
+
     private bool FlushRequested => Interlocked.Read(ref _flushTarget) > Interlocked.Read(ref _processed);
 
     private void CancelLinger()
@@ -395,7 +397,10 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
                 return;
             }
 
-            if (attempt >= _options.MaxAttempts)
+            // While Ingest is away a batch waits for it as long as the queue behind it has room: giving it up then
+            // would lose events nothing needs the room of. Once the queue is full, newer events are being dropped for
+            // this older batch, so after MaxAttempts it goes first, as the oldest would (DropOldest).
+            if (attempt >= _options.MaxAttempts && QueueFull)
             {
                 _logger.SendGaveUp(pending.Count, attempt, reason);
                 Fail(pending.Count);

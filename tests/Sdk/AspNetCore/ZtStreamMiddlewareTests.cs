@@ -255,7 +255,7 @@ public sealed class ZtStreamMiddlewareTests
     [Fact]
     public async Task IngestDown_AppKeepsServing()
     {
-        await using var app = await SampleApp.StartAsync(Configure(ZtStreamClientTests.ClosedPort(), more: o => o.MaxAttempts = 2));
+        await using var app = await SampleApp.StartAsync(Configure(ZtStreamClientTests.ClosedPort(), more: o => { o.MaxAttempts = 2; o.ShutdownTimeout = TimeSpan.FromMilliseconds(200); }));
         var token = SampleApp.Token("alice", "jti-1");
         for (var i = 0; i < 20; i++)
         {

@@ -317,18 +317,45 @@ public sealed class ZtStreamClientTests
     }
 
     [Fact]
-    public async Task Send_IngestDown_GivesUpAfterMaxAttemptsWithoutThrowing()
+    public async Task Send_IngestAwayPastMaxAttempts_KeepsTheBatchWhileTheQueueHasRoom()
     {
-        await using var client = new ZtStreamClient(Options(ClosedPort(), o => o.MaxAttempts = 3));
-        for (var i = 0; i < 5; i++)
+        // Ingest away for more attempts than MaxAttempts, then back: nothing needed the room, so nothing is lost.
+        await using var ingest = await FakeIngest.StartAsync();
+        ingest.Reply = request => Task.FromResult(request.Number <= 6 ? new IngestReply(StatusCodes503) : IngestReply.Accepted);
+        await using var client = new ZtStreamClient(Options(ingest.BaseAddress, o => o.MaxAttempts = 2));
+        await SendAsync(client, "e0", "e1", "e2", "e3", "e4");
+
+        Assert.Equal(5, client.Delivered);
+        Assert.Equal(0, client.Failed);
+        Assert.Equal(["e0", "e1", "e2", "e3", "e4"], ingest.Accepted.Select(e => e.Id).Order().ToArray());
+    }
+
+    [Fact]
+    public async Task Send_IngestAwayAndTheQueueFull_GivesTheOldestBatchUpAfterMaxAttemptsWithoutThrowing()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        ingest.Reply = _ => Task.FromResult(new IngestReply(StatusCodes503));
+        await using var client = new ZtStreamClient(Options(ingest.BaseAddress, o =>
+        {
+            o.MaxAttempts = 3;
+            o.BatchSize = 2;
+            o.QueueCapacity = 3;
+            o.ShutdownTimeout = TimeSpan.FromMilliseconds(100);
+        }));
+        Assert.True(client.Enqueue(Event("e0")));
+        Assert.True(client.Enqueue(Event("e1")));
+        await Eventually.HoldsAsync(() => ingest.Requests.Count >= 1, "the first batch was sent");
+
+        // The queue behind the batch fills: now the batch holds newer events back, so it goes after MaxAttempts.
+        for (var i = 2; i < 5; i++)
         {
             Assert.True(client.Enqueue(Event($"e{i}")));
         }
 
-        await client.FlushAsync().WaitAsync(Patience);
-
-        Assert.Equal(5, client.Failed);
+        await Eventually.HoldsAsync(() => client.Failed == 2, "the oldest batch was given up");
         Assert.Equal(0, client.Delivered);
+        Assert.Equal(0, client.Dropped);
+        Assert.True(ingest.Requests.Count >= 3, $"{ingest.Requests.Count} requests before giving up");
     }
 
     [Fact]
