@@ -2,11 +2,15 @@ using System.Text.Json.Serialization;
 
 namespace ZtStream.Responder;
 
-/// <summary>JSON of the REST API and of the before/after state in the audit trail (snake_case, like the contracts).</summary>
+/// <summary>
+/// JSON of the REST API and of the before/after state in the audit trail (snake_case, like the contracts); times read also
+/// with RFC 3339's lower-case <c>t</c> and <c>z</c>, and written upper case.
+/// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    UseStringEnumConverter = true)]
+    UseStringEnumConverter = true,
+    Converters = [typeof(ZtStream.Contracts.Serialization.Rfc3339TimeConverter)])]
 [JsonSerializable(typeof(ActionRecord))]
 [JsonSerializable(typeof(List<ActionRecord>))]
 [JsonSerializable(typeof(AlertView))]

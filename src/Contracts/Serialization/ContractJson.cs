@@ -8,6 +8,17 @@ public static class ContractJson
     private static readonly ContractsJsonContext Reading = new(new JsonSerializerOptions(ContractsJsonContext.Default.Options)
     {
         RespectNullableAnnotations = true,
+        Converters = { Rfc3339TimeConverter.Instance },
+    });
+
+    /// <summary>
+    /// The contracts as read from outside ZtStream (a request's body, a recording, a feed): as
+    /// <see cref="ContractsJsonContext.Default"/>, and times also with RFC 3339's lower-case <c>t</c> and <c>z</c>
+    /// (<see cref="Rfc3339TimeConverter"/>). Writes stay with <see cref="ContractsJsonContext.Default"/>.
+    /// </summary>
+    public static ContractsJsonContext Input { get; } = new(new JsonSerializerOptions(ContractsJsonContext.Default.Options)
+    {
+        Converters = { Rfc3339TimeConverter.Instance },
     });
 
     /// <summary>UTF-8 JSON of an access event.</summary>

@@ -264,6 +264,11 @@ internal static class ConfigurationSchema
 
     private static string? ValueProblem(string key, string? value)
     {
+        if (KestrelSectionValues.Problem(key, value) is { } kestrel)
+        {
+            return kestrel;
+        }
+
         if (value is null || Find(key) is not { } found)
         {
             return null;

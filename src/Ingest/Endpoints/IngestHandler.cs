@@ -110,8 +110,8 @@ internal sealed class IngestHandler(
         if (adapter is null && !TryFormat(context.Request.ContentType, out format))
         {
             metrics.Rejected(source, name, "unsupported_media_type", 1);
-            return await ProblemAsync(context, 415, "unsupported-media-type", "Unsupported content type",
-                $"'{ItemError.Clip(context.Request.ContentType ?? string.Empty, 80)}' is not accepted; send application/json (an array of events, or one), application/x-ndjson (one event per line), {CloudEventMapping.BatchMediaType} or {CloudEventMapping.StructuredMediaType} (one).");
+            return await WriteAsync(context, Problems.UnsupportedMediaType(context.Request.ContentType,
+                $"send application/json (an array of events, or one), application/x-ndjson (one event per line), {CloudEventMapping.BatchMediaType} or {CloudEventMapping.StructuredMediaType} (one)"));
         }
 
         if (!ContentCodings.TryDecode(context.Request, out var body, out var coding))

@@ -1,3 +1,5 @@
+using Microsoft.Net.Http.Headers;
+
 namespace ZtStream.Ingest.SharedSignals;
 
 /// <summary>
@@ -59,6 +61,13 @@ internal sealed class SsfPushEndpoint(
         }
 
         rateLimiter.Charge(source, 1);
+        if (!IsSetMediaType(context.Request.ContentType))
+        {
+            await Problems.WriteAsync(context, Problems.UnsupportedMediaType(context.Request.ContentType,
+                "push the SET as application/secevent+jwt (RFC 8935 §2), or application/jwt"));
+            return;
+        }
+
         var max = options.Value.MaxSetBytes;
         if (context.Request.ContentLength > max)
         {
@@ -104,6 +113,16 @@ internal sealed class SsfPushEndpoint(
                 return;
         }
     }
+
+    /// <summary>
+    /// RFC 8935 §2: a SET is pushed as <c>application/secevent+jwt</c> (RFC 8417 §7.2). <c>application/jwt</c>
+    /// (RFC 7519 §10.3.1), the media type of any JWT, is taken too: a SET is one, and the SET's own <c>typ</c> header
+    /// must still say <c>secevent+jwt</c>. Parameters (a <c>charset</c>) change nothing in a compact JWS, which is ASCII.
+    /// Any other type, or none, is refused: the body was not sent as a SET.
+    /// </summary>
+    internal static bool IsSetMediaType(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var parsed) && parsed.MediaType.Value is { } type
+        && (type.Equals("application/secevent+jwt", StringComparison.OrdinalIgnoreCase) || type.Equals("application/jwt", StringComparison.OrdinalIgnoreCase));
 
     private static async Task<string> ReadAsync(HttpContext context, int max)
     {

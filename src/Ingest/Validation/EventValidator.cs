@@ -125,8 +125,17 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
         }
         catch (JsonException ex)
         {
-            errors.Add(new ItemError(index, prefix + FieldOf(ex.Path), $"wrong type or format: {Sources.JsonPayload.Describe(ex)}"));
-            return null;
+            try
+            {
+                // A time with RFC 3339's lower-case t or z (§5.6): read, and written back in upper case, not as it came.
+                e = item.Deserialize(ContractJson.Input.AccessEvent) ?? throw new JsonException("null");
+                changed = true;
+            }
+            catch (JsonException)
+            {
+                errors.Add(new ItemError(index, prefix + FieldOf(ex.Path), $"wrong type or format: {Sources.JsonPayload.Describe(ex)}"));
+                return null;
+            }
         }
 
         Dictionary<string, JsonElement>? merged = null;

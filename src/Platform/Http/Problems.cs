@@ -56,6 +56,15 @@ internal static class Problems
         return new ItemError(index, "version", reason) { CurrentVersion = stale.CurrentVersion };
     }
 
+    /// <summary>
+    /// 415 for a body sent as <paramref name="contentType"/> (or with no Content-Type) where another media type is read;
+    /// <paramref name="send"/> says what to send instead (<c>send the body as application/json</c>).
+    /// </summary>
+    public static Problem UnsupportedMediaType(string? contentType, string send) =>
+        Create(415, "unsupported-media-type", "Unsupported content type", string.IsNullOrEmpty(contentType)
+            ? $"The body came with no Content-Type; {send}."
+            : $"'{ItemError.Clip(contentType, 80)}' is not accepted; {send}.");
+
     /// <summary>The problem as an endpoint result.</summary>
     public static IResult Result(Problem problem) => new ProblemResult(problem);
 
@@ -104,8 +113,7 @@ internal static class Problems
 
         if (!request.HasJsonContentType())
         {
-            return (null, Result(Create(415, "unsupported-media-type", "Unsupported content type",
-                $"'{request.ContentType}' is not accepted; send the body as application/json.")));
+            return (null, Result(UnsupportedMediaType(request.ContentType, "send the body as application/json")));
         }
 
         var limit = context.RequestServices.GetService<JsonBodyLimit>() ?? JsonBodyLimit.Default;

@@ -167,13 +167,13 @@ internal sealed class RevocationFeedWorker : BackgroundService
                 throw new FeedMessageRefusedException($"a snapshot at version {claims.Version} is older than version {_list.Version} already applied: replayed");
             }
 
-            snapshot = Body(claims, ContractsJsonContext.Default.RevocationSnapshot, s => s.Version);
+            snapshot = Body(claims, ContractJson.Input.RevocationSnapshot, s => s.Version);
             _list.Load(snapshot);
             _list.MarkSigned(claims.IssuedAt);
         }
         else
         {
-            snapshot = await JsonSerializer.DeserializeAsync(body, ContractsJsonContext.Default.RevocationSnapshot, linked.Token)
+            snapshot = await JsonSerializer.DeserializeAsync(body, ContractJson.Input.RevocationSnapshot, linked.Token)
                 ?? throw new JsonException("empty revocation snapshot");
             _list.Load(snapshot);
         }
@@ -247,11 +247,11 @@ internal sealed class RevocationFeedWorker : BackgroundService
             {
                 switch (item.EventType)
                 {
-                    case RevocationFeed.EventName when JsonSerializer.Deserialize(item.Data, ContractsJsonContext.Default.Revocation) is { } entry:
+                    case RevocationFeed.EventName when JsonSerializer.Deserialize(item.Data, ContractJson.Input.Revocation) is { } entry:
                         _list.Apply(entry);
                         _metrics.RevocationsApplied.Add(1);
                         break;
-                    case RevocationFeed.LiftEventName when JsonSerializer.Deserialize(item.Data, ContractsJsonContext.Default.RevocationLift) is { } lift:
+                    case RevocationFeed.LiftEventName when JsonSerializer.Deserialize(item.Data, ContractJson.Input.RevocationLift) is { } lift:
                         _list.Apply(lift);
                         _metrics.RevocationsLifted.Add(1);
                         break;
@@ -291,11 +291,11 @@ internal sealed class RevocationFeedWorker : BackgroundService
             case var _ when claims.Version <= held:
                 throw new FeedMessageRefusedException($"{item.EventType} {claims.Version} is not above version {held} already applied: replayed");
             case RevocationFeed.EventName:
-                _list.Apply(Body(claims, ContractsJsonContext.Default.Revocation, e => e.Version));
+                _list.Apply(Body(claims, ContractJson.Input.Revocation, e => e.Version));
                 _metrics.RevocationsApplied.Add(1);
                 break;
             default:
-                _list.Apply(Body(claims, ContractsJsonContext.Default.RevocationLift, l => l.Version));
+                _list.Apply(Body(claims, ContractJson.Input.RevocationLift, l => l.Version));
                 _metrics.RevocationsLifted.Add(1);
                 break;
         }

@@ -82,6 +82,12 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
             return problems.Count > 0 ? await CliCommandLine.UsageAsync(context.Error, parsed, problems) : code;
         }
 
+        if (labels is { Count: 0 })
+        {
+            // What `simulate --scenarios none --labels` writes, so not refused; but a wrong or truncated file reads the same.
+            await context.WarnAsync($"labels file '{labelsPath}' holds no label: no scenario to detect, every alert counts as a false positive");
+        }
+
         var engine = new ScoringEngine(options, policy, options.ModelEnabled ? new ModelHost(options) : null, new RuleSetHolder(rules));
         var evaluator = labels is null ? null : new Evaluator(labels, options.AlertThreshold);
         var read = await input.ReadAsync(file, format, context, async e =>

@@ -117,6 +117,32 @@ public sealed class ZtStreamCliTests
         SaidBesideAnotherSectionsProblemAsync(key, value, expected);
 
     /// <summary>
+    /// What the Kestrel section's types take but ASP.NET Core drops: <c>Protocols</c> <c>None</c> (an endpoint that serves
+    /// nothing: Kestrel closes each connection to it, and drops it unsaid in the defaults), and a certificate or an SNI
+    /// entry under <c>EndpointDefaults</c>, which ASP.NET Core never reads (it reads Protocols, SslProtocols and
+    /// ClientCertificateMode there). Each is a configuration error naming the key and where it is read; a certificate's
+    /// password is not repeated.
+    /// </summary>
+    [Theory]
+    [InlineData("Kestrel:EndpointDefaults:Protocols", "None",
+        "Kestrel:EndpointDefaults:Protocols: 'None' serves no protocol: an endpoint needs one or more of Http1, Http2, Http1AndHttp2, Http3, Http1AndHttp2AndHttp3")]
+    [InlineData("Kestrel:Endpoints:A:Protocols", "none",
+        "Kestrel:Endpoints:A:Protocols: 'none' serves no protocol: an endpoint needs one or more of Http1, Http2, Http1AndHttp2, Http3, Http1AndHttp2AndHttp3")]
+    [InlineData("Kestrel:Endpoints:A:Sni:a.example.com:Protocols", "None",
+        "Kestrel:Endpoints:A:Sni:a.example.com:Protocols: 'None' serves no protocol: an endpoint needs one or more of Http1, Http2, Http1AndHttp2, Http3, Http1AndHttp2AndHttp3")]
+    [InlineData("Kestrel:EndpointDefaults:Certificate:Password", "s3cret",
+        "Kestrel:EndpointDefaults:Certificate:Password is not read: ASP.NET Core takes no certificate under Kestrel:EndpointDefaults; set Kestrel:Certificates:Default:Password (every HTTPS endpoint without a certificate of its own) or Kestrel:Endpoints:NAME:Certificate:Password")]
+    [InlineData("Kestrel:EndpointDefaults:Certificate:AllowInvalid", "true",
+        "Kestrel:EndpointDefaults:Certificate:AllowInvalid is not read: ASP.NET Core takes no certificate under Kestrel:EndpointDefaults; set Kestrel:Certificates:Default:AllowInvalid (every HTTPS endpoint without a certificate of its own) or Kestrel:Endpoints:NAME:Certificate:AllowInvalid")]
+    [InlineData("Kestrel:EndpointDefaults:Sni:a.example.com:Certificate:Path", "a.pfx",
+        "Kestrel:EndpointDefaults:Sni:a.example.com:Certificate:Path is not read: ASP.NET Core takes SNI entries per endpoint only, as Kestrel:Endpoints:NAME:Sni:a.example.com:Certificate:Path")]
+    [InlineData("Kestrel:EndpointDefaults:Protocols", "Http1, None", null)]
+    [InlineData("Kestrel:Endpoints:A:Certificate:Password", "s3cret", null)]
+    [InlineData("Kestrel:Certificates:Default:Password", "s3cret", null)]
+    public Task RunOrCheck_KestrelValueAspNetCoreDrops_ExitsTwoNamingTheKeyBesideTheOthers(string key, string value, string? line) =>
+        LineBesideAnotherSectionsProblemAsync(key, value, line);
+
+    /// <summary>
     /// A value that does not bind to its key's type, in a section read while the host is built (the trusted proxy's
     /// middleware, the scrape endpoint's path, the Responder's endpoints and drivers), is a configuration error naming
     /// the key, exit 2: before, the binder's exception went past the host (a stack trace, exit 134). It was then said
@@ -141,7 +167,14 @@ public sealed class ZtStreamCliTests
     /// <c>run</c> and <c>check</c> with <paramref name="key"/> set to <paramref name="value"/> and another section's mistake:
     /// exit 2, the other mistake said, and <paramref name="key"/>'s line saying it is not <paramref name="expected"/> (none when null).
     /// </summary>
-    private static async Task SaidBesideAnotherSectionsProblemAsync(string key, string value, string? expected)
+    private static Task SaidBesideAnotherSectionsProblemAsync(string key, string value, string? expected) =>
+        LineBesideAnotherSectionsProblemAsync(key, value, expected is null ? null : $"{key}: '{value}' is not {expected}");
+
+    /// <summary>
+    /// <c>run</c> and <c>check</c> with <paramref name="key"/> set to <paramref name="value"/> and another section's mistake:
+    /// exit 2, the other mistake said, and the line <c>configuration error: <paramref name="line"/></c> (none when null).
+    /// </summary>
+    private static async Task LineBesideAnotherSectionsProblemAsync(string key, string value, string? line)
     {
         using var folder = new TempFolder("zt-cli-bind-");
         foreach (var command in new[] { "run", "check" })
@@ -154,10 +187,10 @@ public sealed class ZtStreamCliTests
             var lines = Lines(err);
             Assert.All(lines, l => Assert.StartsWith("configuration error: ", l, StringComparison.Ordinal));
             Assert.Contains("configuration error: Ingest:RatePerSecond must be a positive number (is -1)", lines);
-            Assert.Equal(expected is null ? 1 : 2, lines.Length);
-            if (expected is not null)
+            Assert.Equal(line is null ? 1 : 2, lines.Length);
+            if (line is not null)
             {
-                Assert.Contains($"configuration error: {key}: '{value}' is not {expected}", lines);
+                Assert.Contains($"configuration error: {line}", lines);
             }
         }
     }

@@ -41,10 +41,15 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     /// <summary>The claims of a session-revoked SET about jane@example.com that pass every check, each time with a jti of its own.</summary>
     private JsonObject JaneRevoked() => transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"));
 
-    private static async Task<HttpResponseMessage> PushAsync(IngestServer server, string set, string? key)
+    private static async Task<HttpResponseMessage> PushAsync(IngestServer server, string set, string? key, string? contentType = "application/secevent+jwt")
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, SsfPushEndpoint.Path) { Content = new StringContent(set, Encoding.ASCII) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/secevent+jwt");
+        request.Content.Headers.ContentType = null;
+        if (contentType is not null)
+        {
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         if (key is not null)
         {
@@ -126,6 +131,35 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         Assert.Equal("admin", e.Attr("ssf.initiating_entity"));
         Assert.Equal(claims["jti"]!.GetValue<string>(), e.Raw!.Value.GetProperty("jti").GetString());
         Assert.Equal((SsfReceivedStore.Accepted, "idp", "push", "okta-ssf", "jane.smith@example.com"), (audit.Outcome, audit.Transmitter, audit.Delivery, audit.Source, audit.Subject));
+    }
+
+    /// <summary>
+    /// RFC 8935 §2 pushes a SET as application/secevent+jwt; application/jwt (RFC 7519 §10.3.1) is a JWT's own type, and
+    /// a parameter or the letter case changes nothing. A body of any other type, or of none, is refused with 415 before
+    /// it is read: nothing is kept or recorded.
+    /// </summary>
+    [Theory]
+    [InlineData("application/secevent+jwt", HttpStatusCode.Accepted)]
+    [InlineData("Application/SecEvent+JWT; charset=utf-8", HttpStatusCode.Accepted)]
+    [InlineData("application/jwt", HttpStatusCode.Accepted)]
+    [InlineData("text/plain; charset=utf-8", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("application/json", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("application/x-www-form-urlencoded", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData(null, HttpStatusCode.UnsupportedMediaType)]
+    public async Task Push_ContentType_OnlyASetsMediaTypeIsRead(string? contentType, HttpStatusCode expected)
+    {
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
+        var key = await server.AddSourceAsync("okta-ssf");
+
+        using var response = await PushAsync(server, transmitter.Sign(JaneRevoked()), key, contentType);
+
+        Assert.Equal(expected, response.StatusCode);
+        if (expected == HttpStatusCode.UnsupportedMediaType)
+        {
+            var problem = await HttpProblem.ReadNamingAsync(response, expected, "application/secevent+jwt");
+            Assert.Equal(HttpProblem.TypeBase + "unsupported-media-type", problem.GetProperty("type").GetString());
+            Assert.Empty(await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, Ct));
+        }
     }
 
     /// <summary>

@@ -206,6 +206,26 @@ public sealed class EventValidatorTests
         Assert.Equal(new DateTimeOffset(2026, 11, 28, 11, 59, 0, TimeSpan.Zero).AddTicks(1234567), e.Time);
     }
 
+    /// <summary>RFC 3339 §5.6 NOTE: the <c>T</c> and <c>Z</c> may be lower case; the event log gets them upper case.</summary>
+    [Theory]
+    [InlineData("2026-11-28t11:59:00z")]
+    [InlineData("2026-11-28T11:59:00z")]
+    [InlineData("2026-11-28t11:59:00.5+00:00")]
+    public void Parse_LowerCaseTAndZ_IsAcceptedAndNotForwardedAsItCame(string time)
+    {
+        var json = $$$"""{"id":"a","time":"{{{time}}}","kind":"k","subject":{"id":"a"},"token":{"expires_at":"{{{time}}}"}}""";
+        using var document = JsonDocument.Parse(json);
+        var errors = new List<ItemError>();
+
+        var e = Validator().Parse(document.RootElement, 0, string.Empty, errors, out var forwardable);
+
+        Assert.Empty(errors);
+        Assert.False(forwardable);
+        Assert.Equal(new DateTimeOffset(2026, 11, 28, 11, 59, 0, TimeSpan.Zero), e!.Time.AddTicks(-e.Time.Ticks % TimeSpan.TicksPerSecond));
+        Assert.Equal(e.Time, e.Token!.ExpiresAt);
+        Assert.Contains("\"time\":\"2026-11-28T11:59:00", System.Text.Encoding.UTF8.GetString(ZtStream.Contracts.Serialization.ContractJson.Serialize(e)), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("$.token.issued_at", "token.issued_at")]
     [InlineData("$", "$")]

@@ -325,6 +325,7 @@ public sealed class VerbatimEventScannerTests
     [InlineData("2026-11-28T11:59:00+0100", false)]
     [InlineData("2026-11-28 11:59:00Z", false)]
     [InlineData("2026-11-28T11:59Z", false)]
+    [InlineData("2026-11-28t11:59:00z", false)]
     public void IsRfc3339_TakesOnlyTheInternetDateTimeForm(string text, bool expected) =>
         Assert.Equal(expected, VerbatimEventScanner.IsRfc3339(Encoding.UTF8.GetBytes(text)));
 

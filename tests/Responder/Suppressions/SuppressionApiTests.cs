@@ -125,6 +125,24 @@ public partial class SuppressionApiTests
         Assert.Single((await responder.GetFromJsonAsync<JsonElement>("/v1/suppressions?state=expired", Ct)).EnumerateArray());
     }
 
+    /// <summary>RFC 3339 §5.6 NOTE allows a lower-case <c>t</c> and <c>z</c>: <c>expires_at</c> is read so, and answered upper case.</summary>
+    [Fact]
+    public async Task Suppression_ExpiresAtWithLowerCaseTAndZ_IsReadAndAnsweredUpperCase()
+    {
+        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TwoReasons("sp-lc"));
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        var expires = host.Time.GetUtcNow().AddDays(7);
+        var text = expires.ToString("yyyy-MM-dd't'HH:mm:ss'z'", System.Globalization.CultureInfo.InvariantCulture);
+        using var body = new StringContent($$"""{"alert_id":"sp-lc","scope":"namespace","rules":["*"],"expires_at":"{{text}}"}""", Encoding.UTF8, "application/json");
+
+        var created = await responder.PostAsync("/v1/suppressions", body, Ct);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var answered = (await JsonOf(created)).GetProperty("expires_at").GetString();
+        Assert.Equal(expires.AddTicks(-expires.Ticks % TimeSpan.TicksPerSecond), DateTimeOffset.Parse(answered!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains('T', answered!);
+    }
+
     [Fact]
     public async Task Suppression_NarrowedThenLifted_TheVerifierIsToldEachTime()
     {

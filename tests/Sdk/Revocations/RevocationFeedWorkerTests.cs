@@ -230,6 +230,33 @@ public sealed class RevocationFeedWorkerTests
         return await FollowUntilAsync(feed.BaseAddress, more, () => Volatile.Read(ref opened) >= streams);
     }
 
+    /// <summary>RFC 3339 §5.6 NOTE allows a lower-case <c>t</c> and <c>z</c>: a feed that writes them is read.</summary>
+    [Fact]
+    public async Task Snapshot_TimesWithLowerCaseTAndZ_IsLoaded()
+    {
+        var snapshot = JsonSerializer.Serialize(
+            new RevocationSnapshot { Version = 1, Revocations = [Entry(1, "j1") with { ExpiresAt = RevokedAt.AddYears(900) }] },
+            ContractsJsonContext.Default.RevocationSnapshot);
+        var lower = snapshot.Replace("T09:00:00+00:00", "t09:00:00z", StringComparison.Ordinal);
+        Assert.NotEqual(snapshot, lower);
+        await using var feed = await LoopbackApp.StartAsync(app =>
+        {
+            app.MapGet(RevocationFeed.SnapshotPath, () => Results.Text(lower, "application/json"));
+            app.MapGet(RevocationFeed.StreamPath, (HttpContext context) => Task.Delay(Timeout.Infinite, context.RequestAborted));
+        });
+        using var host = StartHost(feed.BaseAddress, _ => { });
+        var list = host.Services.GetRequiredService<RevocationList>();
+
+        using var deadline = new CancellationTokenSource(Patience);
+        while (list.Match("j1", null, null, null) == RevocationMatch.None)
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+
+        await host.StopAsync();
+        Assert.Equal(RevocationMatch.Token, list.Match("j1", null, null, null));
+    }
+
     [Theory]
     [InlineData("\n")]
     [InlineData("\r\n")]

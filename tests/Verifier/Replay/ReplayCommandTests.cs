@@ -362,6 +362,51 @@ public sealed class ReplayCommandTests : IDisposable
         Assert.DoesNotContain("ScenarioLabel", err.ToString(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A labels file without a label (empty, or blank lines: what <c>simulate --scenarios none</c> writes, or a wrong or
+    /// truncated file) is said on stderr, and the evaluation, false positives only, still printed.
+    /// </summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("\n\r\n")]
+    public async Task Replay_LabelsFileWithoutALabel_WarnsNamingTheFileAndStillEvaluates(string content)
+    {
+        var events = Path.Combine(temp.Path, "events.ndjson");
+        var labels = Path.Combine(temp.Path, "labels.ndjson");
+        await File.WriteAllTextAsync(events, """{"id":"e1","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"ana@example.com"}}""" + "\n", Ct);
+        await File.WriteAllTextAsync(labels, content, Ct);
+        var (ctx, output, err) = Context();
+
+        var code = await new ReplayCommand(FalcoSuite.Readers).RunAsync([events, "--labels", labels, "--json"], ctx, CancellationToken.None);
+
+        Assert.Equal(0, code);
+        Assert.Equal(
+            $"ztstream replay: warning: labels file '{labels}' holds no label: no scenario to detect, every alert counts as a false positive",
+            err.ToString().Split('\n')[0].TrimEnd());
+        using var report = JsonDocument.Parse(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        Assert.Equal(1, report.RootElement.GetProperty("events").GetInt64());
+        Assert.Empty(report.RootElement.GetProperty("scenarios").EnumerateObject());
+    }
+
+    /// <summary>RFC 3339 §5.6 NOTE allows a lower-case <c>t</c> and <c>z</c>: in a recording's times and a label's start.</summary>
+    [Fact]
+    public async Task Replay_TimesWithLowerCaseTAndZ_AreRead()
+    {
+        var events = Path.Combine(temp.Path, "events.ndjson");
+        var labels = Path.Combine(temp.Path, "labels.ndjson");
+        await File.WriteAllTextAsync(events, """{"id":"e1","time":"2026-11-30t10:00:00z","kind":"access.request","subject":{"id":"ana@example.com"}}""" + "\n", Ct);
+        await File.WriteAllTextAsync(labels, """{"scenario":"pod-exec","principal":"ana@example.com","start":"2026-11-30t10:00:00z","event_ids":["e1"]}""" + "\n", Ct);
+        var (ctx, output, err) = Context();
+
+        var code = await new ReplayCommand(FalcoSuite.Readers).RunAsync([events, "--labels", labels, "--json"], ctx, CancellationToken.None);
+
+        Assert.Equal(0, code);
+        Assert.Contains("1 events scored, 0 skipped", err.ToString(), StringComparison.Ordinal);
+        using var report = JsonDocument.Parse(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        Assert.Equal(1, report.RootElement.GetProperty("events").GetInt64());
+        Assert.True(report.RootElement.GetProperty("scenarios").TryGetProperty("pod-exec", out _));
+    }
+
     /// <summary><c>ztstream simulate</c> with <paramref name="args"/>: the events and labels files it wrote, and its stderr.</summary>
     private async Task<(string Events, string Labels, string Err)> SimulateAsync(params string[] args)
     {

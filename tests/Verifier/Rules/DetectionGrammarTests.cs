@@ -227,6 +227,35 @@ public sealed class DetectionGrammarTests
         Assert.True(rule.Matches(Request(agent: "d2hvYW1p")));
     }
 
+    /// <summary>What Sigma's numeric and time modifiers take still loads: numbers compared, parts of dates, JSON paths as they come.</summary>
+    [Theory]
+    [InlineData("status|gte: 400")]
+    [InlineData("network.dst_port|lt: 1024")]
+    [InlineData("time|hour: 3")]
+    [InlineData("time|hour|gte: 22")]
+    [InlineData("raw.responseStatus.code|gte: 400")]
+    [InlineData("attributes.risk|gt: 50")]
+    [InlineData("raw.requestReceivedTimestamp|day: 5")]
+    public void NumericAndTimeModifiers_OnFieldsThatTakeThem_Load(string item)
+    {
+        var result = RuleLoader.Load([new RuleSource("a.yaml", $"id: t\ntitle: t\nseverity: low\ndetection:\n  sel:\n    {item}\n  condition: sel\n")]);
+
+        Assert.Empty(result.Errors);
+        Assert.Single(result.Rules);
+    }
+
+    [Fact]
+    public void TimePart_OfTheEventTime_ComparesItsHour()
+    {
+        var rule = Detection("""
+            sel:
+              time|hour|gte: 22
+            condition: sel
+            """);
+        Assert.True(rule.Matches(Request() with { Time = new DateTimeOffset(2026, 1, 5, 23, 0, 0, TimeSpan.Zero) }));
+        Assert.False(rule.Matches(Request() with { Time = new DateTimeOffset(2026, 1, 5, 21, 59, 0, TimeSpan.Zero) }));
+    }
+
     [Fact]
     public void TimePart_ComparesTheHourOfATimestamp()
     {
@@ -332,6 +361,14 @@ public sealed class DetectionGrammarTests
     [InlineData("action|re: '('", "is not valid")]
     [InlineData("nosuchfield: x", "unknown field 'nosuchfield'")]
     [InlineData("action|exists: maybe", "exists takes true or false")]
+    // Sigma modifiers appendix 2.1: numeric modifiers take numbers, time modifiers dates; a canonical field's type is known.
+    [InlineData("subject.id|gt: 100", "'subject.id|gt': gt compares numbers and 'subject.id' is text")]
+    [InlineData("resource.id|lte: 5", "'resource.id|lte': lte compares numbers and 'resource.id' is text")]
+    [InlineData("time|gte: 1700000000", "'time|gte': gte compares numbers and 'time' is a date: compare a part of it ('time|hour|gte: 22')")]
+    [InlineData("user_agent|hour: 3", "'user_agent|hour': hour takes a part of a date and 'user_agent' is text, never a date")]
+    [InlineData("action|year|gte: 2026", "'action|year|gte': year takes a part of a date and 'action' is text, never a date")]
+    [InlineData("status|minute: 3", "'status|minute': minute takes a part of a date and 'status' is a number, never a date")]
+    [InlineData("bytes|week: 3", "'bytes|week': week takes a part of a date and 'bytes' is a number")]
     public void Modifier_Unsupported_IsAnErrorWithTheFieldsLine(string item, string message)
     {
         var error = ErrorOf($"sel:\n  {item}\ncondition: sel");

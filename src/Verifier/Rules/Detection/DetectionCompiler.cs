@@ -122,6 +122,10 @@ internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictiona
         var path = fields.Resolve(field);
         var values = Values(value);
         var m = Modifiers.Parse(modifiers, key);
+        if (TypeProblem(path, m) is { } problem)
+        {
+            throw new RuleFormatException($"'{key}': {problem}");
+        }
         if (m.Exists)
         {
             if (values is not [{ } flag] || !bool.TryParse(flag, out var want))
@@ -234,6 +238,26 @@ internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictiona
 
         return values;
     }
+
+    /// <summary>
+    /// Why <paramref name="m"/> can never match <paramref name="path"/>'s values, when it is a canonical field whose type
+    /// ZtStream knows; null otherwise. Sigma's numeric modifiers (gt, gte, lt, lte) "can only be applied to numeric values"
+    /// and its time modifiers (minute … year) "only to date values" (Sigma modifiers appendix 2.1): on text a comparison
+    /// never holds (or holds for text that happens to read as a number), and a time part of a number or of text that is no
+    /// date is never taken. A path into JSON holds what each event brings, so it is not judged here.
+    /// </summary>
+    private static string? TypeProblem(FieldPath path, Modifiers m) => path.CanonicalType switch
+    {
+        CanonicalValue.Text when m.TimePart is not null =>
+            $"{m.TimePart} takes a part of a date and '{path.Text}' is text, never a date: the rule could never match",
+        CanonicalValue.Number when m.TimePart is not null =>
+            $"{m.TimePart} takes a part of a date and '{path.Text}' is a number, never a date: the rule could never match",
+        CanonicalValue.Text when m.Comparison is not null =>
+            $"{m.Comparison} compares numbers and '{path.Text}' is text: compare a numeric field (status, bytes, network.dst_port, schema), or match the text",
+        CanonicalValue.Time when m.Comparison is not null && m.TimePart is null =>
+            $"{m.Comparison} compares numbers and '{path.Text}' is a date: compare a part of it ('{path.Text}|hour|{m.Comparison}: 22')",
+        _ => null,
+    };
 
     private ILeafTest Test(string value, Modifiers m, string key)
     {

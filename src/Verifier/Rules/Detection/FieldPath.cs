@@ -19,6 +19,19 @@ internal enum FieldRoot
     AllContainers,
 }
 
+/// <summary>What a canonical field holds, as rule modifiers need to know it.</summary>
+internal enum CanonicalValue
+{
+    /// <summary>Text (<c>subject.id</c>, <c>action</c> …).</summary>
+    Text,
+
+    /// <summary>Text that is always a date (<c>time</c>).</summary>
+    Time,
+
+    /// <summary>A whole number (<c>status</c>, <c>bytes</c> …).</summary>
+    Number,
+}
+
 /// <summary>
 /// A compiled field path: a canonical field, or a dotted path into JSON with any-element semantics over arrays (an
 /// array met on the way is searched element by element; <c>[*]</c> says so explicitly, <c>[N]</c> picks one element,
@@ -59,6 +72,16 @@ internal sealed class FieldPath
 
     /// <summary>True for the canonical <c>kind</c> field (rules are indexed by it).</summary>
     public bool IsKind { get; private init; }
+
+    /// <summary>
+    /// What the field holds when it is a canonical field; null for a path into JSON (<c>raw.</c>, <c>attributes.</c> …),
+    /// whose values are whatever each event brings.
+    /// </summary>
+    public CanonicalValue? CanonicalType =>
+        Root != FieldRoot.Canonical || alternatives is not null ? null
+        : number is not null ? CanonicalValue.Number
+        : display == "time" ? CanonicalValue.Time
+        : CanonicalValue.Text;
 
     public static FieldPath CanonicalText(string name, Func<AccessEvent, string?> read) =>
         new(name, FieldRoot.Canonical, name, [], text: read) { IsKind = name == "kind" };

@@ -471,6 +471,65 @@ public sealed class SsfStreamManagementTests : IDisposable
         Assert.Equal(Description, created["description"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// SSF 1.0 §8.1 (stream management) and RFC 8936 §2.4 (poll) send JSON: a body of another type, or of none, is 415
+    /// in the API's problem shape and nothing changes; a +json type or a charset is JSON still, as in the rest of the API.
+    /// </summary>
+    [Theory]
+    [InlineData("/ssf/streams", """{"description":"after"}""", "text/plain; charset=utf-8", "PATCH")]
+    [InlineData("/ssf/streams", """{"description":"after"}""", "application/x-www-form-urlencoded", "PUT")]
+    [InlineData("/ssf/streams", """{"description":"new"}""", null)]
+    [InlineData("/ssf/status", """{"stream_id":"STREAM","status":"paused"}""", "text/plain")]
+    [InlineData("/ssf/verify", """{"stream_id":"STREAM"}""", "application/xml")]
+    [InlineData("/ssf/poll/STREAM", """{"returnImmediately":true}""", "application/secevent+jwt")]
+    [InlineData("/v1/ssf/signals", """{"event":"session-revoked","subject_id":"jane@example.com"}""", "text/plain")]
+    public async Task Request_WithABodyThatIsNotSentAsJson_Is415_AndNothingChanges(string path, string body, string? contentType, string method = "POST")
+    {
+        await using var host = await TransmitterHost.StartAsync(Settings());
+        var existing = (await CreateAsync(host, SiemToken, new JsonObject { ["description"] = "before" }))["stream_id"]!.GetValue<string>();
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body.Replace("STREAM", existing, StringComparison.Ordinal)));
+        if (contentType is not null)
+        {
+            content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(host.BaseAddress, path.Replace("STREAM", existing, StringComparison.Ordinal).TrimStart('/')))
+        {
+            Content = content,
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", path.StartsWith("/v1", StringComparison.Ordinal) ? ApiToken : SiemToken);
+
+        using var response = await http.SendAsync(request, Ct);
+
+        var problem = await HttpProblem.ReadNamingAsync(response, HttpStatusCode.UnsupportedMediaType, "send the body as application/json");
+        Assert.Equal(HttpProblem.TypeBase + "unsupported-media-type", problem.GetProperty("type").GetString());
+        var stream = Assert.Single(await host.Services.GetRequiredService<SsfStreamStore>().ForClientAsync("siem", Ct));
+        Assert.Equal((existing, "before", SsfStreamStatus.Enabled, null), (stream.StreamId, stream.Description, stream.Status, stream.VerifiedAt));
+        Assert.Equal(0, await host.Outbox.PendingCountAsync(Ct));
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("Application/JSON")]
+    [InlineData("application/merge-patch+json")]
+    public async Task Request_SentAsJsonOrAPlusJsonType_IsRead(string contentType)
+    {
+        await using var host = await TransmitterHost.StartAsync(Settings());
+        var existing = (await CreateAsync(host, SiemToken, new JsonObject { ["description"] = "before" }))["stream_id"]!.GetValue<string>();
+        using var request = new HttpRequestMessage(HttpMethod.Patch, new Uri(host.BaseAddress, "ssf/streams"))
+        {
+            Content = new StringContent($$"""{"stream_id":"{{existing}}","description":"after"}""", Encoding.UTF8),
+        };
+        request.Content.Headers.Remove("Content-Type");
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SiemToken);
+
+        using var response = await http.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("after", Assert.Single(await host.Services.GetRequiredService<SsfStreamStore>().ForClientAsync("siem", Ct)).Description);
+    }
+
     [Theory]
     // A member of another type is refused, not dropped for its default: a push stream's authorization_header sent as a
     // number would push without one, a description as an object clear it.
