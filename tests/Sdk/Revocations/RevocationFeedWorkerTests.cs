@@ -3,6 +3,7 @@ using System.Text.Json;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Sdk.Telemetry;
 using ZtStream.TestSupport.Logging;
+using ZtStream.TestSupport.Telemetry;
 
 namespace ZtStream.Sdk.Tests.Revocations;
 
@@ -160,17 +161,7 @@ public sealed class RevocationFeedWorkerTests
             });
         });
         using var log = new CapturedLog();
-        long counted = 0;
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == SdkMetrics.MeterName && instrument.Name == "ztstream.sdk.revocations.malformed")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref counted, value));
-        listener.Start();
+        using var counted = new CountedMeasurements(SdkMetrics.MeterName, "ztstream.sdk.revocations.malformed");
         using var host = StartHost(feed.BaseAddress, _ => { }, log);
 
         var list = host.Services.GetRequiredService<RevocationList>();
@@ -185,7 +176,7 @@ public sealed class RevocationFeedWorkerTests
         Assert.Equal(4, logged.Count);
         Assert.Contains("bad-7", logged[^1], StringComparison.Ordinal);
         Assert.All(logged, m => Assert.Contains("bad-0", m, StringComparison.Ordinal));
-        Assert.Equal(Malformed, Interlocked.Read(ref counted));
+        Assert.Equal(Malformed, counted.Total);
     }
 
     /// <summary>
