@@ -42,6 +42,9 @@ internal static partial class IngestLog
     [LoggerMessage(3015, LogLevel.Warning, "Polling transmitter {Transmitter} failed: {Reason}; next attempt in {Delay}")]
     public static partial void PollFailed(ILogger logger, string transmitter, string reason, TimeSpan delay);
 
+    [LoggerMessage(3021, LogLevel.Warning, "Transmitter {Transmitter}'s poll endpoint answered {Status} with {ContentType}, not JSON (a login page or a proxy's error page?): not read; next attempt in {Delay}. Said once while this lasts, counted each time")]
+    public static partial void PollAnswerNotJson(ILogger logger, string transmitter, int status, string contentType, TimeSpan delay);
+
     [LoggerMessage(3016, LogLevel.Debug, "Polled transmitter {Transmitter}: {Count} SET(s), more available: {More}")]
     public static partial void Polled(ILogger logger, string transmitter, int count, bool more);
 

@@ -36,16 +36,22 @@ internal sealed record PollResponse
 /// its events are in the event log (or it was a duplicate); a refused SET is reported in <c>setErrs</c>; a SET that
 /// could not be kept is neither, so the transmitter sends it again. Each transmitter has its own loop, so one that is
 /// down delays only its own SETs. A poll follows no redirect (it carries the transmitter's credential) and reads an
-/// answer no larger than <c>PollMaxEvents</c> SETs of <c>MaxSetBytes</c> (<see cref="PublisherHttp"/>).
+/// answer no larger than <c>PollMaxEvents</c> SETs of <c>MaxSetBytes</c> (<see cref="PublisherHttp"/>), and only a JSON
+/// one (<see cref="JsonMediaType"/>): an HTML login page or a proxy's error page is reported as what it is.
 /// </summary>
 internal sealed class SsfPollingService(
     SsfReceiver receiver,
     IHttpClientFactory httpClients,
     IOptions<SsfReceiverOptions> options,
+    IngestMetrics metrics,
     TimeProvider time,
     ILogger<SsfPollingService> logger) : BackgroundService
 {
     public const string HttpClientName = "ztstream-ssf-receiver";
+
+    // The causes (status and media type) of answers that were not JSON a loop remembers having logged: a transmitter
+    // cycling through types cannot make it remember more, and what it does not remember is still counted.
+    private const int MaxNotJsonCauses = 16;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -60,6 +66,7 @@ internal sealed class SsfPollingService(
     {
         var pending = new PendingAcks();
         var failures = 0;
+        var notJsonLogged = new HashSet<string>(StringComparer.Ordinal);
         while (!stoppingToken.IsCancellationRequested)
         {
             TimeSpan wait;
@@ -67,18 +74,29 @@ internal sealed class SsfPollingService(
             {
                 var more = await PollOnceAsync(name, transmitter, pending, stoppingToken);
                 failures = 0;
+                notJsonLogged.Clear();
                 wait = more ? TimeSpan.Zero : options.Value.PollInterval;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
+            catch (PollAnswerNotJsonException notJson)
+            {
+                // A login portal or a proxy answers the same page poll after poll: said once per cause while it lasts,
+                // counted each time, retried as any failure.
+                wait = Backoff(++failures);
+                metrics.Rejected("ssf:" + name, "ssf", "unsupported_media_type", 1);
+                if (notJsonLogged.Count < MaxNotJsonCauses && notJsonLogged.Add(notJson.Cause))
+                {
+                    IngestLog.PollAnswerNotJson(logger, name, notJson.Status, notJson.ContentType, wait);
+                }
+            }
             catch (Exception exception)
             {
                 // Whatever went wrong (the transmitter down, a bad answer, the store or log unavailable), this
                 // transmitter's loop backs off and tries again; it must never stop the host or the other loops.
-                failures++;
-                wait = TimeSpan.FromTicks(Math.Min(options.Value.PollInterval.Ticks * 4, TimeSpan.FromSeconds(1).Ticks * (1L << Math.Min(failures, 16))));
+                wait = Backoff(++failures);
                 IngestLog.PollFailed(logger, name, exception.Message, wait);
             }
 
@@ -95,6 +113,9 @@ internal sealed class SsfPollingService(
             }
         }
     }
+
+    private TimeSpan Backoff(int failures) =>
+        TimeSpan.FromTicks(Math.Min(options.Value.PollInterval.Ticks * 4, TimeSpan.FromSeconds(1).Ticks * (1L << Math.Min(failures, 16))));
 
     /// <summary>
     /// One poll: acknowledges what was kept since the last one, receives what comes back; true when more is waiting
@@ -133,6 +154,13 @@ internal sealed class SsfPollingService(
             if (!answer.IsSuccessStatusCode)
             {
                 throw new HttpRequestException($"the poll endpoint answered {(int)answer.StatusCode}");
+            }
+
+            // RFC 8936 §2.3 answers application/json; anything else (a login portal, a proxy's error page) is not read.
+            var contentType = answer.Content.Headers.NonValidated.TryGetValues("Content-Type", out var types) ? types.ToString() : null;
+            if (!JsonMediaType.Is(contentType))
+            {
+                throw new PollAnswerNotJsonException((int)answer.StatusCode, contentType);
             }
 
             // At most PollMaxEvents SETs of at most MaxSetBytes each, with their jtis and the envelope.
@@ -184,4 +212,26 @@ internal sealed class SsfPollingService(
     }
 
     private sealed class PollUnavailableException(string message) : Exception(message);
+
+    /// <summary>A successful poll answer whose Content-Type is not JSON; <see cref="Cause"/> tells one kind from another.</summary>
+    private sealed class PollAnswerNotJsonException(int status, string? contentType)
+        : Exception($"the poll endpoint answered {status} with {Describe(contentType)}, not JSON")
+    {
+        // A header a transmitter chose is logged, so it is cut to a length a log line can take.
+        private const int MaxLogged = 128;
+
+        public int Status { get; } = status;
+
+        public string ContentType { get; } = Describe(contentType);
+
+        /// <summary>The status and the media type without its parameters, in lower case.</summary>
+        public string Cause { get; } = $"{status} {(MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed.MediaType?.ToLowerInvariant() : contentType)}";
+
+        private static string Describe(string? contentType) => contentType switch
+        {
+            null or "" => "no Content-Type",
+            { Length: > MaxLogged } => "Content-Type " + contentType[..MaxLogged] + "…",
+            _ => "Content-Type " + contentType,
+        };
+    }
 }

@@ -106,12 +106,12 @@ internal static class Problems
     {
         ArgumentNullException.ThrowIfNull(context);
         var request = context.Request;
-        if (request.ContentLength is 0 || (request.ContentLength is null && !request.HasJsonContentType()))
+        if (request.ContentLength is 0 || (request.ContentLength is null && !JsonMediaType.Is(request.ContentType)))
         {
             return (null, null);
         }
 
-        if (!request.HasJsonContentType())
+        if (!JsonMediaType.Is(request.ContentType))
         {
             return (null, Result(UnsupportedMediaType(request.ContentType, "send the body as application/json")));
         }

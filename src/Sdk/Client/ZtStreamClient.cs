@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Numerics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -201,7 +202,7 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
         _metrics.Dropped.Add(1, new KeyValuePair<string, object?>("reason", "queue_full"));
         Processed(1);
         // One log line per power of two keeps a flood of drops from flooding the log too.
-        if ((total & (total - 1)) == 0)
+        if (BitOperations.IsPow2(total))
         {
             _logger.QueueFull(total);
         }

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Numerics;
 using System.Net.ServerSentEvents;
 
 namespace ZtStream.Sdk.Revocations;
@@ -16,6 +17,10 @@ internal sealed class RevocationFeedWorker : BackgroundService
     private readonly SdkMetrics _metrics;
     private readonly ILogger<RevocationFeedWorker> _logger;
     private int _failures;
+
+    // Malformed messages skipped since start, and the first one's id and reason (read by the feed loop only).
+    private long _malformed;
+    private (string EventId, string Reason)? _firstMalformed;
 
     // The pinned keys, read again before every snapshot (a rotated JWKS is taken without a restart); null: unsigned feed.
     private FeedSignatures? _signatures;
@@ -261,8 +266,23 @@ internal sealed class RevocationFeedWorker : BackgroundService
             }
             catch (JsonException ex)
             {
-                _logger.FeedMessageMalformed(item.EventId ?? "?", ex.Message);
+                Malformed(item.EventId ?? "?", ex.Message);
             }
+        }
+    }
+
+    /// <summary>
+    /// Skips a malformed message of the unsigned stream. A broken or hostile feed can send them without end: as the full
+    /// send queue, each is counted but only the 1st, 2nd, 4th, 8th … logged, with the first one's detail.
+    /// </summary>
+    private void Malformed(string eventId, string reason)
+    {
+        var count = ++_malformed;
+        _firstMalformed ??= (eventId, reason);
+        _metrics.FeedMessagesMalformed.Add(1);
+        if (BitOperations.IsPow2(count))
+        {
+            _logger.FeedMessageMalformed(eventId, reason, count, _firstMalformed.Value.EventId, _firstMalformed.Value.Reason);
         }
     }
 

@@ -45,8 +45,8 @@ internal static partial class SdkLog
     [LoggerMessage(6103, LogLevel.Information, "Revocation feed stream ended at version {Version}; resuming")]
     public static partial void FeedEnded(this ILogger logger, long version);
 
-    [LoggerMessage(6104, LogLevel.Warning, "Skipped a malformed revocation feed message (id {EventId}): {Reason}")]
-    public static partial void FeedMessageMalformed(this ILogger logger, string eventId, string reason);
+    [LoggerMessage(6104, LogLevel.Warning, "Skipped a malformed revocation feed message (id {EventId}): {Reason} ({Count} so far, the first id {FirstEventId}: {FirstReason})")]
+    public static partial void FeedMessageMalformed(this ILogger logger, string eventId, string reason, long count, string firstEventId, string firstReason);
 
     [LoggerMessage(6105, LogLevel.Warning, "Refused a revocation feed message at version {Version}; it is not applied, the list held is kept and the feed starts over from a signed snapshot: {Reason}")]
     public static partial void FeedMessageRefused(this ILogger logger, long version, string reason);

@@ -20,6 +20,7 @@ internal sealed class SdkMetrics
         FeedReconnects = Meter.CreateCounter<long>("ztstream.sdk.revocations.reconnects", "{connection}", "Revocation feed (re)connection attempts after a failure or a dropped stream.");
         RevocationsApplied = Meter.CreateCounter<long>("ztstream.sdk.revocations.applied", "{entry}", "Revocation entries received from the feed.");
         RevocationsLifted = Meter.CreateCounter<long>("ztstream.sdk.revocations.lifted", "{entry}", "Revocation entries a responder lifted, dropped from the list.");
+        FeedMessagesMalformed = Meter.CreateCounter<long>("ztstream.sdk.revocations.malformed", "{message}", "Unsigned revocation feed messages skipped because they did not parse.");
     }
 
     public Meter Meter { get; }
@@ -34,4 +35,5 @@ internal sealed class SdkMetrics
     public Counter<long> FeedReconnects { get; }
     public Counter<long> RevocationsApplied { get; }
     public Counter<long> RevocationsLifted { get; }
+    public Counter<long> FeedMessagesMalformed { get; }
 }

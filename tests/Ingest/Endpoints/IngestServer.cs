@@ -48,14 +48,14 @@ internal sealed class IngestServer : IAsyncDisposable
     public static Dictionary<string, string?> AnyAge => new() { ["Ingest:MaxEventAge"] = "36500.00:00:00" };
 
     /// <summary>Starts Ingest over a fresh in-memory event log (see <see cref="StartAsync"/>).</summary>
-    public static Task<IngestServer> StartInProcessAsync(Dictionary<string, string?>? settings = null, TimeProvider? time = null, string? folder = null) =>
-        StartAsync(TestLogs.CreateInProcess(), settings, time, folder);
+    public static Task<IngestServer> StartInProcessAsync(Dictionary<string, string?>? settings = null, TimeProvider? time = null, string? folder = null, ILoggerProvider? logs = null) =>
+        StartAsync(TestLogs.CreateInProcess(), settings, time, folder, logs);
 
     /// <summary>
     /// Starts Ingest. With <paramref name="folder"/> it keeps its SQLite store there (and leaves it on dispose), so a
-    /// second server on the same folder stands for a restart.
+    /// second server on the same folder stands for a restart. With <paramref name="logs"/> what it logs goes there.
     /// </summary>
-    public static async Task<IngestServer> StartAsync(IEventLog log, Dictionary<string, string?>? settings = null, TimeProvider? time = null, string? folder = null)
+    public static async Task<IngestServer> StartAsync(IEventLog log, Dictionary<string, string?>? settings = null, TimeProvider? time = null, string? folder = null, ILoggerProvider? logs = null)
     {
         var owned = folder is null;
         folder ??= Directory.CreateTempSubdirectory("ztstream-ingest-").FullName;
@@ -76,6 +76,10 @@ internal sealed class IngestServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddInMemoryCollection(config);
         builder.Logging.ClearProviders();
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
         // Without TLS there is no ALPN, so Kestrel answers prior-knowledge HTTP/2 (h2c) only on an HTTP/2-only endpoint.
         builder.WebHost.ConfigureKestrel(k =>
         {

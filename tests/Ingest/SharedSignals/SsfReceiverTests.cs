@@ -1,4 +1,6 @@
 using Microsoft.IdentityModel.JsonWebTokens;
+using ZtStream.TestSupport.Logging;
+using ZtStream.TestSupport.Telemetry;
 
 namespace ZtStream.Ingest.Tests.SharedSignals;
 
@@ -1014,6 +1016,45 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         // A second poll starts only once the first is over, whatever it did with the redirect.
         await WaitAsync(() => Volatile.Read(ref redirected) >= 2, "the poll endpoint was asked twice");
         Assert.Equal(0, Volatile.Read(ref reached));
+    }
+
+    /// <summary>
+    /// A poll endpoint answering something other than JSON (text/plain, a login portal's HTML) is not read, even when
+    /// the body would parse: it is said once per cause with its status and type, counted each time, and retried; a SET
+    /// in it is taken only once the transmitter answers JSON (here in another letter case, with a parameter).
+    /// </summary>
+    [Fact]
+    public async Task Poll_AnAnswerThatIsNotJson_IsNotRead_SaidOncePerCause_AndCounted()
+    {
+        var claims = JaneRevoked();
+        var answer = new JsonObject
+        {
+            ["sets"] = new JsonObject { [claims["jti"]!.GetValue<string>()] = transmitter.Sign(claims) },
+            ["moreAvailable"] = false,
+        }.ToJsonString();
+        var polls = 0;
+        var json = false;
+        await using var portal = await LoopbackApp.StartAsync(app => app.MapPost("/poll", () =>
+            Volatile.Read(ref json) ? Results.Text(answer, "Application/JSON; Charset=UTF-8")
+            : Interlocked.Increment(ref polls) <= 2 ? Results.Text(answer, "text/plain")
+            : Results.Text("<html><body>Sign in to continue</body></html>", "text/html; charset=utf-8")));
+        using var refused = new CountedMeasurements(IngestMetrics.MeterName, "ztstream.ingest.events.rejected", new("reason", "unsupported_media_type"));
+        using var log = new CapturedLog();
+        var settings = Settings(poll: true);
+        settings["Ingest:Ssf:Transmitters:idp:PollEndpoint"] = new Uri(portal.BaseAddress, "poll").ToString();
+        await using var server = await IngestServer.StartInProcessAsync(settings, logs: log);
+
+        await WaitAsync(() => Volatile.Read(ref polls) >= 4, "the transmitter was polled four times");
+        Assert.Empty(await server.ReadLoggedAsync(0, quiet: TimeSpan.FromMilliseconds(300)));
+        var said = log.Lines.Where(l => l.Id.Id == 3021).Select(l => l.Message).ToList();
+        Assert.Equal(2, said.Count);
+        Assert.Contains("answered 200 with Content-Type text/plain", said[0], StringComparison.Ordinal);
+        Assert.Contains("answered 200 with Content-Type text/html; charset=utf-8", said[1], StringComparison.Ordinal);
+        Assert.True(refused.Total >= 4, $"{refused.Total} answers counted as refused");
+
+        Volatile.Write(ref json, true);
+        var read = Assert.Single(await server.ReadLoggedAsync(1));
+        Assert.Equal($"ssf:idp:{claims["jti"]}", read.Event.Id);
     }
 
     private static string? Expected(string type) => type switch

@@ -1,6 +1,9 @@
+using System.Globalization;
 using System.Text.Json;
 using ZtStream.Contracts.Serialization;
+using ZtStream.Sdk.Telemetry;
 using ZtStream.TestSupport.Logging;
+using ZtStream.TestSupport.Telemetry;
 
 namespace ZtStream.Sdk.Tests.Revocations;
 
@@ -127,6 +130,53 @@ public sealed class RevocationFeedWorkerTests
         await host.StopAsync();
         var failures = log.Lines.Where(l => l.Id.Id == 6102).Select(l => l.Message).ToList();
         Assert.Contains(failures, m => m.Contains("(attempt 3)", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A broken or hostile unsigned feed sending malformed message after malformed message does not flood the log: as
+    /// the full send queue does, the 1st, 2nd, 4th, 8th … are logged, each naming the first one's id and reason, and
+    /// every one is counted.
+    /// </summary>
+    [Fact]
+    public async Task MalformedMessages_AreLoggedAtPowersOfTwo_AndEachIsCounted()
+    {
+        const int Malformed = 10;
+        await using var feed = await LoopbackApp.StartAsync(app =>
+        {
+            app.MapGet(RevocationFeed.SnapshotPath, () => Results.Json(new RevocationSnapshot { Version = 1, Revocations = [] }, ContractsJsonContext.Default.RevocationSnapshot));
+            app.MapGet(RevocationFeed.StreamPath, async (HttpContext context) =>
+            {
+                context.Response.ContentType = "text/event-stream";
+                var body = new StringBuilder();
+                for (var i = 0; i < Malformed; i++)
+                {
+                    body.Append(CultureInfo.InvariantCulture, $"id: bad-{i}\nevent: {RevocationFeed.EventName}\ndata: {{not json {i}\n\n");
+                }
+
+                var good = new Revocation { Version = 2, Jti = "after-the-bad-ones", RevokedAt = DateTimeOffset.UtcNow, ExpiresAt = DateTimeOffset.UtcNow.AddHours(1) };
+                body.Append(CultureInfo.InvariantCulture, $"id: 2\nevent: {RevocationFeed.EventName}\ndata: {JsonSerializer.Serialize(good, ContractsJsonContext.Default.Revocation)}\n\n");
+                await context.Response.WriteAsync(body.ToString(), context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            });
+        });
+        using var log = new CapturedLog();
+        using var counted = new CountedMeasurements(SdkMetrics.MeterName, "ztstream.sdk.revocations.malformed");
+        using var host = StartHost(feed.BaseAddress, _ => { }, log);
+
+        var list = host.Services.GetRequiredService<RevocationList>();
+        using var deadline = new CancellationTokenSource(Patience);
+        while (list.Match("after-the-bad-ones", null, null, null) == RevocationMatch.None)
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+
+        await host.StopAsync();
+        var logged = log.Lines.Where(l => l.Id.Id == 6104).Select(l => l.Message).ToList();
+        Assert.Equal(4, logged.Count);
+        Assert.Contains("bad-7", logged[^1], StringComparison.Ordinal);
+        Assert.All(logged, m => Assert.Contains("bad-0", m, StringComparison.Ordinal));
+        Assert.Equal(Malformed, counted.Total);
     }
 
     /// <summary>

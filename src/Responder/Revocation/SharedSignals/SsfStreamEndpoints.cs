@@ -809,9 +809,9 @@ internal static class SsfStreamEndpoints
                 : (new JsonObject(), null);
         }
 
-        // SSF 1.0 §8.1 and RFC 8936 §2.4 send these bodies as application/json; as the rest of the API (Problems.ReadJsonAsync),
+        // SSF 1.0 §8.1 and RFC 8936 §2.4 send these bodies as application/json; as the rest of the API (JsonMediaType),
         // a +json type and any charset are taken, another type or none is not.
-        if (!http.Request.HasJsonContentType())
+        if (!JsonMediaType.Is(http.Request.ContentType))
         {
             return (null, Problems.Result(Problems.UnsupportedMediaType(http.Request.ContentType, "send the body as application/json")));
         }
