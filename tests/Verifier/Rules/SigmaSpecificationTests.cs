@@ -173,6 +173,10 @@ public sealed class SigmaSpecificationTests
     [InlineData("raw.n: -0.5", """{"n":-5e-1}""", true)]
     [InlineData("raw.n: [7, 12]", """{"n":[3, 12.00]}""", true)]
     [InlineData("raw.n: 13", """{"n":12.0}""", false)]
+    [InlineData("raw.n: 13", """{"n":12}""", false)] // two integers: their texts decide, no parse
+    [InlineData("raw.n: 0", """{"n":-0}""", true)] // but 0 and -0, one value spelt two ways
+    [InlineData("raw.n: -0", """{"n":0}""", true)]
+    [InlineData("raw.n: 120", """{"n":12e1}""", true)]
     [InlineData("raw.n|neq: 12", """{"n":12.0}""", false)]
     [InlineData("raw.n: 12345678901234567890", """{"n":12345678901234567891}""", false)] // one double, two numbers
     [InlineData("raw.n: 12345678901234567890", """{"n":12345678901234567890}""", true)]

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace ZtStream.Verifier.Rules.Detection;
 
 /// <summary>
@@ -16,6 +18,7 @@ internal sealed class TextPattern : ILeafTest
 
     // An exact value in JSON's number grammar: a record's JSON number of the same value equals it, whatever its spelling.
     private readonly decimal? number;
+    private readonly bool integer;
 
     // The runs of parts between stars, in order (the first before any star, the last after every star; one run when
     // there is no star), each with the characters it takes: worked out once, not per text.
@@ -30,6 +33,7 @@ internal sealed class TextPattern : ILeafTest
         this.cased = cased;
         comparison = cased ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
         number = kind == Kind.Exact && JsonNumber.Grammar().IsMatch(literal) && decimal.TryParse(literal, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? n : null;
+        integer = number is not null && !literal.AsSpan().ContainsAny(FractionOrExponent);
         asciiLiteral = kind is Kind.Exact or Kind.StartsWith or Kind.EndsWith && System.Text.Ascii.IsValid(literal) ? System.Text.Encoding.ASCII.GetBytes(literal) : null;
     }
 
@@ -169,8 +173,24 @@ internal sealed class TextPattern : ILeafTest
     /// Sigma's numbers are numbers: a rule's <c>12</c> is the record's <c>12.0</c> or <c>1.2e1</c>, its <c>1.50</c> the
     /// record's <c>1.5</c>. Compared as decimals (28 digits), so two long integers that one double holds stay apart.
     /// </summary>
-    private bool SameNumber(ReadOnlySpan<char> t) =>
-        number is { } n && decimal.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && x == n;
+    private bool SameNumber(ReadOnlySpan<char> t)
+    {
+        if (number is not { } n)
+        {
+            return false;
+        }
+
+        // JSON spells an integer one way (no leading zero, no plus): two that differ as text differ as numbers, but for
+        // 0 and -0. Only a fraction or an exponent on either side needs the parse, which a rule pays per event.
+        if (integer && !t.ContainsAny(FractionOrExponent))
+        {
+            return n == 0 && t is "0" or "-0";
+        }
+
+        return decimal.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && x == n;
+    }
+
+    private static readonly SearchValues<char> FractionOrExponent = SearchValues.Create(".eE");
 
     /// <summary>
     /// The general case, in at most text × pattern steps: the run before the first <c>*</c> must start the text, the run
