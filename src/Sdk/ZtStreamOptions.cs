@@ -70,6 +70,12 @@ public sealed record ZtStreamOptions
 
     /// <summary>Enforcement of the Responder's revocations.</summary>
     public ZtStreamRevocationOptions Revocations { get; set; } = new();
+
+    /// <summary>
+    /// Configuration values that could not be read as their key's type (<c>BatchSize=abc</c>), one line each: reported
+    /// at start with every other problem rather than one at a time.
+    /// </summary>
+    internal List<string> BindingProblems { get; } = [];
 }
 
 /// <summary>

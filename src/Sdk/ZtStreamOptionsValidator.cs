@@ -14,6 +14,7 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
     {
         var p = new List<string>();
         const string S = ZtStreamOptions.SectionName;
+        p.AddRange(o.BindingProblems);
         if (!ServiceAddresses.IsHttpUri(o.Endpoint))
         {
             p.Add($"{S}:Endpoint must be an absolute http or https address of Ingest (got '{o.Endpoint}').");

@@ -120,6 +120,34 @@ public sealed class ZtStreamServiceCollectionExtensionsTests
         Assert.Contains(ex.Failures, f => f.StartsWith("ZtStream:Revocations:IdleTimeout must be at most one day (got 60.00:00:00", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// Values the binder cannot convert used to stop the host at the first one, so a developer fixed one, restarted and
+    /// met the next: every one is named in the same start-up error, with every other problem.
+    /// </summary>
+    [Fact]
+    public async Task AddZtStream_SeveralValuesOfTheWrongType_StopTheHostAtStartNamingEach()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ZtStream:Endpoint"] = "https://ingest.example.com",
+            ["ZtStream:SourceKey"] = "k",
+            ["ZtStream:BatchSize"] = "abc",
+            ["ZtStream:QueueCapacity"] = "500",
+            ["ZtStream:Revocations:FailClosed"] = "yes",
+            ["ZtStream:Revocations:StaleAfter"] = "0",
+        });
+        builder.Services.AddZtStream();
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
+        Assert.Equal(3, ex.Failures.Count());
+        Assert.Contains(ex.Failures, f => f.StartsWith("ZtStream:BatchSize cannot be read", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("ZtStream:Revocations:FailClosed cannot be read", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("ZtStream:Revocations:StaleAfter must be positive", StringComparison.Ordinal));
+    }
+
     /// <summary>A client made in code, without the host, refuses the same address.</summary>
     [Fact]
     public void ZtStreamClient_PlainHttpEndpointToAnotherHost_Throws()
