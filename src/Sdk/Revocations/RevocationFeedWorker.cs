@@ -221,6 +221,7 @@ internal sealed class RevocationFeedWorker : BackgroundService
 
         var watch = new IdleWatch(await response.Content.ReadAsStreamAsync(linked.Token), idle, _options.IdleTimeout);
         await using var body = new SseEventCap(watch, _options.MaxEventBytes);
+        var connectedAt = _time.GetTimestamp();
         _list.MarkConnected();
         _logger.FeedConnected(_list.Version);
         try
@@ -229,9 +230,11 @@ internal sealed class RevocationFeedWorker : BackgroundService
         }
         finally
         {
-            // A stream that carried something was a working connection: the next failure starts the backoff from the
-            // beginning. One that ended before its first byte proves nothing, so the backoff goes on growing.
-            if (watch.SawData)
+            // Only a stream that carried something and stayed open for MaxReconnectDelay was a working connection: the
+            // next failure starts the backoff from the beginning. One that sends an entry and drops (or ends before its
+            // first byte) proves nothing, so the backoff goes on growing, and a feed cannot make the SDK reconnect more
+            // often than once per MaxReconnectDelay for long.
+            if (watch.SawData && _time.GetElapsedTime(connectedAt) >= _options.MaxReconnectDelay)
             {
                 _failures = 0;
             }

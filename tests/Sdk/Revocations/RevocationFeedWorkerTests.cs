@@ -11,13 +11,18 @@ public sealed class RevocationFeedWorkerTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    private static IHost StartHost(Uri feed, Action<ZtStreamRevocationOptions> more, ILoggerProvider? log = null)
+    private static IHost StartHost(Uri feed, Action<ZtStreamRevocationOptions> more, ILoggerProvider? log = null, TimeProvider? time = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         if (log is not null)
         {
             builder.Logging.AddProvider(log);
+        }
+
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
         }
 
         builder.Services.AddZtStream(o =>
@@ -130,6 +135,91 @@ public sealed class RevocationFeedWorkerTests
         await host.StopAsync();
         var failures = log.Lines.Where(l => l.Id.Id == 6102).Select(l => l.Message).ToList();
         Assert.Contains(failures, m => m.Contains("(attempt 3)", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A stream that carries one entry and drops used to count as a working connection and reset the backoff, so such
+    /// a feed had the SDK reconnecting at the shortest delay for ever. Only a stream open for MaxReconnectDelay resets
+    /// it: here none is (the fake clock moves 10 ms at a time), and the backoff grows attempt after attempt.
+    /// </summary>
+    [Fact]
+    public async Task StreamCarryingAnEntryThenDropping_BacksOffFurtherEachTime()
+    {
+        var streams = 0;
+        var entry = JsonSerializer.Serialize(Entry(2, "j2"), ContractsJsonContext.Default.Revocation);
+        await using var feed = await LoopbackApp.StartAsync(app =>
+        {
+            app.MapGet(RevocationFeed.SnapshotPath, () => Results.Json(new RevocationSnapshot { Version = 1, Revocations = [] }, ContractsJsonContext.Default.RevocationSnapshot));
+            app.MapGet(RevocationFeed.StreamPath, async (HttpContext context) =>
+            {
+                Interlocked.Increment(ref streams);
+                context.Response.ContentType = "text/event-stream";
+                await context.Response.WriteAsync($"id: 2\nevent: {RevocationFeed.EventName}\ndata: {entry}\n\n", context.RequestAborted);
+            });
+        });
+        var time = new FakeTimeProvider(RevokedAt);
+        using var log = new CapturedLog();
+        using var host = StartHost(feed.BaseAddress, r => r.MaxReconnectDelay = TimeSpan.FromSeconds(1), log, time);
+        using var deadline = new CancellationTokenSource(Patience);
+        while (Volatile.Read(ref streams) < 6)
+        {
+            await Task.Delay(5, deadline.Token);
+            time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+
+        await host.StopAsync();
+        var failures = log.Lines.Where(l => l.Id.Id == 6102).Select(l => l.Message).ToList();
+        Assert.Contains(failures, m => m.Contains("(attempt 4)", StringComparison.Ordinal));
+    }
+
+    /// <summary>A stream that stayed open for MaxReconnectDelay was a working connection: the next failure starts the backoff over.</summary>
+    [Fact]
+    public async Task StreamOpenForMaxReconnectDelay_ThenDropping_StartsTheBackoffOver()
+    {
+        var streams = 0;
+        using var drop = new SemaphoreSlim(0);
+        var entry = JsonSerializer.Serialize(Entry(2, "j2"), ContractsJsonContext.Default.Revocation);
+        await using var feed = await LoopbackApp.StartAsync(app =>
+        {
+            app.MapGet(RevocationFeed.SnapshotPath, () => Results.Json(new RevocationSnapshot { Version = 1, Revocations = [] }, ContractsJsonContext.Default.RevocationSnapshot));
+            app.MapGet(RevocationFeed.StreamPath, async (HttpContext context) =>
+            {
+                // The first two streams drop at once; the third stays until the test lets it go.
+                var n = Interlocked.Increment(ref streams);
+                context.Response.ContentType = "text/event-stream";
+                await context.Response.WriteAsync($"id: 2\nevent: {RevocationFeed.EventName}\ndata: {entry}\n\n", context.RequestAborted);
+                if (n == 3)
+                {
+                    await drop.WaitAsync(context.RequestAborted);
+                }
+            });
+        });
+        var time = new FakeTimeProvider(RevokedAt);
+        using var log = new CapturedLog();
+        using var host = StartHost(feed.BaseAddress, r => r.MaxReconnectDelay = TimeSpan.FromSeconds(1), log, time);
+        using var deadline = new CancellationTokenSource(Patience);
+        while (Volatile.Read(ref streams) < 3)
+        {
+            await Task.Delay(5, deadline.Token);
+            time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+
+        while (log.Lines.Count(l => l.Id.Id == 6101) < 3)
+        {
+            await Task.Delay(5, deadline.Token);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        drop.Release();
+        while (log.Lines.Count(l => l.Id.Id == 6102) < 3)
+        {
+            await Task.Delay(5, deadline.Token);
+        }
+
+        await host.StopAsync();
+        var failures = log.Lines.Where(l => l.Id.Id == 6102).Select(l => l.Message).ToList();
+        Assert.Contains("(attempt 2)", failures[1], StringComparison.Ordinal);
+        Assert.Contains("(attempt 1)", failures[2], StringComparison.Ordinal);
     }
 
     /// <summary>
