@@ -128,6 +128,11 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
             p.Add($"{S}:Revocations:MaxEventBytes must be at least 1024 (got {r.MaxEventBytes}).");
         }
 
+        if (r.MaxEntries is < 100 or > 10_000_000)
+        {
+            p.Add($"{S}:Revocations:MaxEntries must be between 100 and 10000000 (got {r.MaxEntries}).");
+        }
+
         Positive(p, $"{S}:Revocations:StaleAfter", r.StaleAfter);
         Positive(p, $"{S}:Revocations:MinReconnectDelay", r.MinReconnectDelay);
         Positive(p, $"{S}:Revocations:RequestTimeout", r.RequestTimeout);

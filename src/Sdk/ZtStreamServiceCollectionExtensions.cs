@@ -30,7 +30,7 @@ public static class ZtStreamServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<SdkMetrics>();
-        services.TryAddSingleton<RevocationList>();
+        services.TryAddSingleton(sp => new RevocationList(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ZtStreamOptions>>()));
         services.TryAddSingleton(sp => new ZtStreamClient(
             sp.GetRequiredService<IOptions<ZtStreamOptions>>().Value,
             handler: null,

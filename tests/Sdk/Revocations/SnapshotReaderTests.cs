@@ -1,0 +1,101 @@
+using System.Text;
+using System.Text.Json;
+
+namespace ZtStream.Sdk.Tests.Revocations;
+
+public sealed class SnapshotReaderTests
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-01-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+    private readonly FakeTimeProvider _time = new(Now);
+
+    private static byte[] Snapshot(int entries, string before = "", string after = "")
+    {
+        var json = new StringBuilder($"{{{before}\"version\":{entries},\"revocations\":[");
+        for (var i = 1; i <= entries; i++)
+        {
+            json.Append(i == 1 ? "" : ",").Append(System.Globalization.CultureInfo.InvariantCulture, $"{{\"version\":{i},\"jti\":\"j{i}\",\"revoked_at\":\"2026-01-01T00:00:00Z\"}}");
+        }
+
+        return Encoding.UTF8.GetBytes(json.Append(']').Append(after).Append('}').ToString());
+    }
+
+    /// <summary>
+    /// Entries go into the list as they are read, so a snapshot with more in force than MaxEntries is refused after
+    /// reading little past the limit, not once the whole body (up to MaxSnapshotBytes) was read and every entry
+    /// materialised beside the index built from them.
+    /// </summary>
+    [Fact]
+    public async Task ReadAsync_MoreEntriesThanMaxEntries_StopsReadingSoonAfterTheLimit()
+    {
+        var body = new CountingStream(Snapshot(100_000));
+        var list = new RevocationList(_time, maxEntries: 100);
+
+        var ex = await Assert.ThrowsAsync<FeedLimitExceededException>(() => SnapshotReader.ReadAsync(body, list.StartLoad(), Ct));
+
+        Assert.True(ex.ListFull);
+        Assert.True(body.BytesRead < 256 * 1024, $"{body.BytesRead} of {body.Length} bytes read");
+        Assert.False(list.Loaded);
+    }
+
+    /// <summary>Members in any order, unknown ones (nested too) skipped, and a body that arrives a byte at a time.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(100_000)]
+    public async Task ReadAsync_InPieces_LoadsEveryEntryAndTheVersion(int piece)
+    {
+        var json = Snapshot(300, before: "\"note\":{\"a\":[1,{\"b\":\"]}\"}]},", after: ",\"more\":\"x\"");
+        var list = new RevocationList(_time);
+        var loading = list.StartLoad();
+
+        var version = await SnapshotReader.ReadAsync(new CountingStream(json, piece), loading, Ct);
+        loading.Commit(version);
+
+        Assert.Equal(300, version);
+        Assert.Equal(300, list.Count);
+        Assert.Equal(RevocationMatch.Token, list.Match("j1", null, null, null));
+        Assert.Equal(RevocationMatch.Token, list.Match("j300", null, null, null));
+    }
+
+    [Theory]
+    [InlineData("{\"version\":1,\"revocations\":[{\"version\":1,\"jti\":\"j1\",\"revoked_at\":\"2026-01-01T00:00:00Z\"}")]
+    [InlineData("{\"revocations\":[]}")]
+    [InlineData("{\"version\":1}")]
+    [InlineData("{\"version\":\"1\",\"revocations\":[]}")]
+    [InlineData("{\"version\":1,\"revocations\":[null]}")]
+    [InlineData("[]")]
+    [InlineData("")]
+    public async Task ReadAsync_NotASnapshot_ThrowsJsonException(string json)
+    {
+        var list = new RevocationList(_time);
+
+        await Assert.ThrowsAnyAsync<JsonException>(() => SnapshotReader.ReadAsync(new CountingStream(Encoding.UTF8.GetBytes(json)), list.StartLoad(), Ct));
+    }
+
+    /// <summary>Hands out at most <c>piece</c> bytes a read and counts what was read.</summary>
+    private sealed class CountingStream(byte[] data, int piece = 81920) : Stream
+    {
+        public int BytesRead { get; private set; }
+        public override long Length => data.Length;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = Math.Min(Math.Min(count, piece), data.Length - BytesRead);
+            data.AsSpan(BytesRead, n).CopyTo(buffer.AsSpan(offset));
+            BytesRead += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
