@@ -297,6 +297,13 @@ internal sealed class RevocationList
                 return;
             }
 
+            // Why and by which action are the Responder's to keep: held, they would let a feed fill memory with text
+            // (up to MaxEventBytes an entry) that no check reads.
+            if (r.Reason is not null || r.ActionId is not null)
+            {
+                r = r with { Reason = null, ActionId = null };
+            }
+
             if (!string.IsNullOrEmpty(r.Jti))
             {
                 Set(Tokens, r.Jti, r);

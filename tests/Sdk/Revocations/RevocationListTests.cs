@@ -254,4 +254,26 @@ public sealed class RevocationListTests
         Assert.Equal(RevocationMatch.None, list.Match("j3", null, null, null));
         Assert.False(list.IsCurrent(TimeSpan.FromHours(1)));
     }
+
+    /// <summary>The entry's reason is not held: a feed cannot fill memory with text no check reads.</summary>
+    [Fact]
+    public void Apply_EntryWithAReason_DoesNotHoldTheReason()
+    {
+        var list = new RevocationList(_time);
+        var reason = ApplyWithReason(list);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.Equal(RevocationMatch.Token, list.Match("j1", null, null, null));
+        Assert.False(reason.IsAlive);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference ApplyWithReason(RevocationList list)
+    {
+        var reason = new string('x', 60_000);
+        list.Apply(Entry(1, jti: "j1") with { Reason = reason, ActionId = "a1" });
+        return new WeakReference(reason);
+    }
 }
