@@ -136,11 +136,12 @@ internal sealed class RevocationList
 
         if (subject is not null && index.Subjects.TryGetValue(subject, out var bySubject))
         {
+            // Latest cut-off first: the first entry in force decides, as every later one has an earlier cut-off.
             foreach (var entry in bySubject)
             {
-                if (Live(entry, now) && (issuedAt is null || issuedAt < Index.NotBefore(entry)))
+                if (Live(entry, now))
                 {
-                    return RevocationMatch.Subject;
+                    return issuedAt is null || issuedAt < Index.NotBefore(entry) ? RevocationMatch.Subject : RevocationMatch.None;
                 }
             }
         }
@@ -271,8 +272,15 @@ internal sealed class RevocationList
         public ConcurrentDictionary<string, Revocation> Tokens { get; } = new(StringComparer.Ordinal);
         public ConcurrentDictionary<string, Revocation> Sessions { get; } = new(StringComparer.Ordinal);
 
-        /// <summary>Every subject-wide entry of a subject: one may be lifted or expire while an earlier one still applies.</summary>
-        public ConcurrentDictionary<string, ImmutableArray<Revocation>> Subjects { get; } = new(StringComparer.Ordinal);
+        /// <summary>
+        /// Every subject-wide entry of a subject (one may be lifted or expire while an earlier one still applies), latest
+        /// cut-off first. A sorted set, not an array: adding to an array copies it, so a feed sending many entries for
+        /// one subject made each add, and each request's check, cost as much as all before it.
+        /// </summary>
+        public ConcurrentDictionary<string, ImmutableSortedSet<Revocation>> Subjects { get; } = new(StringComparer.Ordinal);
+
+        private static readonly IComparer<Revocation> LatestCutOffFirst = Comparer<Revocation>.Create(
+            static (a, b) => NotBefore(b).CompareTo(NotBefore(a)) is var byCutOff and not 0 ? byCutOff : b.Version.CompareTo(a.Version));
 
         // Entries held. Adds come from one writer; removals from it (lifts) and from any reader (prunes), so every change
         // is counted where it takes effect.
@@ -286,7 +294,7 @@ internal sealed class RevocationList
         public bool Holds(Revocation r) =>
             !string.IsNullOrEmpty(r.Jti) ? Tokens.ContainsKey(r.Jti)
             : !string.IsNullOrEmpty(r.SessionId) ? Sessions.ContainsKey(r.SessionId)
-            : !string.IsNullOrEmpty(r.SubjectId) && Subjects.TryGetValue(r.SubjectId, out var entries) && entries.Any(e => e.Version == r.Version);
+            : !string.IsNullOrEmpty(r.SubjectId) && Subjects.TryGetValue(r.SubjectId, out var entries) && entries.Contains(r);
 
         public static DateTimeOffset NotBefore(Revocation r) => r.NotBefore ?? r.RevokedAt;
 
@@ -345,13 +353,13 @@ internal sealed class RevocationList
             {
                 if (!Subjects.TryGetValue(subject, out var old))
                 {
-                    if (Subjects.TryAdd(subject, [r]))
+                    if (Subjects.TryAdd(subject, ImmutableSortedSet.Create(LatestCutOffFirst, r)))
                     {
                         Interlocked.Increment(ref _count);
                         return;
                     }
                 }
-                else if (old.Any(e => e.Version == r.Version))
+                else if (old.Contains(r))
                 {
                     return;
                 }
@@ -376,7 +384,7 @@ internal sealed class RevocationList
             }
             else if (!string.IsNullOrEmpty(lift.SubjectId) && Subjects.TryGetValue(lift.SubjectId, out var entries))
             {
-                Replace(lift.SubjectId, entries, entries.RemoveAll(e => e.Version == lift.Lifts));
+                Replace(lift.SubjectId, entries, entries.Except(entries.Where(e => e.Version == lift.Lifts)));
             }
         }
 
@@ -386,20 +394,20 @@ internal sealed class RevocationList
             Prune(Sessions, now);
             foreach (var (subject, entries) in Subjects)
             {
-                Replace(subject, entries, entries.RemoveAll(e => !Live(e, now)));
+                Replace(subject, entries, entries.Except(entries.Where(e => !Live(e, now))));
             }
         }
 
         /// <summary>A subject's entries become <paramref name="kept"/>, unless they changed since <paramref name="entries"/> was read.</summary>
-        private void Replace(string subject, ImmutableArray<Revocation> entries, ImmutableArray<Revocation> kept)
+        private void Replace(string subject, ImmutableSortedSet<Revocation> entries, ImmutableSortedSet<Revocation> kept)
         {
-            var changed = kept.Length != entries.Length
+            var changed = kept.Count != entries.Count
                 && (kept.IsEmpty
-                    ? Subjects.TryRemove(new KeyValuePair<string, ImmutableArray<Revocation>>(subject, entries))
+                    ? Subjects.TryRemove(new KeyValuePair<string, ImmutableSortedSet<Revocation>>(subject, entries))
                     : Subjects.TryUpdate(subject, kept, entries));
             if (changed)
             {
-                Interlocked.Add(ref _count, kept.Length - entries.Length);
+                Interlocked.Add(ref _count, kept.Count - entries.Count);
             }
         }
 
