@@ -14,7 +14,8 @@ internal static class SnapshotReader
     /// <summary>Reads the snapshot from <paramref name="body"/> into <paramref name="into"/> and returns its version; throws <see cref="JsonException"/> when it is not one.</summary>
     public static async Task<long> ReadAsync(Stream body, RevocationList.Loading into, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        var pooled = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        var buffer = pooled;
         var state = new State();
         var length = 0;
         var final = false;
@@ -24,10 +25,10 @@ internal static class SnapshotReader
             {
                 if (length == buffer.Length)
                 {
-                    // One token or entry longer than the buffer: grown, bounded by MaxSnapshotBytes as the body is.
-                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    // One token or entry longer than the buffer: grown, bounded by MaxSnapshotBytes as the body is. Not
+                    // from the shared pool, which would keep it after the snapshot, for as long as the process runs.
+                    var larger = new byte[buffer.Length * 2];
                     buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
                     buffer = larger;
                 }
 
@@ -50,7 +51,7 @@ internal static class SnapshotReader
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(pooled);
         }
     }
 

@@ -57,6 +57,25 @@ public sealed class SnapshotReaderTests
         Assert.Equal(RevocationMatch.Token, list.Match("j300", null, null, null));
     }
 
+    /// <summary>A member or an entry longer than the read buffer is read whole (the buffer grows, bounded by MaxSnapshotBytes).</summary>
+    [Fact]
+    public async Task ReadAsync_PartsLongerThanTheBuffer_AreReadWhole()
+    {
+        var longNote = new string('n', 200_000);
+        var longReason = new string('r', 300_000);
+        var json = Encoding.UTF8.GetBytes(
+            $"{{\"note\":\"{longNote}\",\"version\":2,\"revocations\":[{{\"version\":1,\"jti\":\"j1\",\"revoked_at\":\"2026-01-01T00:00:00Z\",\"reason\":\"{longReason}\"}},{{\"version\":2,\"jti\":\"j2\",\"revoked_at\":\"2026-01-01T00:00:00Z\"}}]}}");
+        var list = new RevocationList(_time);
+        var loading = list.StartLoad();
+
+        var version = await SnapshotReader.ReadAsync(new CountingStream(json), loading, Ct);
+        loading.Commit(version);
+
+        Assert.Equal(2, version);
+        Assert.Equal(RevocationMatch.Token, list.Match("j1", null, null, null));
+        Assert.Equal(RevocationMatch.Token, list.Match("j2", null, null, null));
+    }
+
     [Theory]
     [InlineData("{\"version\":1,\"revocations\":[{\"version\":1,\"jti\":\"j1\",\"revoked_at\":\"2026-01-01T00:00:00Z\"}")]
     [InlineData("{\"revocations\":[]}")]
