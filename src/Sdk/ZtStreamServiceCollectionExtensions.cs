@@ -82,7 +82,7 @@ public static class ZtStreamServiceCollectionExtensions
                 }
                 catch (InvalidOperationException ex)
                 {
-                    options.BindingProblems.Add($"{key} cannot be read: {ex.InnerException?.Message ?? ex.Message}");
+                    options.BindingProblems.Add($"{key} cannot be read: {ex.Message}");
                 }
             }
         }
