@@ -19,6 +19,7 @@ internal static class SnapshotReader
         var state = new State();
         var length = 0;
         var final = false;
+        var untilFull = false;
         try
         {
             while (true)
@@ -35,7 +36,15 @@ internal static class SnapshotReader
                 var read = await body.ReadAsync(buffer.AsMemory(length), cancellationToken);
                 final = read == 0;
                 length += read;
+                if (untilFull && !final && length < buffer.Length)
+                {
+                    // The part under way did not fit what was read: reading it again after every small read would scan
+                    // a long part once per read. Read again only with the buffer full, which doubles each time.
+                    continue;
+                }
+
                 var consumed = Step(buffer.AsSpan(0, length), final, ref state, into);
+                untilFull = consumed == 0;
                 buffer.AsSpan(consumed, length - consumed).CopyTo(buffer);
                 length -= consumed;
                 if (state.Where == Part.Done)

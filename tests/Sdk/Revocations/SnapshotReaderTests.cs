@@ -76,6 +76,22 @@ public sealed class SnapshotReaderTests
         Assert.Equal(RevocationMatch.Token, list.Match("j2", null, null, null));
     }
 
+    /// <summary>
+    /// A long member arriving a byte at a time: scanned again after every read it cost time in its length squared (a
+    /// loop a feed could hold the reader in); scanned again only when the buffer fills, it costs its length.
+    /// </summary>
+    [Fact]
+    public async Task ReadAsync_LongMemberArrivingAByteAtATime_IsRead()
+    {
+        var json = Snapshot(2, before: $"\"note\":\"{new string('n', 1024 * 1024)}\",");
+        var list = new RevocationList(_time);
+        var loading = list.StartLoad();
+
+        var version = await SnapshotReader.ReadAsync(new CountingStream(json, piece: 1), loading, Ct);
+
+        Assert.Equal(2, version);
+    }
+
     [Theory]
     [InlineData("{\"version\":1,\"revocations\":[{\"version\":1,\"jti\":\"j1\",\"revoked_at\":\"2026-01-01T00:00:00Z\"}")]
     [InlineData("{\"revocations\":[]}")]
