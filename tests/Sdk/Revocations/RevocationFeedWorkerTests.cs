@@ -125,11 +125,7 @@ public sealed class RevocationFeedWorkerTests
         using var log = new CapturedLog();
         using var host = StartHost(feed.BaseAddress, r => r.MaxReconnectDelay = TimeSpan.FromSeconds(1), log, time);
         using var deadline = new CancellationTokenSource(Patience);
-        while (Volatile.Read(ref streams.Value) < 6)
-        {
-            await Task.Delay(5, deadline.Token);
-            time.Advance(TimeSpan.FromMilliseconds(10));
-        }
+        await AdvanceUntilAsync(time, streams, 6, deadline.Token);
 
         await host.StopAsync();
         var failures = log.Lines.Where(l => l.Id.Id == 6102).Select(l => l.Message).ToList();
@@ -148,11 +144,7 @@ public sealed class RevocationFeedWorkerTests
         using var log = new CapturedLog();
         using var host = StartHost(feed.BaseAddress, r => r.MaxReconnectDelay = TimeSpan.FromSeconds(1), log, time);
         using var deadline = new CancellationTokenSource(Patience);
-        while (Volatile.Read(ref streams.Value) < 3)
-        {
-            await Task.Delay(5, deadline.Token);
-            time.Advance(TimeSpan.FromMilliseconds(10));
-        }
+        await AdvanceUntilAsync(time, streams, 3, deadline.Token);
 
         while (log.Lines.Count(l => l.Id.Id == 6101) < 3)
         {
@@ -331,6 +323,16 @@ public sealed class RevocationFeedWorkerTests
 
     private static Revocation Entry(long version, string jti, string? reason = null) =>
         new() { Version = version, Jti = jti, RevokedAt = RevokedAt, Reason = reason ?? "test" };
+
+    /// <summary>Moves the fake clock 10 ms every 5 ms until <paramref name="count"/> streams were opened.</summary>
+    private static async Task AdvanceUntilAsync(FakeTimeProvider time, StrongBox<int> streams, int count, CancellationToken cancellationToken)
+    {
+        while (Volatile.Read(ref streams.Value) < count)
+        {
+            await Task.Delay(5, cancellationToken);
+            time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+    }
 
     /// <summary>
     /// A feed whose snapshot is empty at version 1 and whose every stream sends entry 2 (or nothing), then ends once

@@ -106,31 +106,4 @@ public sealed class SnapshotReaderTests
 
         await Assert.ThrowsAnyAsync<JsonException>(() => SnapshotReader.ReadAsync(new CountingStream(Encoding.UTF8.GetBytes(json)), list.StartLoad(), Ct));
     }
-
-    /// <summary>Hands out at most <c>piece</c> bytes a read and counts what was read.</summary>
-    private sealed class CountingStream(byte[] data, int piece = 81920) : Stream
-    {
-        public int BytesRead { get; private set; }
-        public override long Length => data.Length;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var n = Math.Min(Math.Min(count, piece), data.Length - BytesRead);
-            data.AsSpan(BytesRead, n).CopyTo(buffer.AsSpan(offset));
-            BytesRead += n;
-            return n;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }
