@@ -263,8 +263,8 @@ internal sealed class RevocationFeedWorker : BackgroundService
         {
             // Only a stream that carried something and stayed open for MaxReconnectDelay was a working connection: the
             // next failure starts the backoff from the beginning. One that sends an entry and drops (or ends before its
-            // first byte) proves nothing, so the backoff goes on growing, and a feed cannot make the SDK reconnect more
-            // often than once per MaxReconnectDelay for long.
+            // first byte) proves nothing, so the backoff goes on growing: a reconnect at the shortest delay follows only
+            // a stream that lasted MaxReconnectDelay.
             if (watch.SawData && _time.GetElapsedTime(connectedAt) >= _options.MaxReconnectDelay)
             {
                 _failures = 0;
