@@ -70,6 +70,12 @@ public sealed record ZtStreamOptions
 
     /// <summary>Enforcement of the Responder's revocations.</summary>
     public ZtStreamRevocationOptions Revocations { get; set; } = new();
+
+    /// <summary>
+    /// Configuration values that could not be read as their key's type (<c>BatchSize=abc</c>), one line each: reported
+    /// at start with every other problem rather than one at a time.
+    /// </summary>
+    internal List<string> BindingProblems { get; } = [];
 }
 
 /// <summary>
@@ -173,4 +179,11 @@ public sealed record ZtStreamRevocationOptions
     /// resumed with backoff from the last version applied. Default 64 KiB (an entry is well under 1 KiB).
     /// </summary>
     public int MaxEventBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// Most revocations held in force (expired and lifted ones are dropped first). One more is not applied: the entries
+    /// held stay enforced, the list stops being current (so <see cref="FailClosed"/> decides) and the feed starts over
+    /// from the snapshot with backoff until one fits. Default 200,000 (some 60 MB).
+    /// </summary>
+    public int MaxEntries { get; set; } = 200_000;
 }

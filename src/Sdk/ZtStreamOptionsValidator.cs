@@ -14,6 +14,7 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
     {
         var p = new List<string>();
         const string S = ZtStreamOptions.SectionName;
+        p.AddRange(o.BindingProblems);
         if (!ServiceAddresses.IsHttpUri(o.Endpoint))
         {
             p.Add($"{S}:Endpoint must be an absolute http or https address of Ingest (got '{o.Endpoint}').");
@@ -125,6 +126,11 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
         if (r.MaxEventBytes < 1024)
         {
             p.Add($"{S}:Revocations:MaxEventBytes must be at least 1024 (got {r.MaxEventBytes}).");
+        }
+
+        if (r.MaxEntries is < 100 or > 10_000_000)
+        {
+            p.Add($"{S}:Revocations:MaxEntries must be between 100 and 10000000 (got {r.MaxEntries}).");
         }
 
         Positive(p, $"{S}:Revocations:StaleAfter", r.StaleAfter);

@@ -30,7 +30,7 @@ public static class ZtStreamServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<SdkMetrics>();
-        services.TryAddSingleton<RevocationList>();
+        services.TryAddSingleton(sp => new RevocationList(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ZtStreamOptions>>()));
         services.TryAddSingleton(sp => new ZtStreamClient(
             sp.GetRequiredService<IOptions<ZtStreamOptions>>().Value,
             handler: null,
@@ -47,8 +47,45 @@ public static class ZtStreamServiceCollectionExtensions
 
     private sealed class BindFromConfiguration(IServiceProvider services) : IConfigureOptions<ZtStreamOptions>
     {
-        public void Configure(ZtStreamOptions options) =>
-            services.GetService<IConfiguration>()?.GetSection(ZtStreamOptions.SectionName).Bind(options);
+        public void Configure(ZtStreamOptions options)
+        {
+            if (services.GetService<IConfiguration>()?.GetSection(ZtStreamOptions.SectionName) is not { } section)
+            {
+                return;
+            }
+
+            try
+            {
+                section.Bind(options);
+            }
+            catch (InvalidOperationException)
+            {
+                // The binder stops at the first value it cannot convert. Bound one key at a time, every such value is
+                // found, and the validator reports them at start together with every other problem.
+                BindEachKey(section, options);
+            }
+        }
+
+        private static void BindEachKey(IConfigurationSection section, ZtStreamOptions options)
+        {
+            foreach (var (key, value) in section.AsEnumerable())
+            {
+                if (value is null)
+                {
+                    continue;
+                }
+
+                var one = new ConfigurationBuilder().AddInMemoryCollection([new(key, value)]).Build();
+                try
+                {
+                    one.GetSection(section.Path).Bind(options);
+                }
+                catch (InvalidOperationException ex)
+                {
+                    options.BindingProblems.Add($"{key} cannot be read: {ex.Message}");
+                }
+            }
+        }
     }
 
     /// <summary>

@@ -99,16 +99,18 @@ public sealed class ZtStreamOptionsValidatorTests
     }
 
     [Fact]
-    public void Validate_FeedBoundsTooSmall_ListsBoth()
+    public void Validate_FeedBoundsTooSmall_ListsEach()
     {
         var options = WithFeed("https://responder.example.com");
         options.Revocations.MaxSnapshotBytes = 0;
         options.Revocations.MaxEventBytes = 100;
+        options.Revocations.MaxEntries = 0;
 
         var problems = ZtStreamOptionsValidator.Validate(options);
 
         Assert.Contains(problems, p => p.StartsWith("ZtStream:Revocations:MaxSnapshotBytes", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("ZtStream:Revocations:MaxEventBytes", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("ZtStream:Revocations:MaxEntries must be between 100 and 10000000 (got 0)", StringComparison.Ordinal));
     }
 
     /// <summary>Every duration is held to a day, the bound as well as one past it.</summary>

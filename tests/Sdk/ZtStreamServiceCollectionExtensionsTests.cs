@@ -74,17 +74,11 @@ public sealed class ZtStreamServiceCollectionExtensionsTests
     [Fact]
     public async Task AddZtStream_PlainHttpEndpointToAnotherHost_StopsTheHostAtStart()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var ex = await StartRefusedAsync(new Dictionary<string, string?>
         {
             ["ZtStream:Endpoint"] = "http://ztstream-ingest:8080",
             ["ZtStream:SourceKey"] = "k",
         });
-        builder.Services.AddZtStream();
-        using var host = builder.Build();
-
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
         var failure = Assert.Single(ex.Failures);
         Assert.StartsWith("ZtStream:Endpoint must be https", failure, StringComparison.Ordinal);
         Assert.Contains("ZtStream:AllowHttp=true", failure, StringComparison.Ordinal);
@@ -98,9 +92,7 @@ public sealed class ZtStreamServiceCollectionExtensionsTests
     [Fact]
     public async Task AddZtStream_BareNumberDurationsAndKeysWithLineBreaks_StopTheHostAtStartNamingEach()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var ex = await StartRefusedAsync(new Dictionary<string, string?>
         {
             ["ZtStream:Endpoint"] = "https://ingest.example.com",
             ["ZtStream:SourceKey"] = "zts_abc\n",
@@ -109,15 +101,33 @@ public sealed class ZtStreamServiceCollectionExtensionsTests
             ["ZtStream:Revocations:Key"] = "feed\tkey",
             ["ZtStream:Revocations:IdleTimeout"] = "60",
         });
-        builder.Services.AddZtStream();
-        using var host = builder.Build();
-
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
         Assert.Equal(4, ex.Failures.Count());
         Assert.Contains(ex.Failures, f => f.StartsWith("ZtStream:SourceKey must be printable ASCII (it has a line break", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.StartsWith("ZtStream:Revocations:Key must be printable ASCII (it has the character U+0009", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.StartsWith("ZtStream:RequestTimeout must be at most one day (got 30.00:00:00; a bare number is days", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.StartsWith("ZtStream:Revocations:IdleTimeout must be at most one day (got 60.00:00:00", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Values the binder cannot convert used to stop the host at the first one, so a developer fixed one, restarted and
+    /// met the next: every one is named in the same start-up error, with every other problem.
+    /// </summary>
+    [Fact]
+    public async Task AddZtStream_SeveralValuesOfTheWrongType_StopTheHostAtStartNamingEach()
+    {
+        var ex = await StartRefusedAsync(new Dictionary<string, string?>
+        {
+            ["ZtStream:Endpoint"] = "https://ingest.example.com",
+            ["ZtStream:SourceKey"] = "k",
+            ["ZtStream:BatchSize"] = "abc",
+            ["ZtStream:QueueCapacity"] = "500",
+            ["ZtStream:Revocations:FailClosed"] = "yes",
+            ["ZtStream:Revocations:StaleAfter"] = "0",
+        });
+        Assert.Equal(3, ex.Failures.Count());
+        Assert.Contains(ex.Failures, f => f.StartsWith("ZtStream:BatchSize cannot be read", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("ZtStream:Revocations:FailClosed cannot be read", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("ZtStream:Revocations:StaleAfter must be positive", StringComparison.Ordinal));
     }
 
     /// <summary>A client made in code, without the host, refuses the same address.</summary>
@@ -127,5 +137,16 @@ public sealed class ZtStreamServiceCollectionExtensionsTests
         var ex = Assert.Throws<ArgumentException>(() => new ZtStreamClient(new ZtStreamOptions { Endpoint = new Uri("http://198.51.100.7:8080"), SourceKey = "k" }));
 
         Assert.Contains("ZtStream:Endpoint must be https", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Starts a host whose <c>ZtStream</c> section is <paramref name="configuration"/>; the error that stops it.</summary>
+    private static async Task<OptionsValidationException> StartRefusedAsync(Dictionary<string, string?> configuration)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(configuration);
+        builder.Services.AddZtStream();
+        using var host = builder.Build();
+        return await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
     }
 }

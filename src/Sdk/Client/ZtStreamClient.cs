@@ -21,6 +21,12 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
     /// <summary>Where events go, below <see cref="ZtStreamOptions.Endpoint"/>.</summary>
     internal const string EventsPath = "/v1/events";
 
+    /// <summary>
+    /// Most bytes of an answer read. Ingest's largest, a 400 naming every item of a full batch, is well under it; a
+    /// larger one (a proxy's page, a broken endpoint) fails the send, which is retried, instead of being held whole.
+    /// </summary>
+    internal const int MaxAnswerBytes = 4 * 1024 * 1024;
+
     private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json");
 
     private readonly ZtStreamOptions _options;
@@ -92,6 +98,7 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
             disposeHandler: handler is null)
         {
             Timeout = Timeout.InfiniteTimeSpan,
+            MaxResponseContentBufferSize = MaxAnswerBytes,
         };
         _queue = Channel.CreateBounded<AccessEvent>(
             new BoundedChannelOptions(options.QueueCapacity)

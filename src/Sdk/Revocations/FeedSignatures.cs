@@ -7,8 +7,11 @@ namespace ZtStream.Sdk.Revocations;
 /// <summary>A feed message that must not be applied: unsigned, badly signed, by an unknown key, for someone else, replayed or stale.</summary>
 internal sealed class FeedMessageRefusedException(string message) : Exception(message);
 
-/// <summary>What a verified feed message says: when it was issued, the version it speaks for, and its object (absent for a keep-alive).</summary>
-internal readonly record struct FeedClaims(DateTimeOffset IssuedAt, long Version, JsonElement Body);
+/// <summary>
+/// What a verified feed message says: when it was issued, the version it speaks for, and its object's JSON, read from
+/// the payload without a copy (empty for a keep-alive).
+/// </summary>
+internal readonly record struct FeedClaims(DateTimeOffset IssuedAt, long Version, ReadOnlyMemory<byte> Body);
 
 /// <summary>
 /// The public keys the feed is pinned to (a JWKS, RFC 7517) and the check of one signed message against them: a JWS in
@@ -68,28 +71,33 @@ internal sealed class FeedSignatures : IDisposable
     /// Verifies one message of kind <paramref name="evt"/> and returns its claims; throws
     /// <see cref="FeedMessageRefusedException"/> saying why it is refused.
     /// </summary>
-    public FeedClaims Verify(string jws, string evt, ZtStreamRevocationOptions options, DateTimeOffset now)
+    public FeedClaims Verify(string jws, string evt, ZtStreamRevocationOptions options, DateTimeOffset now) =>
+        Verify(Encoding.UTF8.GetBytes(jws), evt, options, now);
+
+    /// <summary>
+    /// As <see cref="Verify(string, string, ZtStreamRevocationOptions, DateTimeOffset)"/>, on the message's bytes: the
+    /// snapshot is verified and read without a text copy of it nor a document of its every entry.
+    /// </summary>
+    public FeedClaims Verify(ReadOnlySpan<byte> jws, string evt, ZtStreamRevocationOptions options, DateTimeOffset now)
     {
         var payload = VerifySignature(jws);
-        using var document = Parse(payload, "payload");
-        var claims = document.RootElement;
-        if (Text(claims, "iss") != options.Issuer)
+        var claims = ReadClaims(payload, evt);
+        if (claims.Issuer != options.Issuer)
         {
-            throw Refused($"issuer '{Text(claims, "iss")}' is not {ZtStreamOptions.SectionName}:Revocations:Issuer '{options.Issuer}'");
+            throw Refused($"issuer '{claims.Issuer}' is not {ZtStreamOptions.SectionName}:Revocations:Issuer '{options.Issuer}'");
         }
 
-        if (!HasAudience(claims, options.Audience))
+        if (!claims.Audiences.Contains(options.Audience))
         {
             throw Refused($"audience does not include {ZtStreamOptions.SectionName}:Revocations:Audience '{options.Audience}'");
         }
 
-        if (Text(claims, RevocationFeed.EventClaim) != evt)
+        if (claims.Event != evt)
         {
-            throw Refused($"it is a signed '{Text(claims, RevocationFeed.EventClaim)}' sent as '{evt}'");
+            throw Refused($"it is a signed '{claims.Event}' sent as '{evt}'");
         }
 
-        if (!claims.TryGetProperty("iat", out var iat) || !iat.TryGetInt64(out var iatSeconds)
-            || !claims.TryGetProperty(RevocationFeed.VersionClaim, out var ver) || !ver.TryGetInt64(out var version))
+        if (claims.IssuedAt is not { } iatSeconds || claims.Version is not { } version)
         {
             throw Refused("iat or ver is missing or not a whole number");
         }
@@ -103,16 +111,97 @@ internal sealed class FeedSignatures : IDisposable
                 : $"issued {-age.TotalSeconds:0} s in the future: the clocks differ by more than {ZtStreamOptions.SectionName}:Revocations:StaleAfter");
         }
 
-        var body = claims.TryGetProperty(evt, out var member) ? member.Clone() : default;
-        return new FeedClaims(issuedAt, version, body);
+        return new FeedClaims(issuedAt, version, claims.Body);
+    }
+
+    /// <summary>The claims of a payload, read member by member; the member named <paramref name="evt"/> is kept as its JSON.</summary>
+    private static (string? Issuer, List<string> Audiences, string? Event, long? IssuedAt, long? Version, ReadOnlyMemory<byte> Body) ReadClaims(byte[] payload, string evt)
+    {
+        string? issuer = null, kind = null;
+        long? issuedAt = null, version = null;
+        var audiences = new List<string>();
+        var body = ReadOnlyMemory<byte>.Empty;
+        try
+        {
+            var reader = new Utf8JsonReader(payload);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw Refused("its payload is not a JSON object");
+            }
+
+            // As in a JSON document, a member given twice counts by its last value.
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                switch (name)
+                {
+                    case "iss":
+                        issuer = String(ref reader);
+                        break;
+                    case "aud":
+                        audiences.Clear();
+                        if (reader.TokenType == JsonTokenType.StartArray)
+                        {
+                            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                            {
+                                if (String(ref reader) is { } one)
+                                {
+                                    audiences.Add(one);
+                                }
+                            }
+                        }
+                        else if (String(ref reader) is { } only)
+                        {
+                            audiences.Add(only);
+                        }
+
+                        break;
+                    case RevocationFeed.EventClaim:
+                        kind = String(ref reader);
+                        break;
+                    case "iat":
+                        issuedAt = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var iat) ? iat : null;
+                        break;
+                    case RevocationFeed.VersionClaim:
+                        version = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var ver) ? ver : null;
+                        break;
+                    case var _ when name == evt:
+                        var start = (int)reader.TokenStartIndex;
+                        reader.Skip();
+                        body = payload.AsMemory(start, (int)reader.BytesConsumed - start);
+                        break;
+                    default:
+                        reader.Skip();
+                        break;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            throw Refused("its payload is not a JSON object");
+        }
+
+        return (issuer, audiences, kind, issuedAt, version, body);
+    }
+
+    private static string? String(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return reader.GetString();
+        }
+
+        reader.Skip();
+        return null;
     }
 
     /// <summary>RFC 7515 §5.2: the checks of the protected header and the signature; returns the payload's bytes.</summary>
-    private byte[] VerifySignature(string jws)
+    private byte[] VerifySignature(ReadOnlySpan<byte> jws)
     {
-        var first = jws.IndexOf('.', StringComparison.Ordinal);
-        var second = first < 0 ? -1 : jws.IndexOf('.', first + 1);
-        if (first <= 0 || second < 0 || jws.IndexOf('.', second + 1) >= 0)
+        var first = jws.IndexOf((byte)'.');
+        var second = first < 0 ? -1 : jws[(first + 1)..].IndexOf((byte)'.') is var at and >= 0 ? first + 1 + at : -1;
+        if (first <= 0 || second < 0 || jws[(second + 1)..].IndexOf((byte)'.') >= 0)
         {
             throw Refused("it is not signed (not a JWS in compact serialisation)");
         }
@@ -122,7 +211,7 @@ internal sealed class FeedSignatures : IDisposable
             throw Refused("it is not signed (the JWS has no signature)");
         }
 
-        var headerBytes = Decode(jws.AsSpan(0, first)) ?? throw Refused("its JWS header is not base64url");
+        var headerBytes = Decode(jws[..first]) ?? throw Refused("its JWS header is not base64url");
         using (var header = Parse(headerBytes, "JWS header"))
         {
             var h = header.RootElement;
@@ -152,45 +241,21 @@ internal sealed class FeedSignatures : IDisposable
             }
         }
 
-        return Decode(jws.AsSpan(first + 1, second - first - 1)) ?? throw Refused("its JWS payload is not base64url");
+        return Decode(jws.Slice(first + 1, second - first - 1)) ?? throw Refused("its JWS payload is not base64url");
     }
 
     /// <summary>
     /// RFC 7518 §3.4: the signature (the last part) is R and S, 32 bytes each, over the ASCII of the first two parts —
     /// not the DER encoding .NET and others produce by default, which is refused.
     /// </summary>
-    internal static bool Es256Verifies(ECDsa key, string jws)
+    internal static bool Es256Verifies(ECDsa key, string jws) => Es256Verifies(key, Encoding.UTF8.GetBytes(jws));
+
+    private static bool Es256Verifies(ECDsa key, ReadOnlySpan<byte> jws)
     {
-        var last = jws.LastIndexOf('.');
+        var last = jws.LastIndexOf((byte)'.');
         return last > 0
-            && Decode(jws.AsSpan(last + 1)) is { Length: 64 } signature
-            && key.VerifyData(Encoding.ASCII.GetBytes(jws[..last]), signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-    }
-
-    private static bool HasAudience(JsonElement claims, string audience)
-    {
-        if (!claims.TryGetProperty("aud", out var aud))
-        {
-            return false;
-        }
-
-        if (aud.ValueKind == JsonValueKind.String)
-        {
-            return aud.GetString() == audience;
-        }
-
-        if (aud.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var one in aud.EnumerateArray())
-            {
-                if (one.ValueKind == JsonValueKind.String && one.GetString() == audience)
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
+            && Decode(jws[(last + 1)..]) is { Length: 64 } signature
+            && key.VerifyData(jws[..last], signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
     }
 
     private static JsonDocument Parse(byte[] json, string what)
@@ -224,6 +289,16 @@ internal sealed class FeedSignatures : IDisposable
         }
 
         return Base64Url.DecodeFromChars(text);
+    }
+
+    private static byte[]? Decode(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.IsEmpty || utf8.Contains((byte)'=') || !Base64Url.IsValid(utf8))
+        {
+            return null;
+        }
+
+        return Base64Url.DecodeFromUtf8(utf8);
     }
 
     private static byte[]? Decode(string? text) => text is null ? null : Decode(text.AsSpan());

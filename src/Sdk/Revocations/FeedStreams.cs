@@ -1,7 +1,11 @@
 namespace ZtStream.Sdk.Revocations;
 
 /// <summary>A feed limit was exceeded: the feed is hostile or broken, and what was read so far is not applied.</summary>
-internal sealed class FeedLimitExceededException(string message) : IOException(message);
+internal sealed class FeedLimitExceededException(string message, bool listFull = false) : IOException(message)
+{
+    /// <summary>The limit was <c>MaxEntries</c>: more revocations are in force than the list may hold.</summary>
+    public bool ListFull => listFull;
+}
 
 /// <summary>A read-only pass-through stream that sees every chunk read, for the feed's watches and bounds.</summary>
 internal abstract class ReadWatch(Stream inner) : Stream

@@ -20,6 +20,9 @@ internal sealed class RevocationFeedWorker : BackgroundService
 
     // Malformed messages skipped since start, and the first one's id and reason (read by the feed loop only).
     private long _malformed;
+
+    // Entries and snapshots refused for MaxEntries since start (read by the feed loop only).
+    private long _listFull;
     private (string EventId, string Reason)? _firstMalformed;
 
     // The pinned keys, read again before every snapshot (a rotated JWKS is taken without a restart); null: unsigned feed.
@@ -114,6 +117,10 @@ internal sealed class RevocationFeedWorker : BackgroundService
                 needSnapshot = true;
                 refused = true;
                 reason = ex.Message;
+                if (ex.ListFull)
+                {
+                    ListFull();
+                }
             }
             catch (OperationCanceledException)
             {
@@ -155,9 +162,11 @@ internal sealed class RevocationFeedWorker : BackgroundService
             throw SnapshotCap.TooLarge(_options.MaxSnapshotBytes);
         }
 
-        // Read whole and bounded before anything is loaded, so a snapshot cut short or too large leaves the list as it was.
+        // Bounded as it is read, and loaded into a list of its own that replaces the one held only once the whole
+        // snapshot was read (and verified), so a snapshot cut short or too large leaves the list as it was.
         await using var body = new SnapshotCap(await response.Content.ReadAsStreamAsync(linked.Token), _options.MaxSnapshotBytes);
-        RevocationSnapshot snapshot;
+        var loading = _list.StartLoad();
+        long version;
         if (_signatures is { } signatures)
         {
             if (response.Content.Headers.ContentType?.MediaType != RevocationFeed.SignedMediaType)
@@ -165,25 +174,47 @@ internal sealed class RevocationFeedWorker : BackgroundService
                 throw new FeedMessageRefusedException($"the snapshot is not signed (it came as {response.Content.Headers.ContentType?.MediaType ?? "no media type"})");
             }
 
-            using var reader = new StreamReader(body);
-            var claims = signatures.Verify(await reader.ReadToEndAsync(linked.Token), RevocationFeed.SnapshotEventName, _options, _time.GetUtcNow());
+            var claims = await VerifySnapshotAsync(signatures, body, response.Content.Headers.ContentLength, linked.Token);
             if (claims.Version < _list.Version)
             {
                 throw new FeedMessageRefusedException($"a snapshot at version {claims.Version} is older than version {_list.Version} already applied: replayed");
             }
 
-            snapshot = Body(claims, ContractJson.Input.RevocationSnapshot, s => s.Version);
-            _list.Load(snapshot);
+            try
+            {
+                version = claims.Body.IsEmpty ? throw new FeedMessageRefusedException("its signed content is missing") : SnapshotReader.Read(claims.Body.Span, loading);
+            }
+            catch (JsonException ex)
+            {
+                throw new FeedMessageRefusedException($"its signed content is not a feed object: {ex.Message}");
+            }
+
+            if (version != claims.Version)
+            {
+                throw new FeedMessageRefusedException($"its content is version {version}, the signature's {claims.Version}");
+            }
+
+            loading.Commit(version);
             _list.MarkSigned(claims.IssuedAt);
         }
         else
         {
-            snapshot = await JsonSerializer.DeserializeAsync(body, ContractJson.Input.RevocationSnapshot, linked.Token)
-                ?? throw new JsonException("empty revocation snapshot");
-            _list.Load(snapshot);
+            version = await SnapshotReader.ReadAsync(body, loading, linked.Token);
+            loading.Commit(version);
         }
 
-        _logger.SnapshotLoaded(snapshot.Revocations.Count, snapshot.Version);
+        _logger.SnapshotLoaded(_list.Count, version);
+    }
+
+    /// <summary>
+    /// The signature covers the whole snapshot: read as bytes (never as text, twice their size) and verified. The bytes
+    /// are let go on return, so only the verified content (three quarters of them) is held while the entries are read.
+    /// </summary>
+    private async Task<FeedClaims> VerifySnapshotAsync(FeedSignatures signatures, Stream body, long? length, CancellationToken cancellationToken)
+    {
+        using var whole = new MemoryStream((int)Math.Min(length ?? 0, _options.MaxSnapshotBytes));
+        await body.CopyToAsync(whole, cancellationToken);
+        return signatures.Verify(whole.GetBuffer().AsSpan(0, (int)whole.Length), RevocationFeed.SnapshotEventName, _options, _time.GetUtcNow());
     }
 
     /// <summary>The object a verified message carries, which must speak for the version the signature covers.</summary>
@@ -192,7 +223,7 @@ internal sealed class RevocationFeedWorker : BackgroundService
         T? value;
         try
         {
-            value = claims.Body.ValueKind == JsonValueKind.Object ? claims.Body.Deserialize(type) : default;
+            value = claims.Body.IsEmpty ? default : JsonSerializer.Deserialize(claims.Body.Span, type);
         }
         catch (JsonException ex)
         {
@@ -221,6 +252,7 @@ internal sealed class RevocationFeedWorker : BackgroundService
 
         var watch = new IdleWatch(await response.Content.ReadAsStreamAsync(linked.Token), idle, _options.IdleTimeout);
         await using var body = new SseEventCap(watch, _options.MaxEventBytes);
+        var connectedAt = _time.GetTimestamp();
         _list.MarkConnected();
         _logger.FeedConnected(_list.Version);
         try
@@ -229,9 +261,11 @@ internal sealed class RevocationFeedWorker : BackgroundService
         }
         finally
         {
-            // A stream that carried something was a working connection: the next failure starts the backoff from the
-            // beginning. One that ended before its first byte proves nothing, so the backoff goes on growing.
-            if (watch.SawData)
+            // Only a stream that carried something and stayed open for MaxReconnectDelay was a working connection: the
+            // next failure starts the backoff from the beginning. One that sends an entry and drops (or ends before its
+            // first byte) proves nothing, so the backoff goes on growing: a reconnect at the shortest delay follows only
+            // a stream that lasted MaxReconnectDelay.
+            if (watch.SawData && _time.GetElapsedTime(connectedAt) >= _options.MaxReconnectDelay)
             {
                 _failures = 0;
             }
@@ -283,6 +317,19 @@ internal sealed class RevocationFeedWorker : BackgroundService
         if (BitOperations.IsPow2(count))
         {
             _logger.FeedMessageMalformed(eventId, reason, count, _firstMalformed.Value.EventId, _firstMalformed.Value.Reason);
+        }
+    }
+
+    /// <summary>
+    /// Counts a refusal for <c>MaxEntries</c>. A feed that keeps growing past it meets it again on every attempt: each
+    /// is counted, the 1st, 2nd, 4th, 8th … logged.
+    /// </summary>
+    private void ListFull()
+    {
+        _metrics.ListFull.Add(1);
+        if (BitOperations.IsPow2(++_listFull))
+        {
+            _logger.ListFull(_options.MaxEntries, _listFull);
         }
     }
 

@@ -51,6 +51,9 @@ internal static partial class SdkLog
     [LoggerMessage(6105, LogLevel.Warning, "Refused a revocation feed message at version {Version}; it is not applied, the list held is kept and the feed starts over from a signed snapshot: {Reason}")]
     public static partial void FeedMessageRefused(this ILogger logger, long version, string reason);
 
+    [LoggerMessage(6106, LogLevel.Warning, "More revocations are in force than ZtStream:Revocations:MaxEntries ({MaxEntries}): {Count} entries or snapshots refused so far. The entries held stay enforced, but the list is not current until a snapshot fits")]
+    public static partial void ListFull(this ILogger logger, int maxEntries, long count);
+
     [LoggerMessage(6200, LogLevel.Information, "Request rejected: {Match} revoked (subject {Subject})")]
     public static partial void RequestRevoked(this ILogger logger, string match, string? subject);
 

@@ -21,6 +21,7 @@ internal sealed class SdkMetrics
         RevocationsApplied = Meter.CreateCounter<long>("ztstream.sdk.revocations.applied", "{entry}", "Revocation entries received from the feed.");
         RevocationsLifted = Meter.CreateCounter<long>("ztstream.sdk.revocations.lifted", "{entry}", "Revocation entries a responder lifted, dropped from the list.");
         FeedMessagesMalformed = Meter.CreateCounter<long>("ztstream.sdk.revocations.malformed", "{message}", "Unsigned revocation feed messages skipped because they did not parse.");
+        ListFull = Meter.CreateCounter<long>("ztstream.sdk.revocations.list_full", "{refusal}", "Stream entries and snapshots refused because more revocations were in force than Revocations:MaxEntries.");
     }
 
     public Meter Meter { get; }
@@ -36,4 +37,5 @@ internal sealed class SdkMetrics
     public Counter<long> RevocationsApplied { get; }
     public Counter<long> RevocationsLifted { get; }
     public Counter<long> FeedMessagesMalformed { get; }
+    public Counter<long> ListFull { get; }
 }

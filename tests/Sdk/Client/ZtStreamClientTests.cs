@@ -211,14 +211,32 @@ public sealed class ZtStreamClientTests
         Assert.Equal(1, client.Failed);
     }
 
-    /// <summary>Runs <c>before</c> ahead of every request, which may throw; then sends it on.</summary>
-    private sealed class DelegatingStub(HttpMessageHandler inner, Func<object?> before) : DelegatingHandler(inner)
+    /// <summary>Runs <c>before</c> ahead of every request, which may throw or answer in its place; else sends it on.</summary>
+    private sealed class DelegatingStub(HttpMessageHandler inner, Func<HttpResponseMessage?> before) : DelegatingHandler(inner)
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            before();
-            return base.SendAsync(request, cancellationToken);
-        }
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            before() is { } answer ? Task.FromResult(answer) : base.SendAsync(request, cancellationToken);
+    }
+
+    /// <summary>
+    /// Something at the endpoint (a proxy's error page, a broken Ingest) answering with an endless body: the client
+    /// buffered up to 2 GB of it before looking at the status. It reads no more than Ingest's answers need, then
+    /// retries as for any failed send.
+    /// </summary>
+    [Fact]
+    public async Task Send_AnswerWithAnEndlessBody_IsReadNoFurtherThanTheAnswerLimit()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        var endless = new CountingStream(data: null, 64L * 1024 * 1024);
+        var calls = 0;
+        using var handler = new DelegatingStub(
+            new SocketsHttpHandler(),
+            () => Interlocked.Increment(ref calls) == 1 ? new HttpResponseMessage(HttpStatusCode.InternalServerError) { Content = new StreamContent(endless) } : null);
+        await using var client = new ZtStreamClient(Options(ingest.BaseAddress, o => o.MinBackoff = o.MaxBackoff = TimeSpan.FromMilliseconds(10)), handler);
+        await SendAsync(client, "a");
+
+        Assert.InRange(endless.BytesRead, 1, ZtStreamClient.MaxAnswerBytes + 1024 * 1024);
+        Assert.Equal(1, client.Delivered);
     }
 
     [Fact]

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Sdk.Telemetry;
@@ -11,13 +13,18 @@ public sealed class RevocationFeedWorkerTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    private static IHost StartHost(Uri feed, Action<ZtStreamRevocationOptions> more, ILoggerProvider? log = null)
+    private static IHost StartHost(Uri feed, Action<ZtStreamRevocationOptions> more, ILoggerProvider? log = null, TimeProvider? time = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         if (log is not null)
         {
             builder.Logging.AddProvider(log);
+        }
+
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
         }
 
         builder.Services.AddZtStream(o =>
@@ -102,34 +109,59 @@ public sealed class RevocationFeedWorkerTests
     }
 
     /// <summary>
-    /// A stream answered and ended before its first byte (a proxy closing it at once) proves no working connection:
-    /// the backoff grows as for a feed that cannot be reached, instead of reconnecting at the shortest delay for ever.
+    /// A stream answered and ended before its first byte (a proxy closing it at once) proves no working connection,
+    /// and neither does one that carries an entry and drops: that one used to reset the backoff, so such a feed had the
+    /// SDK reconnecting at the shortest delay for ever. Only a stream open for MaxReconnectDelay resets it; here none
+    /// is (the fake clock moves 10 ms at a time), and the backoff grows attempt after attempt.
     /// </summary>
-    [Fact]
-    public async Task StreamEndingBeforeItsFirstByte_BacksOffFurtherEachTime()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task StreamDroppingAtOnce_BacksOffFurtherEachTime(bool carryingAnEntry)
     {
-        var streams = 0;
-        await using var feed = await LoopbackApp.StartAsync(app =>
-        {
-            app.MapGet(RevocationFeed.SnapshotPath, () => Results.Json(new RevocationSnapshot { Version = 1, Revocations = [] }, ContractsJsonContext.Default.RevocationSnapshot));
-            app.MapGet(RevocationFeed.StreamPath, (HttpContext context) =>
-            {
-                Interlocked.Increment(ref streams);
-                context.Response.ContentType = "text/event-stream";
-                return Task.CompletedTask;
-            });
-        });
+        var streams = new StrongBox<int>();
+        await using var feed = await DroppingFeedAsync(streams, carryingAnEntry, (_, _) => Task.CompletedTask);
+        var time = new FakeTimeProvider(RevokedAt);
         using var log = new CapturedLog();
-        using var host = StartHost(feed.BaseAddress, _ => { }, log);
+        using var host = StartHost(feed.BaseAddress, r => r.MaxReconnectDelay = TimeSpan.FromSeconds(1), log, time);
         using var deadline = new CancellationTokenSource(Patience);
-        while (Volatile.Read(ref streams) < 4)
+        await AdvanceUntilAsync(time, streams, 6, deadline.Token);
+
+        await host.StopAsync();
+        var failures = log.Lines.Where(l => l.Id.Id == 6102).Select(l => l.Message).ToList();
+        Assert.Contains(failures, m => m.Contains("(attempt 4)", StringComparison.Ordinal));
+    }
+
+    /// <summary>A stream that stayed open for MaxReconnectDelay was a working connection: the next failure starts the backoff over.</summary>
+    [Fact]
+    public async Task StreamOpenForMaxReconnectDelay_ThenDropping_StartsTheBackoffOver()
+    {
+        var streams = new StrongBox<int>();
+        using var drop = new SemaphoreSlim(0);
+        // The first two streams drop at once; the third stays until the test lets it go.
+        await using var feed = await DroppingFeedAsync(streams, carryingAnEntry: true, (n, aborted) => n == 3 ? drop.WaitAsync(aborted) : Task.CompletedTask);
+        var time = new FakeTimeProvider(RevokedAt);
+        using var log = new CapturedLog();
+        using var host = StartHost(feed.BaseAddress, r => r.MaxReconnectDelay = TimeSpan.FromSeconds(1), log, time);
+        using var deadline = new CancellationTokenSource(Patience);
+        await AdvanceUntilAsync(time, streams, 3, deadline.Token);
+
+        while (log.Lines.Count(l => l.Id.Id == 6101) < 3)
         {
-            await Task.Delay(10, deadline.Token);
+            await Task.Delay(5, deadline.Token);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        drop.Release();
+        while (log.Lines.Count(l => l.Id.Id == 6102) < 3)
+        {
+            await Task.Delay(5, deadline.Token);
         }
 
         await host.StopAsync();
         var failures = log.Lines.Where(l => l.Id.Id == 6102).Select(l => l.Message).ToList();
-        Assert.Contains(failures, m => m.Contains("(attempt 3)", StringComparison.Ordinal));
+        Assert.Contains("(attempt 2)", failures[1], StringComparison.Ordinal);
+        Assert.Contains("(attempt 1)", failures[2], StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -177,6 +209,52 @@ public sealed class RevocationFeedWorkerTests
         Assert.Contains("bad-7", logged[^1], StringComparison.Ordinal);
         Assert.All(logged, m => Assert.Contains("bad-0", m, StringComparison.Ordinal));
         Assert.Equal(Malformed, counted.Total);
+    }
+
+    /// <summary>
+    /// A stream that goes on adding revocations past MaxEntries: each one refused is counted, only the 1st, 2nd, 4th …
+    /// logged, and the feed starts over from the snapshot (which would hold what is in force once it fits).
+    /// </summary>
+    [Fact]
+    public async Task StreamPastMaxEntries_IsCountedLoggedAtPowersOfTwo_AndTheSnapshotAskedAgain()
+    {
+        var snapshots = 0;
+        await using var feed = await LoopbackApp.StartAsync(app =>
+        {
+            app.MapGet(RevocationFeed.SnapshotPath, () =>
+            {
+                Interlocked.Increment(ref snapshots);
+                return Results.Json(new RevocationSnapshot { Version = 1, Revocations = [Entry(1, "j1")] }, ContractsJsonContext.Default.RevocationSnapshot);
+            });
+            app.MapGet(RevocationFeed.StreamPath, async (HttpContext context) =>
+            {
+                context.Response.ContentType = "text/event-stream";
+                var body = new StringBuilder();
+                for (var v = 2; v <= 150; v++)
+                {
+                    body.Append(CultureInfo.InvariantCulture, $"id: {v}\nevent: {RevocationFeed.EventName}\ndata: {JsonSerializer.Serialize(Entry(v, $"j{v}"), ContractsJsonContext.Default.Revocation)}\n\n");
+                }
+
+                await context.Response.WriteAsync(body.ToString(), context.RequestAborted);
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            });
+        });
+        using var log = new CapturedLog();
+        using var counted = new CountedMeasurements(SdkMetrics.MeterName, "ztstream.sdk.revocations.list_full");
+        using var host = StartHost(feed.BaseAddress, r => r.MaxEntries = 100, log);
+        using var deadline = new CancellationTokenSource(Patience);
+        while (Volatile.Read(ref snapshots) < 4)
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+
+        await host.StopAsync();
+        var refused = counted.Total;
+        Assert.True(refused >= 3, $"{refused} refusals");
+        var logged = log.Lines.Where(l => l.Id.Id == 6106).Select(l => l.Message).ToList();
+        Assert.Equal(BitOperations.Log2((ulong)refused) + 1, logged.Count);
+        Assert.Contains("MaxEntries (100)", logged[0], StringComparison.Ordinal);
+        Assert.Equal(RevocationMatch.Token, host.Services.GetRequiredService<RevocationList>().Match("j1", null, null, null));
     }
 
     /// <summary>
@@ -245,6 +323,40 @@ public sealed class RevocationFeedWorkerTests
 
     private static Revocation Entry(long version, string jti, string? reason = null) =>
         new() { Version = version, Jti = jti, RevokedAt = RevokedAt, Reason = reason ?? "test" };
+
+    /// <summary>Moves the fake clock 10 ms every 5 ms until <paramref name="count"/> streams were opened.</summary>
+    private static async Task AdvanceUntilAsync(FakeTimeProvider time, StrongBox<int> streams, int count, CancellationToken cancellationToken)
+    {
+        while (Volatile.Read(ref streams.Value) < count)
+        {
+            await Task.Delay(5, cancellationToken);
+            time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+    }
+
+    /// <summary>
+    /// A feed whose snapshot is empty at version 1 and whose every stream sends entry 2 (or nothing), then ends once
+    /// <paramref name="then"/> (given the stream's number, from 1) completes; <paramref name="streams"/> counts them.
+    /// </summary>
+    private static Task<LoopbackApp> DroppingFeedAsync(StrongBox<int> streams, bool carryingAnEntry, Func<int, CancellationToken, Task> then)
+    {
+        var entry = JsonSerializer.Serialize(Entry(2, "j2"), ContractsJsonContext.Default.Revocation);
+        return LoopbackApp.StartAsync(app =>
+        {
+            app.MapGet(RevocationFeed.SnapshotPath, () => Results.Json(new RevocationSnapshot { Version = 1, Revocations = [] }, ContractsJsonContext.Default.RevocationSnapshot));
+            app.MapGet(RevocationFeed.StreamPath, async (HttpContext context) =>
+            {
+                var n = Interlocked.Increment(ref streams.Value);
+                context.Response.ContentType = "text/event-stream";
+                if (carryingAnEntry)
+                {
+                    await context.Response.WriteAsync($"id: 2\nevent: {RevocationFeed.EventName}\ndata: {entry}\n\n", context.RequestAborted);
+                }
+
+                await then(n, context.RequestAborted);
+            });
+        });
+    }
 
     /// <summary>Follows <paramref name="feed"/> until <paramref name="done"/>, stops, and returns the list as the SDK left it.</summary>
     private static async Task<RevocationList> FollowUntilAsync(Uri feed, Action<ZtStreamRevocationOptions> more, Func<bool> done)

@@ -190,4 +190,115 @@ public sealed class RevocationListTests
         Assert.Equal(RevocationMatch.None, list.Match("j1", null, null, null));
         Assert.Equal(RevocationMatch.Token, list.Match("j2", null, null, null));
     }
+
+    /// <summary>
+    /// A feed, or whoever can add to it, could grow the list without end. At MaxEntries in force one more is refused:
+    /// the entries held stay enforced, and the list stops being current (it knows of a revocation it does not enforce),
+    /// so FailClosed decides, until a snapshot that fits is loaded.
+    /// </summary>
+    [Fact]
+    public void Apply_PastMaxEntries_IsRefused_TheEntriesHeldStayEnforced_AndTheListIsNotCurrent()
+    {
+        var list = new RevocationList(_time, maxEntries: 2);
+        list.Load(new RevocationSnapshot { Version = 1, Revocations = [Entry(1, jti: "j1")] });
+        list.MarkConnected();
+        list.Apply(Entry(2, sub: "alice", notBefore: Now));
+
+        var ex = Assert.Throws<FeedLimitExceededException>(() => list.Apply(Entry(3, sid: "s3")));
+
+        Assert.True(ex.ListFull);
+        Assert.Contains("ZtStream:Revocations:MaxEntries (2)", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(RevocationMatch.Token, list.Match("j1", null, null, null));
+        Assert.Equal(RevocationMatch.Subject, list.Match(null, null, "alice", Now.AddMinutes(-1)));
+        Assert.Equal(RevocationMatch.None, list.Match(null, "s3", null, null));
+        Assert.Equal(2, list.Version);
+        Assert.False(list.IsCurrent(TimeSpan.FromHours(1)));
+
+        list.Load(new RevocationSnapshot { Version = 3, Revocations = [Entry(1, jti: "j1"), Entry(3, sid: "s3")] });
+        Assert.True(list.IsCurrent(TimeSpan.FromHours(1)));
+        Assert.Equal(RevocationMatch.Session, list.Match(null, "s3", null, null));
+    }
+
+    /// <summary>Entries that replace one held, and expired ones, do not count against MaxEntries: expiry makes room first.</summary>
+    [Fact]
+    public void Apply_AtMaxEntries_ReplacementsAndExpiredEntriesMakeNoOverflow()
+    {
+        var list = new RevocationList(_time, maxEntries: 2);
+        list.Apply(Entry(1, jti: "j1", expiresAt: Now.AddMinutes(5)));
+        list.Apply(Entry(2, jti: "j2"));
+        list.Apply(Entry(3, jti: "j2"));
+
+        _time.Advance(TimeSpan.FromSeconds(301));
+        list.Apply(Entry(4, jti: "j4"));
+
+        Assert.Equal(2, list.Count);
+        Assert.Equal(RevocationMatch.Token, list.Match("j4", null, null, null));
+        Assert.False(list.Full);
+    }
+
+    [Fact]
+    public void Load_MoreEntriesInForceThanMaxEntries_IsRefused_TheListHeldIsKept()
+    {
+        var list = new RevocationList(_time, maxEntries: 2);
+        list.Load(new RevocationSnapshot { Version = 1, Revocations = [Entry(1, jti: "j1")] });
+
+        var ex = Assert.Throws<FeedLimitExceededException>(() => list.Load(new RevocationSnapshot
+        {
+            Version = 5,
+            Revocations = [Entry(2, jti: "j2", expiresAt: Now.AddMinutes(-1)), Entry(3, jti: "j3"), Entry(4, jti: "j4"), Entry(5, jti: "j5")],
+        }));
+
+        Assert.True(ex.ListFull);
+        Assert.Equal(1, list.Version);
+        Assert.Equal(RevocationMatch.Token, list.Match("j1", null, null, null));
+        Assert.Equal(RevocationMatch.None, list.Match("j3", null, null, null));
+        Assert.False(list.IsCurrent(TimeSpan.FromHours(1)));
+    }
+
+    /// <summary>
+    /// A feed sending many subject-wide entries for one subject: each add copied every entry before it (some 1.6 GB
+    /// allocated for 20,000, and a check walking all of them); now an add costs about the same whatever came before.
+    /// </summary>
+    [Fact]
+    public void Apply_ManyEntriesForOneSubject_DoesNotCopyThoseBefore()
+    {
+        var list = new RevocationList(_time);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var v = 1; v <= 20_000; v++)
+        {
+            list.Apply(Entry(v, sub: "alice", notBefore: Now.AddSeconds(-v)));
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 100L * 1024 * 1024, $"{allocated / (1024 * 1024)} MiB allocated");
+        Assert.Equal(20_000, list.Count);
+        Assert.Equal(RevocationMatch.Subject, list.Match(null, null, "alice", Now.AddSeconds(-2)));
+        Assert.Equal(RevocationMatch.None, list.Match(null, null, "alice", Now.AddSeconds(-1)));
+
+        list.Apply(Lift(20_001, 1, sub: "alice"));
+        Assert.Equal(RevocationMatch.None, list.Match(null, null, "alice", Now.AddSeconds(-2)));
+        Assert.Equal(RevocationMatch.Subject, list.Match(null, null, "alice", Now.AddSeconds(-3)));
+    }
+
+    /// <summary>The entry's reason is not held: a feed cannot fill memory with text no check reads.</summary>
+    [Fact]
+    public void Apply_EntryWithAReason_DoesNotHoldTheReason()
+    {
+        var list = new RevocationList(_time);
+        var reason = ApplyWithReason(list);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.Equal(RevocationMatch.Token, list.Match("j1", null, null, null));
+        Assert.False(reason.IsAlive);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference ApplyWithReason(RevocationList list)
+    {
+        var reason = new string('x', 60_000);
+        list.Apply(Entry(1, jti: "j1") with { Reason = reason, ActionId = "a1" });
+        return new WeakReference(reason);
+    }
 }
