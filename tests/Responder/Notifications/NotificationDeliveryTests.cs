@@ -171,6 +171,39 @@ public sealed class NotificationDeliveryTests
         Assert.Equal("R0123456789ABCDEF0123456789ABCDE", trigger.GetProperty("routing_key").GetString());
     }
 
+    /// <summary>
+    /// PagerDuty opens an incident on a trigger and closes it on a resolve with the same dedup key; a resolve that
+    /// arrives first closes nothing, and the trigger after it leaves a page open for an alert already dismissed. A
+    /// trigger still being retried (its target was down) holds the alert's later notifications to that target until
+    /// it is sent, so they arrive in the order they were queued.
+    /// </summary>
+    [Fact]
+    public async Task PagerDuty_ResolveQueuedWhileTheTriggerIsRetried_ArrivesAfterTheTrigger()
+    {
+        var port = LocalProcess.FreePort();
+        await using var host = await StartAsync(
+            new()
+            {
+                ["Responder:Notifications:Targets:oncall:Kind"] = "pagerduty",
+                ["Responder:Notifications:Targets:oncall:Url"] = $"http://127.0.0.1:{port}/enqueue",
+                ["Responder:Notifications:Targets:oncall:RoutingKey"] = "R0123456789ABCDEF0123456789ABCDE",
+                ["Responder:Notifications:Routes:0:Name"] = "page",
+                ["Responder:Notifications:Routes:0:Targets:0"] = "oncall",
+            },
+            settings => settings["Responder:Notifications:InitialBackoff"] = "00:00:04");
+        var alert = TestAlerts.Critical("al-pd-order");
+        using var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+
+        await host.PublishAlertAsync(alert);
+        await Eventually.HoldsAsync(async () => (await Item(host, alert.Id))?.Attempts >= 1, "the trigger's first attempt fails");
+        await using var pagerDuty = await NotificationReceiver.StartAsync(202, """{"status":"success","message":"Event processed","dedup_key":"x"}""", port);
+        (await analyst.PostAsJsonAsync($"/v1/alerts/{alert.Id}/verdict", new { verdict = "false_positive" }, Ct)).EnsureSuccessStatusCode();
+        await Eventually.HoldsAsync(() => Task.FromResult(pagerDuty.Received.Count == 2), "trigger and resolve sent", TimeSpan.FromSeconds(30));
+
+        var actions = pagerDuty.Received.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("event_action").GetString()).ToList();
+        Assert.Equal(["trigger", "resolve"], actions);
+    }
+
     [Fact]
     public async Task Email_ThroughSmtp_CarriesSeverityPrincipalAndReasons()
     {
