@@ -276,6 +276,37 @@ public sealed class NotificationDeliveryTests
         Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: "al-refused", Kind: AuditKinds.NotificationFailed, Limit: 10), Ct));
     }
 
+    /// <summary>
+    /// A receiver that answers with a redirect has not taken the message: it is not followed (a 302 turned the POST into a
+    /// GET whose 200 was recorded as delivered, with nothing delivered, and a redirect elsewhere would carry the alert
+    /// there), and it refuses the message as any other non-2xx answer does, naming where it pointed.
+    /// </summary>
+    [Fact]
+    public async Task Receiver_AnsweringWithARedirect_IsNotFollowed_AndTheMessageFailsNamingIt()
+    {
+        var reached = 0;
+        await using var receiver = await LoopbackApp.StartAsync(web =>
+        {
+            web.MapPost("/hook", () => Results.Redirect("/moved"));
+            web.MapMethods("/moved", ["GET", "POST"], () =>
+            {
+                Interlocked.Increment(ref reached);
+                return Results.Text("<html>moved</html>", "text/html");
+            });
+        });
+        await using var host = await StartAsync(Webhook(new Uri(receiver.BaseAddress, "hook")));
+        var alert = TestAlerts.Critical("al-redirected");
+
+        await host.PublishAlertAsync(alert);
+        await Eventually.HoldsAsync(async () => await StateOf(host, alert.Id) is { } state && state != NotificationOutbox.Pending, "the notification is ended");
+
+        var item = await Item(host, alert.Id);
+        Assert.Equal(NotificationOutbox.Failed, item!.State);
+        Assert.Contains("302 redirecting to", item.LastError, StringComparison.Ordinal);
+        Assert.Contains("/moved", item.LastError, StringComparison.Ordinal);
+        Assert.Equal(0, Volatile.Read(ref reached));
+    }
+
     [Fact]
     public async Task TechniqueRoute_TakesOnlyAlertsNamingTheTechniqueOrASubTechnique()
     {

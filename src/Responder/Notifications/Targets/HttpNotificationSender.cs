@@ -5,7 +5,7 @@ namespace ZtStream.Responder.Notifications.Targets;
 /// <summary>
 /// The targets reached by one HTTPS POST: the generic webhook (the content as JSON, signed), Slack, Teams and
 /// PagerDuty (their own bodies). A 2xx answer is delivery; 408, 429 (honouring Retry-After) and 5xx are retried;
-/// any other answer refuses the message itself and ends it as failed.
+/// any other answer, a redirect included (not followed), refuses the message itself and ends it as failed.
 /// </summary>
 internal sealed class HttpNotificationSender(string kind, IHttpClientFactory httpClients, TimeProvider time) : INotificationSender
 {
@@ -44,6 +44,11 @@ internal sealed class HttpNotificationSender(string kind, IHttpClientFactory htt
             if (response.IsSuccessStatusCode)
             {
                 return SendOutcome.Ok(detail);
+            }
+
+            if (status is >= 300 and < 400)
+            {
+                return SendOutcome.Refused($"{status} redirecting to {response.Headers.Location}: notifications follow no redirect; configure the final URL as the target's Url");
             }
 
             if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || status >= 500)
