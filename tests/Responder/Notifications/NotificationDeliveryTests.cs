@@ -307,6 +307,33 @@ public sealed class NotificationDeliveryTests
         Assert.Equal(0, Volatile.Read(ref reached));
     }
 
+    /// <summary>
+    /// The status decides: a receiver that answers 200 at once and then never finishes its body (a serverless function
+    /// still working, a Content-Length it never fills) has taken the message. Before, the body was awaited, the attempt
+    /// timed out as "no answer" and the message was sent again and again.
+    /// </summary>
+    [Fact]
+    public async Task Receiver_Answering200WithABodyThatNeverEnds_IsDelivered_OnceAndNotRetried()
+    {
+        var received = 0;
+        await using var receiver = await LoopbackApp.StartAsync(web => web.MapPost("/hook", async (HttpContext http) =>
+        {
+            Interlocked.Increment(ref received);
+            http.Response.ContentLength = 100;
+            await http.Response.WriteAsync("{");
+            await http.Response.Body.FlushAsync(http.RequestAborted);
+            await Task.Delay(TimeSpan.FromSeconds(30), http.RequestAborted);
+        }));
+        await using var host = await StartAsync(Webhook(new Uri(receiver.BaseAddress, "hook")), QuickRetries);
+        var alert = TestAlerts.Critical("al-endless-body");
+
+        await host.PublishAlertAsync(alert);
+        await Eventually.HoldsAsync(async () => await StateOf(host, alert.Id) is { } state && state != NotificationOutbox.Pending, "the notification is ended", TimeSpan.FromSeconds(20));
+
+        Assert.Equal(NotificationOutbox.Delivered, await StateOf(host, alert.Id));
+        Assert.Equal(1, Volatile.Read(ref received));
+    }
+
     [Fact]
     public async Task TechniqueRoute_TakesOnlyAlertsNamingTheTechniqueOrASubTechnique()
     {

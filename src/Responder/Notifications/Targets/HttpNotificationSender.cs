@@ -11,6 +11,9 @@ internal sealed class HttpNotificationSender(string kind, IHttpClientFactory htt
 {
     public const string HttpClientName = "ztstream-notifications";
 
+    // More than the 300 characters the audit entry keeps, at up to 3 bytes a character.
+    private const int MaxAnswerBytes = 1024;
+
     public string Kind { get; } = kind;
 
     public async Task<SendOutcome> SendAsync(NotificationContent content, NotificationTargetOptions target, CancellationToken cancellationToken)
@@ -37,7 +40,8 @@ internal sealed class HttpNotificationSender(string kind, IHttpClientFactory htt
 
         try
         {
-            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+            // The status decides: the body is read after it, only its start and only while the attempt lasts.
+            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             var status = (int)response.StatusCode;
             var answer = await ReadAnswerAsync(response, cancellationToken);
             var detail = $"{status}{answer}";
@@ -64,9 +68,31 @@ internal sealed class HttpNotificationSender(string kind, IHttpClientFactory htt
         }
     }
 
+    /// <summary>
+    /// The start of the target's answer, for the audit trail: at most <see cref="MaxAnswerBytes"/>, and what arrived
+    /// before the attempt's time ran out or the connection broke. A 200 whose body never ends (a Content-Length never
+    /// filled, a function still working) has taken the message; awaiting the whole body timed it out and sent it again,
+    /// and a huge body was held in memory whole.
+    /// </summary>
     private static async Task<string> ReadAnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var text = (await response.Content.ReadAsStringAsync(cancellationToken)).Trim();
+        var buffer = new byte[MaxAnswerBytes];
+        var read = 0;
+        try
+        {
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            int n;
+            while (read < buffer.Length && (n = await body.ReadAsync(buffer.AsMemory(read), cancellationToken)) > 0)
+            {
+                read += n;
+            }
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException or IOException)
+        {
+            // What came is kept; the status stands.
+        }
+
+        var text = Encoding.UTF8.GetString(buffer, 0, read).Trim();
         return text.Length == 0 ? "" : ": " + (text.Length > 300 ? text[..300] + "…" : text);
     }
 
