@@ -334,6 +334,47 @@ public sealed class NotificationDeliveryTests
         Assert.Equal(1, Volatile.Read(ref received));
     }
 
+    /// <summary>
+    /// One delivery loop serves every target: a target that answers too slowly (or is down, or answers 429) failed each
+    /// of its messages due in a pass in turn, a send timeout each, while another target's messages queued behind them
+    /// waited — a slow SIEM webhook held up the pages. Once a target's attempt fails in a pass, its other messages wait
+    /// for the next pass, and the other targets' go on.
+    /// </summary>
+    [Fact]
+    public async Task TargetTimingOut_DoesNotHoldUpAnotherTargetsMessages()
+    {
+        const int Alerts = 5;
+        var slowAttempts = 0;
+        var slowAttemptsWhenFastHadAll = -1;
+        var fastReceived = 0;
+        await using var slow = await LoopbackApp.StartAsync(web => web.MapPost("/hook", async (HttpContext http) =>
+        {
+            Interlocked.Increment(ref slowAttempts);
+            await Task.Delay(TimeSpan.FromSeconds(10), http.RequestAborted);
+        }));
+        await using var fast = await LoopbackApp.StartAsync(web => web.MapPost("/hook", () =>
+        {
+            if (Interlocked.Increment(ref fastReceived) == Alerts)
+            {
+                Volatile.Write(ref slowAttemptsWhenFastHadAll, Volatile.Read(ref slowAttempts));
+            }
+
+            return Results.Ok();
+        }));
+        var settings = Webhook(new Uri(slow.BaseAddress, "hook"));
+        settings["Responder:Notifications:Targets:fast:Kind"] = "webhook";
+        settings["Responder:Notifications:Targets:fast:Url"] = new Uri(fast.BaseAddress, "hook").ToString();
+        settings["Responder:Notifications:Targets:fast:Secret"] = Secret;
+        settings["Responder:Notifications:Routes:0:Targets:1"] = "fast";
+        await using var host = await StartAsync(settings, QuickRetries);
+
+        await host.PublishAlertsAsync(Enumerable.Range(0, Alerts).Select(i => TestAlerts.Critical($"al-slow-{i}", principal: $"p{i}")));
+        await Eventually.HoldsAsync(() => Task.FromResult(Volatile.Read(ref fastReceived) >= Alerts), "the fast target has every message", TimeSpan.FromSeconds(60));
+
+        var attempts = Volatile.Read(ref slowAttemptsWhenFastHadAll);
+        Assert.True(attempts < Alerts, $"the slow target was tried {attempts} times before the fast one had its {Alerts} messages");
+    }
+
     [Fact]
     public async Task TechniqueRoute_TakesOnlyAlertsNamingTheTechniqueOrASubTechnique()
     {
