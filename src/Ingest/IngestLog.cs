@@ -39,7 +39,7 @@ internal static partial class IngestLog
     [LoggerMessage(3014, LogLevel.Warning, "The JWKS of {Owner} could not be fetched; the {Keys} key(s) already known stay in use")]
     public static partial void JwksFetchFailed(ILogger logger, Exception exception, string owner, int keys);
 
-    [LoggerMessage(3015, LogLevel.Warning, "Polling transmitter {Transmitter} failed: {Reason}; next attempt in {Delay}")]
+    [LoggerMessage(3015, LogLevel.Warning, "Polling transmitter {Transmitter} failed: {Reason}; next attempt in {Delay}. Said once per reason while polls fail")]
     public static partial void PollFailed(ILogger logger, string transmitter, string reason, TimeSpan delay);
 
     [LoggerMessage(3021, LogLevel.Warning, "Transmitter {Transmitter}'s poll endpoint answered {Status} with {ContentType}, not JSON (a login page or a proxy's error page?): not read; next attempt in {Delay}. Said once while this lasts, counted each time")]

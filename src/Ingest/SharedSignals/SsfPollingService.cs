@@ -49,9 +49,10 @@ internal sealed class SsfPollingService(
 {
     public const string HttpClientName = "ztstream-ssf-receiver";
 
-    // The causes (status and media type) of answers that were not JSON a loop remembers having logged: a transmitter
-    // cycling through types cannot make it remember more, and what it does not remember is still counted.
-    private const int MaxNotJsonCauses = 16;
+    // The causes of failed polls a loop remembers having logged (an answer that was not JSON by status and media type,
+    // any other failure by its reason): a transmitter cycling through answers cannot make it remember more, and what
+    // it does not remember is still counted or retried as before.
+    private const int MaxSaidCauses = 16;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -66,7 +67,7 @@ internal sealed class SsfPollingService(
     {
         var pending = new PendingAcks();
         var failures = 0;
-        var notJsonLogged = new HashSet<string>(StringComparer.Ordinal);
+        var said = new HashSet<string>(StringComparer.Ordinal);
         while (!stoppingToken.IsCancellationRequested)
         {
             TimeSpan wait;
@@ -74,7 +75,7 @@ internal sealed class SsfPollingService(
             {
                 var more = await PollOnceAsync(name, transmitter, pending, stoppingToken);
                 failures = 0;
-                notJsonLogged.Clear();
+                said.Clear();
                 wait = more ? TimeSpan.Zero : options.Value.PollInterval;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -87,7 +88,7 @@ internal sealed class SsfPollingService(
                 // counted each time, retried as any failure.
                 wait = Backoff(++failures);
                 metrics.Rejected("ssf:" + name, "ssf", "unsupported_media_type", 1);
-                if (notJsonLogged.Count < MaxNotJsonCauses && notJsonLogged.Add(notJson.Cause))
+                if (FirstTime(said, "not-json " + notJson.Cause))
                 {
                     IngestLog.PollAnswerNotJson(logger, name, notJson.Status, notJson.ContentType, wait);
                 }
@@ -95,9 +96,13 @@ internal sealed class SsfPollingService(
             catch (Exception exception)
             {
                 // Whatever went wrong (the transmitter down, a bad answer, the store or log unavailable), this
-                // transmitter's loop backs off and tries again; it must never stop the host or the other loops.
+                // transmitter's loop backs off and tries again; it must never stop the host or the other loops. A
+                // proxy's 502 page answers every attempt alike: said once per reason while it lasts, as above.
                 wait = Backoff(++failures);
-                IngestLog.PollFailed(logger, name, exception.Message, wait);
+                if (FirstTime(said, "failed " + exception.Message))
+                {
+                    IngestLog.PollFailed(logger, name, exception.Message, wait);
+                }
             }
 
             if (wait > TimeSpan.Zero)
@@ -113,6 +118,8 @@ internal sealed class SsfPollingService(
             }
         }
     }
+
+    private static bool FirstTime(HashSet<string> said, string cause) => said.Count < MaxSaidCauses && said.Add(cause);
 
     private TimeSpan Backoff(int failures) =>
         TimeSpan.FromTicks(Math.Min(options.Value.PollInterval.Ticks * 4, TimeSpan.FromSeconds(1).Ticks * (1L << Math.Min(failures, 16))));

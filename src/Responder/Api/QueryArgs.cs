@@ -147,15 +147,20 @@ internal static class QueryArgs
     /// <summary>
     /// A query parameter that is none of <paramref name="known"/> is an error naming it and those the endpoint takes: a
     /// misspelt filter (<c>principle=</c>) would otherwise be dropped, and the whole list read as the filtered one. Names
-    /// match in any case, as the values are read.
+    /// match in any case, as the values are read. So is one given more than once: each takes one value, and the others
+    /// would be dropped (<c>severity=high&amp;severity=critical</c> read as high alone).
     /// </summary>
     public static void OnlyKnown(IQueryCollection query, IReadOnlyCollection<string> known, List<ItemError> errors)
     {
-        foreach (var name in query.Keys)
+        foreach (var (name, values) in query)
         {
             if (!known.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
                 errors.Add(new ItemError(0, name, $"is not a parameter of this endpoint; it takes {string.Join(", ", known)}"));
+            }
+            else if (values.Count > 1)
+            {
+                errors.Add(new ItemError(0, name, $"is given {values.Count} times: it takes one value, so send it once"));
             }
         }
     }

@@ -37,21 +37,37 @@ internal sealed class NotificationDeliveryService(
 
     protected override void PassFailed(Exception exception) => DriverLog.NotificationPassFailed(logger, exception);
 
-    /// <summary>One pass over what is due; returns how many notifications were attempted.</summary>
+    /// <summary>
+    /// One pass over what is due; returns how many notifications were attempted. Every target shares the pass, so a
+    /// target whose attempt fails and may be retried (too slow, down, 429) gets no more attempts in it: its other
+    /// messages wait for the next pass, rather than a send timeout each in turn while other targets' messages (a page)
+    /// wait behind them, or more requests to a target that asked to be left alone.
+    /// </summary>
     internal async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
+        var failing = new HashSet<string>(StringComparer.Ordinal);
         return await AttemptEachAsync(
-            await outbox.DueAsync(Time.GetUtcNow(), BatchSize, cancellationToken), item => DeliverAsync(item, o, cancellationToken), cancellationToken);
+            await outbox.DueAsync(Time.GetUtcNow(), BatchSize, cancellationToken),
+            async item =>
+            {
+                if (!await DeliverAsync(item, o, cancellationToken))
+                {
+                    failing.Add(item.Target);
+                }
+            },
+            cancellationToken,
+            skip: item => failing.Contains(item.Target));
     }
 
-    private async Task DeliverAsync(NotificationItem item, NotificationOptions o, CancellationToken cancellationToken)
+    /// <summary>One attempt; false when it failed and is to be retried.</summary>
+    private async Task<bool> DeliverAsync(NotificationItem item, NotificationOptions o, CancellationToken cancellationToken)
     {
         var content = JsonSerializer.Deserialize(item.Content, ResponderJsonContext.Default.NotificationContent)!;
         if (!o.Targets.TryGetValue(item.Target, out var target) || !bySender.TryGetValue(target.Kind, out var sender))
         {
             await FinishAsync(item, "unknown", NotificationOutbox.Failed, $"target '{item.Target}' is no longer configured", cancellationToken);
-            return;
+            return true;
         }
 
         SendOutcome outcome;
@@ -77,14 +93,14 @@ internal sealed class NotificationDeliveryService(
         if (outcome.Delivered)
         {
             await FinishAsync(item, target.Kind, NotificationOutbox.Delivered, outcome.Detail, cancellationToken);
-            return;
+            return true;
         }
 
         if (outcome.Permanent || attempts >= o.MaxAttempts)
         {
             var why = outcome.Permanent ? $"refused: {outcome.Detail}" : $"gave up after {attempts} attempts: {outcome.Detail}";
             await FinishAsync(item, target.Kind, NotificationOutbox.Failed, why, cancellationToken);
-            return;
+            return true;
         }
 
         var next = Time.GetUtcNow() + Backoff.Exponential(attempts, o.InitialBackoff, o.MaxBackoff, outcome.RetryAfter);
@@ -97,11 +113,12 @@ internal sealed class NotificationDeliveryService(
             alertId: item.AlertId,
             change: (connection, tx, ct) => outbox.Table.RetryAsync(connection, tx, item.Id, outcome.Detail, next, ct)))
         {
-            return;
+            return false;
         }
 
         telemetry.NotificationSent(target.Kind, item.Route, "retry");
         DriverLog.NotificationRetry(logger, item.Event, item.AlertId, item.Target, (int)attempts, outcome.Detail, next);
+        return false;
     }
 
     private async Task FinishAsync(NotificationItem item, string kind, string state, string detail, CancellationToken cancellationToken)

@@ -56,10 +56,16 @@ internal sealed class NotificationOutbox(IStore store)
         WHERE route = @Route AND event = 'trigger' AND state <> 'throttled' AND created_at >= @Since
         """;
 
+    // An alert's notifications to one target go in the order they were queued: one waits while an earlier one is still
+    // pending (being retried, or claimed), so a PagerDuty resolve never overtakes its trigger (which would leave the
+    // incident open) and a receiver never sees count 8 before count 2.
     private const string DueSql = $"""
         SELECT {Columns}
-        FROM responder_notifications
+        FROM responder_notifications n
         WHERE state = 'pending' AND next_attempt_at <= @Now
+          AND NOT EXISTS (
+              SELECT 1 FROM responder_notifications earlier
+              WHERE earlier.alert_id = n.alert_id AND earlier.target = n.target AND earlier.state = 'pending' AND earlier.id < n.id)
         ORDER BY next_attempt_at, id
         LIMIT @Limit
         """;

@@ -12,7 +12,10 @@ internal static class NotificationServices
         services.TryAddKeyedSingleton<WakeSignal>(NotificationDeliveryService.WakeKey);
         services.TryAddSingleton<NotificationOutbox>();
         services.TryAddSingleton<Notifier>();
-        services.AddHttpClient(HttpNotificationSender.HttpClientName);
+        // A redirect is the receiver's answer, not followed: a 302 would turn the POST into a GET and record its 200 as
+        // delivered, and a redirect elsewhere would carry the alert (and PagerDuty's routing key) there.
+        services.AddHttpClient(HttpNotificationSender.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         // One sender per HTTP kind, all of one type: TryAddEnumerable tells registrations apart by type and would keep
         // one, so these four are the one place registered without TryAdd (AddNotifications runs once per host).
         foreach (var kind in new[] { NotificationTargetOptions.Webhook, NotificationTargetOptions.Slack, NotificationTargetOptions.Teams, NotificationTargetOptions.PagerDuty })

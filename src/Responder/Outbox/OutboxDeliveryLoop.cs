@@ -116,7 +116,8 @@ internal abstract class OutboxDeliveryLoop(OutboxTable table, WakeSignal signal,
     /// Claims each due item for one attempt (leased for twice <see cref="AttemptTimeout"/>) and delivers the ones it
     /// got; returns how many were attempted. An item another Responder claimed first is left to it.
     /// </summary>
-    protected async Task<int> AttemptEachAsync<TItem>(IReadOnlyList<TItem> due, Func<TItem, Task> deliver, CancellationToken cancellationToken)
+    protected async Task<int> AttemptEachAsync<TItem>(
+        IReadOnlyList<TItem> due, Func<TItem, Task> deliver, CancellationToken cancellationToken, Func<TItem, bool>? skip = null)
         where TItem : OutboxRow
     {
         ArgumentNullException.ThrowIfNull(due);
@@ -124,7 +125,7 @@ internal abstract class OutboxDeliveryLoop(OutboxTable table, WakeSignal signal,
         var attempted = 0;
         foreach (var item in due)
         {
-            if (!await table.ClaimAsync(item, Time.GetUtcNow() + Lease, cancellationToken))
+            if (skip?.Invoke(item) == true || !await table.ClaimAsync(item, Time.GetUtcNow() + Lease, cancellationToken))
             {
                 continue;
             }

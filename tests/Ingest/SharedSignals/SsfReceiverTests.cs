@@ -1057,6 +1057,29 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         Assert.Equal($"ssf:idp:{claims["jti"]}", read.Event.Id);
     }
 
+    /// <summary>
+    /// A proxy in front of the transmitter answers its error page poll after poll: the failure is said once per reason
+    /// while it lasts (not on every attempt), a new reason is said when it comes, and the loop goes on polling.
+    /// </summary>
+    [Fact]
+    public async Task Poll_ARepeatedFailure_IsSaidOncePerReason_WhileItLasts()
+    {
+        var polls = 0;
+        await using var proxy = await LoopbackApp.StartAsync(app => app.MapPost("/poll", () =>
+            Results.Text("<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html",
+                statusCode: Interlocked.Increment(ref polls) <= 3 ? StatusCodes.Status502BadGateway : StatusCodes.Status503ServiceUnavailable)));
+        using var log = new CapturedLog();
+        var settings = Settings(poll: true);
+        settings["Ingest:Ssf:Transmitters:idp:PollEndpoint"] = new Uri(proxy.BaseAddress, "poll").ToString();
+        await using var server = await IngestServer.StartInProcessAsync(settings, logs: log);
+
+        await WaitAsync(() => Volatile.Read(ref polls) >= 5, "the transmitter was polled five times");
+        var said = log.Lines.Where(l => l.Id.Id == 3015).Select(l => l.Message).ToList();
+        Assert.Equal(2, said.Count);
+        Assert.Contains("the poll endpoint answered 502", said[0], StringComparison.Ordinal);
+        Assert.Contains("the poll endpoint answered 503", said[1], StringComparison.Ordinal);
+    }
+
     private static string? Expected(string type) => type switch
     {
         _ when type.EndsWith("/session-revoked", StringComparison.Ordinal) => EventKinds.AuthSessionRevoked,

@@ -51,6 +51,20 @@ public sealed class FilterValuesTests
         AssertOneBadFieldAsync(path, field, "is not a parameter of ");
 
     /// <summary>
+    /// A parameter given twice is a 400 naming it: before, the first value was taken and the other dropped, so a playbook
+    /// asking for <c>severity=high&amp;severity=critical</c> got only the high alerts, answered 200 as if that were all.
+    /// </summary>
+    [Theory]
+    [InlineData("/v1/alerts?severity=high&severity=critical", "severity")]
+    [InlineData("/v1/alerts?limit=5&status=open&limit=500", "limit")]
+    [InlineData("/v1/alerts/stats?buckets=6&buckets=12", "buckets")]
+    [InlineData("/v1/actions?state=done&state=pending_approval", "state")]
+    [InlineData("/v1/audit?kind=action.approved&kind=action.rejected", "kind")]
+    [InlineData("/v1/suppressions?principal=sa-5&principal=sa-6", "principal")]
+    public Task ListWithAParameterGivenTwice_Is400NamingIt(string path, string field) =>
+        AssertOneBadFieldAsync(path, field, "is given 2 times");
+
+    /// <summary>
     /// The queue's paging (<c>limit</c>, <c>offset</c>, <c>cursor</c>) is not the stream's: a 400 naming it, where before
     /// the stream answered 200 and dropped it, so a client resuming with a page's cursor silently started from now.
     /// </summary>

@@ -171,6 +171,39 @@ public sealed class NotificationDeliveryTests
         Assert.Equal("R0123456789ABCDEF0123456789ABCDE", trigger.GetProperty("routing_key").GetString());
     }
 
+    /// <summary>
+    /// PagerDuty opens an incident on a trigger and closes it on a resolve with the same dedup key; a resolve that
+    /// arrives first closes nothing, and the trigger after it leaves a page open for an alert already dismissed. A
+    /// trigger still being retried (its target was down) holds the alert's later notifications to that target until
+    /// it is sent, so they arrive in the order they were queued.
+    /// </summary>
+    [Fact]
+    public async Task PagerDuty_ResolveQueuedWhileTheTriggerIsRetried_ArrivesAfterTheTrigger()
+    {
+        var port = LocalProcess.FreePort();
+        await using var host = await StartAsync(
+            new()
+            {
+                ["Responder:Notifications:Targets:oncall:Kind"] = "pagerduty",
+                ["Responder:Notifications:Targets:oncall:Url"] = $"http://127.0.0.1:{port}/enqueue",
+                ["Responder:Notifications:Targets:oncall:RoutingKey"] = "R0123456789ABCDEF0123456789ABCDE",
+                ["Responder:Notifications:Routes:0:Name"] = "page",
+                ["Responder:Notifications:Routes:0:Targets:0"] = "oncall",
+            },
+            settings => settings["Responder:Notifications:InitialBackoff"] = "00:00:04");
+        var alert = TestAlerts.Critical("al-pd-order");
+        using var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+
+        await host.PublishAlertAsync(alert);
+        await Eventually.HoldsAsync(async () => (await Item(host, alert.Id))?.Attempts >= 1, "the trigger's first attempt fails");
+        await using var pagerDuty = await NotificationReceiver.StartAsync(202, """{"status":"success","message":"Event processed","dedup_key":"x"}""", port);
+        (await analyst.PostAsJsonAsync($"/v1/alerts/{alert.Id}/verdict", new { verdict = "false_positive" }, Ct)).EnsureSuccessStatusCode();
+        await Eventually.HoldsAsync(() => Task.FromResult(pagerDuty.Received.Count == 2), "trigger and resolve sent", TimeSpan.FromSeconds(30));
+
+        var actions = pagerDuty.Received.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("event_action").GetString()).ToList();
+        Assert.Equal(["trigger", "resolve"], actions);
+    }
+
     [Fact]
     public async Task Email_ThroughSmtp_CarriesSeverityPrincipalAndReasons()
     {
@@ -241,6 +274,105 @@ public sealed class NotificationDeliveryTests
         Assert.Single(slack.Received);
         await AuditedAsync(host, "al-refused", AuditKinds.NotificationFailed);
         Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: "al-refused", Kind: AuditKinds.NotificationFailed, Limit: 10), Ct));
+    }
+
+    /// <summary>
+    /// A receiver that answers with a redirect has not taken the message: it is not followed (a 302 turned the POST into a
+    /// GET whose 200 was recorded as delivered, with nothing delivered, and a redirect elsewhere would carry the alert
+    /// there), and it refuses the message as any other non-2xx answer does, naming where it pointed.
+    /// </summary>
+    [Fact]
+    public async Task Receiver_AnsweringWithARedirect_IsNotFollowed_AndTheMessageFailsNamingIt()
+    {
+        var reached = 0;
+        await using var receiver = await LoopbackApp.StartAsync(web =>
+        {
+            web.MapPost("/hook", () => Results.Redirect("/moved"));
+            web.MapMethods("/moved", ["GET", "POST"], () =>
+            {
+                Interlocked.Increment(ref reached);
+                return Results.Text("<html>moved</html>", "text/html");
+            });
+        });
+        await using var host = await StartAsync(Webhook(new Uri(receiver.BaseAddress, "hook")));
+        var alert = TestAlerts.Critical("al-redirected");
+
+        await host.PublishAlertAsync(alert);
+        await Eventually.HoldsAsync(async () => await StateOf(host, alert.Id) is { } state && state != NotificationOutbox.Pending, "the notification is ended");
+
+        var item = await Item(host, alert.Id);
+        Assert.Equal(NotificationOutbox.Failed, item!.State);
+        Assert.Contains("302 redirecting to", item.LastError, StringComparison.Ordinal);
+        Assert.Contains("/moved", item.LastError, StringComparison.Ordinal);
+        Assert.Equal(0, Volatile.Read(ref reached));
+    }
+
+    /// <summary>
+    /// The status decides: a receiver that answers 200 at once and then never finishes its body (a serverless function
+    /// still working, a Content-Length it never fills) has taken the message. Before, the body was awaited, the attempt
+    /// timed out as "no answer" and the message was sent again and again.
+    /// </summary>
+    [Fact]
+    public async Task Receiver_Answering200WithABodyThatNeverEnds_IsDelivered_OnceAndNotRetried()
+    {
+        var received = 0;
+        await using var receiver = await LoopbackApp.StartAsync(web => web.MapPost("/hook", async (HttpContext http) =>
+        {
+            Interlocked.Increment(ref received);
+            http.Response.ContentLength = 100;
+            await http.Response.WriteAsync("{");
+            await http.Response.Body.FlushAsync(http.RequestAborted);
+            await Task.Delay(TimeSpan.FromSeconds(30), http.RequestAborted);
+        }));
+        await using var host = await StartAsync(Webhook(new Uri(receiver.BaseAddress, "hook")), QuickRetries);
+        var alert = TestAlerts.Critical("al-endless-body");
+
+        await host.PublishAlertAsync(alert);
+        await Eventually.HoldsAsync(async () => await StateOf(host, alert.Id) is { } state && state != NotificationOutbox.Pending, "the notification is ended", TimeSpan.FromSeconds(20));
+
+        Assert.Equal(NotificationOutbox.Delivered, await StateOf(host, alert.Id));
+        Assert.Equal(1, Volatile.Read(ref received));
+    }
+
+    /// <summary>
+    /// One delivery loop serves every target: a target that answers too slowly (or is down, or answers 429) failed each
+    /// of its messages due in a pass in turn, a send timeout each, while another target's messages queued behind them
+    /// waited — a slow SIEM webhook held up the pages. Once a target's attempt fails in a pass, its other messages wait
+    /// for the next pass, and the other targets' go on.
+    /// </summary>
+    [Fact]
+    public async Task TargetTimingOut_DoesNotHoldUpAnotherTargetsMessages()
+    {
+        const int Alerts = 5;
+        var slowAttempts = 0;
+        var slowAttemptsWhenFastHadAll = -1;
+        var fastReceived = 0;
+        await using var slow = await LoopbackApp.StartAsync(web => web.MapPost("/hook", async (HttpContext http) =>
+        {
+            Interlocked.Increment(ref slowAttempts);
+            await Task.Delay(TimeSpan.FromSeconds(10), http.RequestAborted);
+        }));
+        await using var fast = await LoopbackApp.StartAsync(web => web.MapPost("/hook", () =>
+        {
+            if (Interlocked.Increment(ref fastReceived) == Alerts)
+            {
+                Volatile.Write(ref slowAttemptsWhenFastHadAll, Volatile.Read(ref slowAttempts));
+            }
+
+            return Results.Ok();
+        }));
+        var settings = Webhook(new Uri(slow.BaseAddress, "hook"));
+        settings["Responder:Notifications:Targets:fast:Kind"] = "webhook";
+        settings["Responder:Notifications:Targets:fast:Url"] = new Uri(fast.BaseAddress, "hook").ToString();
+        settings["Responder:Notifications:Targets:fast:Secret"] = Secret;
+        settings["Responder:Notifications:Routes:0:Targets:1"] = "fast";
+        await using var host = await StartAsync(settings, QuickRetries);
+
+        await host.PublishAlertsAsync(Enumerable.Range(0, Alerts).Select(i => TestAlerts.Critical($"al-slow-{i}", principal: $"p{i}")));
+        await Eventually.HoldsAsync(() => Task.FromResult(Volatile.Read(ref fastReceived) >= Alerts), "the fast target has every message", TimeSpan.FromSeconds(60));
+
+        var attempts = Volatile.Read(ref slowAttemptsWhenFastHadAll);
+        Assert.True(attempts < Alerts, $"the slow target was tried {attempts} times before the fast one had its {Alerts} messages");
     }
 
     [Fact]

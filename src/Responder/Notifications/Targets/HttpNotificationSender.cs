@@ -5,11 +5,14 @@ namespace ZtStream.Responder.Notifications.Targets;
 /// <summary>
 /// The targets reached by one HTTPS POST: the generic webhook (the content as JSON, signed), Slack, Teams and
 /// PagerDuty (their own bodies). A 2xx answer is delivery; 408, 429 (honouring Retry-After) and 5xx are retried;
-/// any other answer refuses the message itself and ends it as failed.
+/// any other answer, a redirect included (not followed), refuses the message itself and ends it as failed.
 /// </summary>
 internal sealed class HttpNotificationSender(string kind, IHttpClientFactory httpClients, TimeProvider time) : INotificationSender
 {
     public const string HttpClientName = "ztstream-notifications";
+
+    // More than the 300 characters the audit entry keeps, at up to 3 bytes a character.
+    private const int MaxAnswerBytes = 1024;
 
     public string Kind { get; } = kind;
 
@@ -37,13 +40,19 @@ internal sealed class HttpNotificationSender(string kind, IHttpClientFactory htt
 
         try
         {
-            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+            // The status decides: the body is read after it, only its start and only while the attempt lasts.
+            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             var status = (int)response.StatusCode;
             var answer = await ReadAnswerAsync(response, cancellationToken);
             var detail = $"{status}{answer}";
             if (response.IsSuccessStatusCode)
             {
                 return SendOutcome.Ok(detail);
+            }
+
+            if (status is >= 300 and < 400)
+            {
+                return SendOutcome.Refused($"{status} redirecting to {response.Headers.Location}: notifications follow no redirect; configure the final URL as the target's Url");
             }
 
             if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || status >= 500)
@@ -59,9 +68,31 @@ internal sealed class HttpNotificationSender(string kind, IHttpClientFactory htt
         }
     }
 
+    /// <summary>
+    /// The start of the target's answer, for the audit trail: at most <see cref="MaxAnswerBytes"/>, and what arrived
+    /// before the attempt's time ran out or the connection broke. A 200 whose body never ends (a Content-Length never
+    /// filled, a function still working) has taken the message; awaiting the whole body timed it out and sent it again,
+    /// and a huge body was held in memory whole.
+    /// </summary>
     private static async Task<string> ReadAnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var text = (await response.Content.ReadAsStringAsync(cancellationToken)).Trim();
+        var buffer = new byte[MaxAnswerBytes];
+        var read = 0;
+        try
+        {
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            int n;
+            while (read < buffer.Length && (n = await body.ReadAsync(buffer.AsMemory(read), cancellationToken)) > 0)
+            {
+                read += n;
+            }
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException or IOException)
+        {
+            // What came is kept; the status stands.
+        }
+
+        var text = Encoding.UTF8.GetString(buffer, 0, read).Trim();
         return text.Length == 0 ? "" : ": " + (text.Length > 300 ? text[..300] + "…" : text);
     }
 
