@@ -16,9 +16,29 @@ public sealed class Rfc3339TimeConverter : JsonConverter<DateTimeOffset>
 
     /// <inheritdoc/>
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        reader.TokenType == JsonTokenType.String && (reader.TryGetDateTimeOffset(out var time) || TryLowerCase(ref reader, out time))
-            ? time
-            : reader.GetDateTimeOffset();
+        TryRead(ref reader, out var time) ? time : reader.GetDateTimeOffset();
+
+    /// <summary>
+    /// The time of the string the reader is on, read as <see cref="Read"/> reads it; false for any other token or text.
+    /// A time without an offset (<c>2026-12-20T10:00:00</c>, <c>2026-12-20</c>), which RFC 3339 does not write but
+    /// System.Text.Json takes, is UTC — as Ingest reads an event's <c>time</c> — never the server's local time, which
+    /// System.Text.Json would give it: one text must be one instant on every machine.
+    /// </summary>
+    public static bool TryRead(ref Utf8JsonReader reader, out DateTimeOffset time)
+    {
+        if (reader.TokenType != JsonTokenType.String || !(reader.TryGetDateTimeOffset(out time) || TryLowerCase(ref reader, out time)))
+        {
+            time = default;
+            return false;
+        }
+
+        if (time.Offset != TimeSpan.Zero && !HasOffset(ref reader))
+        {
+            time = new DateTimeOffset(time.DateTime, TimeSpan.Zero);
+        }
+
+        return true;
+    }
 
     /// <inheritdoc/>
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) => writer.WriteStringValue(value);
@@ -45,6 +65,20 @@ public sealed class Rfc3339TimeConverter : JsonConverter<DateTimeOffset>
         quoted[^2] = quoted[^2] == 'z' ? (byte)'Z' : quoted[^2];
         var reader = new Utf8JsonReader(quoted);
         return reader.Read() && reader.TryGetDateTimeOffset(out time);
+    }
+
+    /// <summary>Whether the time text names its offset: a <c>Z</c>, <c>+</c> or <c>-</c> after the date's 10 characters.</summary>
+    private static bool HasOffset(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            return reader.ValueSpan.Length > 10 && reader.ValueSpan[10..].IndexOfAny("Zz+-"u8) >= 0;
+        }
+
+        // Read at all, so within the length System.Text.Json takes once unescaped.
+        Span<byte> text = stackalloc byte[MaxLength];
+        var length = reader.CopyString(text);
+        return length > 10 && text[10..length].IndexOfAny("Zz+-"u8) >= 0;
     }
 
     private static bool TryLowerCase(ref Utf8JsonReader reader, out DateTimeOffset time)

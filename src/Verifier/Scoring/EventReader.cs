@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Text.Unicode;
+using ZtStream.Contracts.Serialization;
 
 namespace ZtStream.Verifier.Scoring;
 
@@ -160,7 +161,7 @@ internal sealed class EventReader
             }
             else if (name.SequenceEqual("time"u8))
             {
-                (bit, ok) = (Bit.Time, r.TokenType == JsonTokenType.String && r.TryGetDateTimeOffset(out time));
+                (bit, ok) = (Bit.Time, Rfc3339TimeConverter.TryRead(ref r, out time));
             }
             else if (name.SequenceEqual("kind"u8))
             {
@@ -586,7 +587,7 @@ internal sealed class EventReader
             return true;
         }
 
-        if (r.TokenType == JsonTokenType.String && r.TryGetDateTimeOffset(out var v))
+        if (Rfc3339TimeConverter.TryRead(ref r, out var v))
         {
             value = v;
             return true;
