@@ -6,7 +6,7 @@ namespace ZtStream.Verifier.Rules.Detection;
 /// keywords), field modifiers, and the <c>condition</c>. Field names go through the format's
 /// <see cref="IFieldResolver"/>. Every construct it cannot honour is an error naming it, never ignored.
 /// </summary>
-internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictionary<string, IReadOnlyList<string>>? lists = null, string? rule = null)
+internal sealed partial class DetectionCompiler(IFieldResolver fields, IReadOnlyDictionary<string, IReadOnlyList<string>>? lists = null, string? rule = null)
 {
     private static readonly string[] TimeParts = ["minute", "hour", "day", "week", "month", "year"];
     private static readonly string[] Comparisons = ["gt", "gte", "lt", "lte"];
@@ -338,19 +338,17 @@ internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictiona
         return [.. results.Select(r => string.Concat(r, plain.ToString()))];
     }
 
-    /// <summary>Every variant of a command line whose flags start with any of the Windows dashes (<c>-</c>, <c>/</c>, en, em dash, horizontal bar).</summary>
+    /// <summary>
+    /// Every variant of a command line with each flag dash (<c>-</c> or <c>/</c>) written as any of the Windows dashes
+    /// (<c>-</c>, <c>/</c>, en dash, em dash, horizontal bar). A flag dash is where pySigma's
+    /// <c>SigmaWindowsDashModifier</c> finds one, <c>\B[-/]\b</c>: not after a word character and before one — so
+    /// <c>"-enc</c> and <c>(-w</c> vary, the hyphen of <c>a-b</c> and a dash before a space do not. A rule written for a
+    /// pySigma backend thus matches the same command lines here.
+    /// </summary>
     private static IEnumerable<string> WinDash(string value)
     {
         const string dashes = "-/\u2013\u2014\u2015";
-        var positions = new List<int>();
-        for (var i = 0; i < value.Length; i++)
-        {
-            if (dashes.Contains(value[i], StringComparison.Ordinal) && (i == 0 || char.IsWhiteSpace(value[i - 1])))
-            {
-                positions.Add(i);
-            }
-        }
-
+        var positions = FlagDash().Matches(value).Select(m => m.Index).ToList();
         if (positions.Count > 5)
         {
             throw new RuleFormatException($"windash: '{value}' has more than 5 flags ({Math.Pow(5, positions.Count)} variants)");
@@ -364,6 +362,9 @@ internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictiona
 
         return result.Distinct(StringComparer.Ordinal);
     }
+
+    [GeneratedRegex(@"\B[-/]\b", RegexOptions.CultureInvariant)]
+    private static partial Regex FlagDash();
 
     private static string Base64(Encoding encoding, string value) =>
         Convert.ToBase64String([.. encoding.GetPreamble(), .. encoding.GetBytes(value)]);
