@@ -122,6 +122,7 @@ internal sealed partial class DetectionCompiler(IFieldResolver fields, IReadOnly
         var path = fields.Resolve(field);
         var values = Values(value);
         var m = Modifiers.Parse(modifiers, key);
+        RefuseYaml11Readings(value, key, m);
         if (TypeProblem(path, m) is { } problem)
         {
             throw new RuleFormatException($"'{key}': {problem}");
@@ -167,6 +168,8 @@ internal sealed partial class DetectionCompiler(IFieldResolver fields, IReadOnly
             throw new RuleFormatException("keywords take only string modifiers (all, contains, startswith, endswith, cased, re, windash, base64, base64offset, utf16*, expand)");
         }
 
+        RefuseYaml11Readings(value, "keywords", m);
+
         // A keyword is found anywhere inside a value unless anchored otherwise.
         if (!m.StartsWith && !m.EndsWith && !m.Regex)
         {
@@ -194,6 +197,41 @@ internal sealed partial class DetectionCompiler(IFieldResolver fields, IReadOnly
                 return [RuleYaml.IsNull(s) ? null : s.Value];
             default:
                 throw new RuleFormatException("a field's value must be a value or a list of values, not a map", RuleYaml.Line(value));
+        }
+    }
+
+    /// <summary>
+    /// Refuses a plain value that YAML 1.1 reads otherwise than as the text it is here (<see cref="RuleYaml.Yaml11Reading"/>):
+    /// pySigma would match <c>Enabled: yes</c> as the boolean true and <c>Flags: 017</c> as the number 15, ZtStream the
+    /// texts <c>yes</c> and <c>017</c>. Either guess would give a rule written for the other a different verdict without a
+    /// word, so the author says which is meant: quoted for the text, or the value as JSON writes it. A comparison
+    /// (<c>gt</c> …) reads its value as a number already; only a different number, or none, is refused there.
+    /// </summary>
+    private static void RefuseYaml11Readings(YamlNode value, string key, Modifiers m)
+    {
+        if (m.Exists)
+        {
+            return;
+        }
+
+        IEnumerable<YamlNode> items = value is YamlSequenceNode seq ? seq.Children : [value];
+        foreach (var item in items)
+        {
+            if (item is not YamlScalarNode s || RuleYaml.Yaml11Reading(s) is not { } other)
+            {
+                continue;
+            }
+
+            if ((m.Comparison is not null || m.TimePart is not null)
+                && double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n.Equals(other.Number))
+            {
+                continue;
+            }
+
+            var write = other.Spelling is { } spelling ? $", or write {spelling} for {other.Description}" : "";
+            throw new RuleFormatException(
+                $"'{key}': the unquoted value {s.Value} is {other.Description} in YAML 1.1 (PyYAML, with which pySigma loads rules) but the text '{s.Value}' here: quote it ('{s.Value}') for the text{write}",
+                RuleYaml.Line(s));
         }
     }
 
