@@ -209,6 +209,7 @@ public sealed class DetectionGrammarTests
     [InlineData("'a-b'", "a-b", true)]
     [InlineData("'- '", "/ ", false)]
     [InlineData("'- '", "- ", true)]
+    [InlineData("'\u2013enc'", "x -enc", true)] // the appendix converts all five dashes interchangeably
     public void WinDash_VariesTheDashesPySigmaVaries(string value, string agent, bool expected)
     {
         var rule = Detection($"""

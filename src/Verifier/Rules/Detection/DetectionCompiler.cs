@@ -377,11 +377,12 @@ internal sealed partial class DetectionCompiler(IFieldResolver fields, IReadOnly
     }
 
     /// <summary>
-    /// Every variant of a command line with each flag dash (<c>-</c> or <c>/</c>) written as any of the Windows dashes
-    /// (<c>-</c>, <c>/</c>, en dash, em dash, horizontal bar). A flag dash is where pySigma's
-    /// <c>SigmaWindowsDashModifier</c> finds one, <c>\B[-/]\b</c>: not after a word character and before one — so
-    /// <c>"-enc</c> and <c>(-w</c> vary, the hyphen of <c>a-b</c> and a dash before a space do not. A rule written for a
-    /// pySigma backend thus matches the same command lines here.
+    /// Every variant of a command line with each flag dash written as any of the Windows dashes (<c>-</c>, <c>/</c>, en
+    /// dash, em dash, horizontal bar). A flag dash is where pySigma's <c>SigmaWindowsDashModifier</c> finds one,
+    /// <c>\B[-/]\b</c>: not after a word character and before one — so <c>"-enc</c> and <c>(-w</c> vary, the hyphen of
+    /// <c>a-b</c> and a dash before a space do not. A rule written for a pySigma backend thus matches the same command
+    /// lines here. The three other dashes count as flag dashes too, as the modifiers appendix (2.1.0) has all five
+    /// "converted interchangeably".
     /// </summary>
     private static IEnumerable<string> WinDash(string value)
     {
@@ -401,7 +402,7 @@ internal sealed partial class DetectionCompiler(IFieldResolver fields, IReadOnly
         return result.Distinct(StringComparer.Ordinal);
     }
 
-    [GeneratedRegex(@"\B[-/]\b", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\B[-/\u2013\u2014\u2015]\b", RegexOptions.CultureInvariant)]
     private static partial Regex FlagDash();
 
     private static string Base64(Encoding encoding, string value) =>
