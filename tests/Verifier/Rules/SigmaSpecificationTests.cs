@@ -443,4 +443,24 @@ public sealed class SigmaSpecificationTests
         var error = ErrorOf("sel:\n  raw.code|gt: 017\ncondition: sel");
         Assert.Contains("is the number 15 in YAML 1.1", error.Reason, StringComparison.Ordinal);
     }
+
+    // An object is matched by its JSON text, which one source writes escaped (the API server's Go encoder: & < > as
+    // \u0026 \u003c \u003e) and another plainly, compact or spread out: one object, one verdict.
+    [Theory]
+    [InlineData("raw.d|contains: 'a && b'")]
+    [InlineData("raw.d|contains: '<script>'")]
+    [InlineData("raw.d|contains: 'café'")]
+    [InlineData("raw.d|contains: '\"k\":\"a && b <script> café\"'")]
+    public void ObjectText_EscapedOrPlain_GivesOneVerdict(string item)
+    {
+        foreach (var record in new[]
+        {
+            """{"d":{"k":"a && b <script> café"}}""",
+            """{"d":{"k":"a \u0026\u0026 b \u003cscript\u003e caf\u00e9"}}""",
+            """{"d": { "k" : "a && b <script> café" } }""",
+        })
+        {
+            Assert.True(Eval($"sel:\n  {item}", record: record), record);
+        }
+    }
 }
