@@ -1,7 +1,9 @@
+using System.Numerics;
+
 namespace ZtStream.Verifier.Rules;
 
 /// <summary>Reading rule YAML with line numbers: scalars, nulls, lists, and YAML → JSON for embedded test events.</summary>
-internal static class RuleYaml
+internal static partial class RuleYaml
 {
     /// <summary>Parses every document of a file; a syntax error becomes a <see cref="RuleFormatException"/> with its line.</summary>
     public static IReadOnlyList<YamlDocument> Documents(string text)
@@ -30,6 +32,91 @@ internal static class RuleYaml
 
     public static bool IsNull(YamlNode? node) =>
         node is null || node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any, Value: null or "" or "~" or "null" or "Null" or "NULL" };
+
+    /// <summary>
+    /// What YAML 1.1 makes of a plain scalar that is text here (YAML 1.2's core schema), when that is something else:
+    /// PyYAML, with which pySigma and most Sigma tools load rules, reads <c>yes</c>, <c>no</c>, <c>on</c>, <c>off</c> as
+    /// booleans and <c>0x1F</c>, <c>017</c> (octal), <c>0b101</c>, <c>1_000</c>, <c>+12</c>, <c>1:30</c> (base 60),
+    /// <c>.5</c> as numbers (its resolver's bool, int and float patterns). Null when both read the scalar alike: quoted,
+    /// <c>true</c>, or a number as JSON writes it (which a rule value already equals as a number).
+    /// </summary>
+    public static Yaml11Value? Yaml11Reading(YamlScalarNode s)
+    {
+        if (s.Style is not (ScalarStyle.Plain or ScalarStyle.Any) || s.Value is not { Length: > 0 } text || JsonNumber.Grammar().IsMatch(text))
+        {
+            return null;
+        }
+
+        if (Yaml11Bool().IsMatch(text))
+        {
+            var value = text[0] is 'y' or 'Y' or 't' or 'T' || text.Equals("on", StringComparison.OrdinalIgnoreCase) ? "true" : "false";
+            return text.Equals(value, StringComparison.OrdinalIgnoreCase) ? null : new Yaml11Value($"the boolean {value}", value, null);
+        }
+
+        var plain = text.Replace("_", "", StringComparison.Ordinal);
+        var negative = plain.StartsWith('-');
+        var digits = plain.TrimStart('+', '-');
+        if (Yaml11Int().IsMatch(text))
+        {
+            var n = digits.Contains(':') ? Sexagesimal(digits)
+                : digits.StartsWith("0b", StringComparison.Ordinal) ? Based(digits[2..], 2)
+                : digits.StartsWith("0x", StringComparison.Ordinal) ? Based(digits[2..], 16)
+                : digits.Length > 1 && digits[0] == '0' ? Based(digits[1..], 8)
+                : BigInteger.Parse(digits, CultureInfo.InvariantCulture);
+            var number = (negative ? -n : n).ToString(CultureInfo.InvariantCulture);
+            return new Yaml11Value($"the number {number}", number, (double)(negative ? -n : n));
+        }
+
+        if (Yaml11Float().IsMatch(text))
+        {
+            var lower = digits.ToLowerInvariant();
+            var d = lower switch
+            {
+                ".inf" => double.PositiveInfinity,
+                ".nan" => double.NaN,
+                _ when lower.Contains(':') => (double)Sexagesimal(lower[..lower.IndexOf('.')]) + double.Parse("0" + lower[lower.IndexOf('.')..], CultureInfo.InvariantCulture),
+                _ => double.Parse(lower, NumberStyles.Float, CultureInfo.InvariantCulture),
+            };
+            d = negative ? -d : d;
+            return double.IsFinite(d)
+                ? new Yaml11Value($"the number {d.ToString("R", CultureInfo.InvariantCulture)}", d.ToString("R", CultureInfo.InvariantCulture), d)
+                : new Yaml11Value($"the float {d.ToString(CultureInfo.InvariantCulture)}", null, d);
+        }
+
+        return null;
+    }
+
+    private static BigInteger Based(string digits, int radix)
+    {
+        var n = BigInteger.Zero;
+        foreach (var c in digits)
+        {
+            n = (n * radix) + Convert.ToInt32(c.ToString(), 16);
+        }
+
+        return n;
+    }
+
+    private static BigInteger Sexagesimal(string digits)
+    {
+        var n = BigInteger.Zero;
+        foreach (var part in digits.Split(':'))
+        {
+            n = (n * 60) + BigInteger.Parse(part, CultureInfo.InvariantCulture);
+        }
+
+        return n;
+    }
+
+    // PyYAML's implicit resolvers (yaml/resolver.py) for tag:yaml.org,2002:bool, int and float.
+    [GeneratedRegex(@"\A(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)\z", RegexOptions.CultureInvariant)]
+    private static partial Regex Yaml11Bool();
+
+    [GeneratedRegex(@"\A(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)\z", RegexOptions.CultureInvariant)]
+    private static partial Regex Yaml11Int();
+
+    [GeneratedRegex(@"\A(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\z", RegexOptions.CultureInvariant)]
+    private static partial Regex Yaml11Float();
 
     public static YamlNode? Get(YamlMappingNode map, string key)
     {
@@ -232,3 +319,6 @@ internal static class RuleYaml
         }
     }
 }
+
+/// <summary>A plain scalar as YAML 1.1 reads it: what it is, how JSON or a rule writes that (none for .inf and .nan), and its number.</summary>
+internal sealed record Yaml11Value(string Description, string? Spelling, double? Number);

@@ -198,6 +198,28 @@ public sealed class DetectionGrammarTests
         Assert.False(rule.Matches(Request(agent: "tool +exec x")));
     }
 
+    // pySigma's SigmaWindowsDashModifier varies a dash where \B[-/]\b matches: after a quote, a parenthesis or an equals
+    // sign as after a space, but only before a word character; a hyphen inside a word stays a hyphen.
+    [Theory]
+    [InlineData("'\"-enc'", "x \"/enc\"", true)]
+    [InlineData("'\"-enc'", "x \"\u2014enc\"", true)]
+    [InlineData("'(-w hidden)'", "ps (/w hidden)", true)]
+    [InlineData("'=-x'", "a=\u2015x", true)]
+    [InlineData("'a-b'", "a/b", false)]
+    [InlineData("'a-b'", "a-b", true)]
+    [InlineData("'- '", "/ ", false)]
+    [InlineData("'- '", "- ", true)]
+    [InlineData("'\u2013enc'", "x -enc", true)] // the appendix converts all five dashes interchangeably
+    public void WinDash_VariesTheDashesPySigmaVaries(string value, string agent, bool expected)
+    {
+        var rule = Detection($"""
+            sel:
+              user_agent|windash|contains: {value}
+            condition: sel
+            """);
+        Assert.Equal(expected, rule.Matches(Request(agent: agent)));
+    }
+
     [Fact]
     public void Base64Offset_FindsTheValueInsideEncodedText()
     {

@@ -387,4 +387,80 @@ public sealed class SigmaSpecificationTests
         Assert.Equal("t", error.RuleId);
         Assert.True(error.Line >= 5, $"line {error.Line}");
     }
+
+    // pySigma loads rules with PyYAML (YAML 1.1), whose resolver reads these plain scalars as booleans and numbers; here
+    // they would be their text. Refused in both formats, naming the field and both readings; quoted, they are text.
+    [Theory]
+    [InlineData("yes", "is the boolean true in YAML 1.1", "or write true")]
+    [InlineData("Off", "is the boolean false in YAML 1.1", "or write false")]
+    [InlineData("0x1F", "is the number 31 in YAML 1.1", "or write 31")]
+    [InlineData("017", "is the number 15 in YAML 1.1", "or write 15")]
+    [InlineData("1_000", "is the number 1000 in YAML 1.1", "or write 1000")]
+    [InlineData("+12", "is the number 12 in YAML 1.1", "or write 12")]
+    [InlineData("0b101", "is the number 5 in YAML 1.1", "or write 5")]
+    [InlineData("1:30", "is the number 90 in YAML 1.1", "or write 90")]
+    [InlineData(".5", "is the number 0.5 in YAML 1.1", "or write 0.5")]
+    [InlineData("[a, on]", "the unquoted value on is the boolean true", "quote it ('on')")]
+    public void Yaml11Scalar_ReadTwoWays_IsRefusedInBothFormats(string value, string reading, string advice)
+    {
+        var sigma = Assert.Single(RuleLoader.Load([new RuleSource("r.yml", $"""
+            title: T
+            id: e6dc178a-a6f8-40b6-9244-8ecdb2845ff8
+            logsource:
+                product: kubernetes
+                service: audit
+            detection:
+                selection:
+                    verb: {value}
+                condition: selection
+            level: low
+            """)]).Errors);
+        var ztstream = Assert.Single(RuleLoader.Load([new RuleSource("r.yaml", $"id: t\ntitle: T\nseverity: low\ndetection:\n  sel:\n    raw.flag: {value}\n  condition: sel\n")]).Errors);
+        foreach (var (error, field) in new[] { (sigma, "'verb'"), (ztstream, "'raw.flag'") })
+        {
+            Assert.Contains(field, error.Reason, StringComparison.Ordinal);
+            Assert.Contains(reading, error.Reason, StringComparison.Ordinal);
+            Assert.Contains(advice, error.Reason, StringComparison.Ordinal);
+            Assert.NotNull(error.RuleId);
+        }
+    }
+
+    [Theory]
+    [InlineData("raw.flag: 'yes'", """{"flag":"YES"}""", true)]
+    [InlineData("raw.flag: 'yes'", """{"flag":true}""", false)]
+    [InlineData("raw.flag: true", """{"flag":true}""", true)]
+    [InlineData("raw.code: '0x1F'", """{"code":"0x1f"}""", true)]
+    [InlineData("raw.code: 31", """{"code":31}""", true)]
+    [InlineData("raw.code: 12", """{"code":"12"}""", true)]
+    [InlineData("raw.code: -1.5", """{"code":-1.5}""", true)]
+    [InlineData("raw.code|gt: +12", """{"code":13}""", true)] // a comparison reads +12 as 12, as YAML 1.1 does
+    public void Yaml11Scalar_QuotedOrReadAlike_LoadsAndMatches(string item, string record, bool expected) =>
+        Assert.Equal(expected, Eval($"sel:\n  {item}", record: record));
+
+    [Fact]
+    public void Yaml11Scalar_ComparedAsAnotherNumber_IsRefused()
+    {
+        var error = ErrorOf("sel:\n  raw.code|gt: 017\ncondition: sel");
+        Assert.Contains("is the number 15 in YAML 1.1", error.Reason, StringComparison.Ordinal);
+    }
+
+    // An object is matched by its JSON text, which one source writes escaped (the API server's Go encoder: & < > as
+    // \u0026 \u003c \u003e) and another plainly, compact or spread out: one object, one verdict.
+    [Theory]
+    [InlineData("raw.d|contains: 'a && b'")]
+    [InlineData("raw.d|contains: '<script>'")]
+    [InlineData("raw.d|contains: 'café'")]
+    [InlineData("raw.d|contains: '\"k\":\"a && b <script> café\"'")]
+    public void ObjectText_EscapedOrPlain_GivesOneVerdict(string item)
+    {
+        foreach (var record in new[]
+        {
+            """{"d":{"k":"a && b <script> café"}}""",
+            """{"d":{"k":"a \u0026\u0026 b \u003cscript\u003e caf\u00e9"}}""",
+            """{"d": { "k" : "a && b <script> café" } }""",
+        })
+        {
+            Assert.True(Eval($"sel:\n  {item}", record: record), record);
+        }
+    }
 }

@@ -6,7 +6,7 @@ namespace ZtStream.Verifier.Rules.Detection;
 /// keywords), field modifiers, and the <c>condition</c>. Field names go through the format's
 /// <see cref="IFieldResolver"/>. Every construct it cannot honour is an error naming it, never ignored.
 /// </summary>
-internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictionary<string, IReadOnlyList<string>>? lists = null, string? rule = null)
+internal sealed partial class DetectionCompiler(IFieldResolver fields, IReadOnlyDictionary<string, IReadOnlyList<string>>? lists = null, string? rule = null)
 {
     private static readonly string[] TimeParts = ["minute", "hour", "day", "week", "month", "year"];
     private static readonly string[] Comparisons = ["gt", "gte", "lt", "lte"];
@@ -122,6 +122,7 @@ internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictiona
         var path = fields.Resolve(field);
         var values = Values(value);
         var m = Modifiers.Parse(modifiers, key);
+        RefuseYaml11Readings(value, key, m);
         if (TypeProblem(path, m) is { } problem)
         {
             throw new RuleFormatException($"'{key}': {problem}");
@@ -167,6 +168,8 @@ internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictiona
             throw new RuleFormatException("keywords take only string modifiers (all, contains, startswith, endswith, cased, re, windash, base64, base64offset, utf16*, expand)");
         }
 
+        RefuseYaml11Readings(value, "keywords", m);
+
         // A keyword is found anywhere inside a value unless anchored otherwise.
         if (!m.StartsWith && !m.EndsWith && !m.Regex)
         {
@@ -194,6 +197,41 @@ internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictiona
                 return [RuleYaml.IsNull(s) ? null : s.Value];
             default:
                 throw new RuleFormatException("a field's value must be a value or a list of values, not a map", RuleYaml.Line(value));
+        }
+    }
+
+    /// <summary>
+    /// Refuses a plain value that YAML 1.1 reads otherwise than as the text it is here (<see cref="RuleYaml.Yaml11Reading"/>):
+    /// pySigma would match <c>Enabled: yes</c> as the boolean true and <c>Flags: 017</c> as the number 15, ZtStream the
+    /// texts <c>yes</c> and <c>017</c>. Either guess would give a rule written for the other a different verdict without a
+    /// word, so the author says which is meant: quoted for the text, or the value as JSON writes it. A comparison
+    /// (<c>gt</c> …) reads its value as a number already; only a different number, or none, is refused there.
+    /// </summary>
+    private static void RefuseYaml11Readings(YamlNode value, string key, Modifiers m)
+    {
+        if (m.Exists)
+        {
+            return;
+        }
+
+        IEnumerable<YamlNode> items = value is YamlSequenceNode seq ? seq.Children : [value];
+        foreach (var item in items)
+        {
+            if (item is not YamlScalarNode s || RuleYaml.Yaml11Reading(s) is not { } other)
+            {
+                continue;
+            }
+
+            if ((m.Comparison is not null || m.TimePart is not null)
+                && double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n.Equals(other.Number))
+            {
+                continue;
+            }
+
+            var write = other.Spelling is { } spelling ? $", or write {spelling} for {other.Description}" : "";
+            throw new RuleFormatException(
+                $"'{key}': the unquoted value {s.Value} is {other.Description} in YAML 1.1 (PyYAML, with which pySigma loads rules) but the text '{s.Value}' here: quote it ('{s.Value}') for the text{write}",
+                RuleYaml.Line(s));
         }
     }
 
@@ -338,19 +376,18 @@ internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictiona
         return [.. results.Select(r => string.Concat(r, plain.ToString()))];
     }
 
-    /// <summary>Every variant of a command line whose flags start with any of the Windows dashes (<c>-</c>, <c>/</c>, en, em dash, horizontal bar).</summary>
+    /// <summary>
+    /// Every variant of a command line with each flag dash written as any of the Windows dashes (<c>-</c>, <c>/</c>, en
+    /// dash, em dash, horizontal bar). A flag dash is where pySigma's <c>SigmaWindowsDashModifier</c> finds one,
+    /// <c>\B[-/]\b</c>: not after a word character and before one — so <c>"-enc</c> and <c>(-w</c> vary, the hyphen of
+    /// <c>a-b</c> and a dash before a space do not. A rule written for a pySigma backend thus matches the same command
+    /// lines here. The three other dashes count as flag dashes too, as the modifiers appendix (2.1.0) has all five
+    /// "converted interchangeably".
+    /// </summary>
     private static IEnumerable<string> WinDash(string value)
     {
         const string dashes = "-/\u2013\u2014\u2015";
-        var positions = new List<int>();
-        for (var i = 0; i < value.Length; i++)
-        {
-            if (dashes.Contains(value[i], StringComparison.Ordinal) && (i == 0 || char.IsWhiteSpace(value[i - 1])))
-            {
-                positions.Add(i);
-            }
-        }
-
+        var positions = FlagDash().Matches(value).Select(m => m.Index).ToList();
         if (positions.Count > 5)
         {
             throw new RuleFormatException($"windash: '{value}' has more than 5 flags ({Math.Pow(5, positions.Count)} variants)");
@@ -364,6 +401,9 @@ internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictiona
 
         return result.Distinct(StringComparer.Ordinal);
     }
+
+    [GeneratedRegex(@"\B[-/\u2013\u2014\u2015]\b", RegexOptions.CultureInvariant)]
+    private static partial Regex FlagDash();
 
     private static string Base64(Encoding encoding, string value) =>
         Convert.ToBase64String([.. encoding.GetPreamble(), .. encoding.GetBytes(value)]);

@@ -512,8 +512,7 @@ internal sealed class FieldPath
 
     private static string Shown(scoped in Leaf leaf, string? text) => leaf.Kind switch
     {
-        LeafKind.Object => Truncate(leaf.Element.GetRawText()),
-        LeafKind.Array => Truncate(leaf.Element.GetRawText()),
+        LeafKind.Object or LeafKind.Array => Truncate(Leaf.JsonText(leaf.Element)),
         _ => Truncate(text ?? leaf.Text.ToString()),
     };
 

@@ -401,14 +401,14 @@ internal static class FalcoTests
     /// <summary>ASCII case-insensitive substring, as libsinsp's <c>icontains</c> (strcasestr).</summary>
     private sealed class IContainsTest(byte[] literal) : FalcoValueTest
     {
-        private readonly byte[] lower = [.. literal.Select(Lower)];
+        private readonly byte[] lower = [.. literal.Select(FalcoGlob.Lower)];
 
         public override bool Test(ReadOnlySpan<byte> value)
         {
             for (var i = 0; i + lower.Length <= value.Length; i++)
             {
                 var j = 0;
-                while (j < lower.Length && Lower(value[i + j]) == lower[j])
+                while (j < lower.Length && FalcoGlob.Lower(value[i + j]) == lower[j])
                 {
                     j++;
                 }
@@ -422,7 +422,6 @@ internal static class FalcoTests
             return false;
         }
 
-        private static byte Lower(byte b) => b is >= (byte)'A' and <= (byte)'Z' ? (byte)(b | 0x20) : b;
     }
 
     /// <summary>Membership (<c>in</c>, <c>intersects</c>): a short list, so a length-checked scan beats hashing a span.</summary>
@@ -451,13 +450,13 @@ internal static class FalcoTests
     private sealed class PathPrefixTest : FalcoValueTest
     {
         private readonly byte[][] prefixes;
-        private readonly string[][] globs;
+        private readonly byte[][][] globs;
 
         public PathPrefixTest(IEnumerable<string> paths)
         {
             var trimmed = paths.Select(p => p.Length > 1 ? p.TrimEnd('/') : p).ToList();
             prefixes = [.. trimmed.Where(p => p.IndexOfAny(GlobCharacters) < 0).Select(Encoding.UTF8.GetBytes)];
-            globs = [.. trimmed.Where(p => p.IndexOfAny(GlobCharacters) >= 0).Select(p => p.Split('/'))];
+            globs = [.. trimmed.Where(p => p.IndexOfAny(GlobCharacters) >= 0).Select(p => p.Split('/').Select(Encoding.UTF8.GetBytes).ToArray())];
         }
 
         private static char[] GlobCharacters { get; } = ['*', '?', '['];
@@ -472,23 +471,27 @@ internal static class FalcoTests
                 }
             }
 
-            return globs.Length > 0 && TestGlobs(Encoding.UTF8.GetString(value));
+            return globs.Length > 0 && TestGlobs(value);
         }
 
-        private bool TestGlobs(string value)
+        private bool TestGlobs(ReadOnlySpan<byte> value)
         {
-            var components = value.Split('/');
             foreach (var glob in globs)
             {
-                if (components.Length < glob.Length)
-                {
-                    continue;
-                }
-
+                // Component by component: each glob part against the value's part between the same slashes.
                 var all = true;
+                var at = 0;
                 for (var i = 0; i < glob.Length && all; i++)
                 {
-                    all = FalcoGlob.Match(glob[i], components[i], ignoreCase: false);
+                    if (at > value.Length)
+                    {
+                        all = false;
+                        break;
+                    }
+
+                    var end = value[at..].IndexOf((byte)'/');
+                    all = FalcoGlob.Match(glob[i], end < 0 ? value[at..] : value.Slice(at, end), ignoreCase: false);
+                    at = end < 0 ? value.Length + 1 : at + end + 1;
                 }
 
                 if (all)
@@ -503,21 +506,9 @@ internal static class FalcoTests
 
     private sealed class GlobTest(string pattern, bool ignoreCase) : FalcoValueTest
     {
-        public override bool Test(ReadOnlySpan<byte> value)
-        {
-            char[]? rented = null;
-            try
-            {
-                return FalcoGlob.Match(pattern, Chars(value, stackalloc char[256], ref rented), ignoreCase);
-            }
-            finally
-            {
-                if (rented is not null)
-                {
-                    ArrayPool<char>.Shared.Return(rented);
-                }
-            }
-        }
+        private readonly byte[] pattern = Encoding.UTF8.GetBytes(pattern);
+
+        public override bool Test(ReadOnlySpan<byte> value) => FalcoGlob.Match(pattern, value, ignoreCase);
     }
 
     /// <summary><c>regex</c>: the whole value must match (RE2 anchored at both ends in libsinsp).</summary>
@@ -584,15 +575,20 @@ internal static class FalcoTests
     }
 }
 
-/// <summary>Shell-style wildcard matching: <c>*</c>, <c>?</c>, <c>[set]</c> with ranges and <c>!</c>/<c>^</c> negation, <c>\</c> escapes.</summary>
+/// <summary>
+/// Shell-style wildcard matching: <c>*</c>, <c>?</c>, <c>[set]</c> with ranges and <c>!</c>/<c>^</c> negation, <c>\</c>
+/// escapes. On the value's bytes, as libsinsp's <c>glob</c> and <c>iglob</c> are C's <c>fnmatch</c> (with
+/// <c>FNM_CASEFOLD</c> for <c>iglob</c>) in Falco's "C" locale: <c>?</c> takes one byte, and only ASCII letters fold, as
+/// for <c>icontains</c> and <c>tolower</c> — <c>iglob "CAFÉ"</c> does not match <c>café</c>.
+/// </summary>
 internal static class FalcoGlob
 {
-    public static bool Match(ReadOnlySpan<char> pattern, ReadOnlySpan<char> text, bool ignoreCase)
+    public static bool Match(ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> text, bool ignoreCase)
     {
         int p = 0, t = 0, starP = -1, starT = 0;
         while (t < text.Length)
         {
-            if (p < pattern.Length && pattern[p] == '*')
+            if (p < pattern.Length && pattern[p] == (byte)'*')
             {
                 starP = p++;
                 starT = t;
@@ -614,7 +610,7 @@ internal static class FalcoGlob
             t = ++starT;
         }
 
-        while (p < pattern.Length && pattern[p] == '*')
+        while (p < pattern.Length && pattern[p] == (byte)'*')
         {
             p++;
         }
@@ -623,7 +619,7 @@ internal static class FalcoGlob
     }
 
     /// <summary>Matches one pattern element at <paramref name="p"/> against <paramref name="c"/>; advances p past it on success.</summary>
-    private static bool Single(ReadOnlySpan<char> pattern, ref int p, char c, bool ignoreCase)
+    private static bool Single(ReadOnlySpan<byte> pattern, ref int p, byte c, bool ignoreCase)
     {
         var pc = pattern[p];
         if (pc == '?')
@@ -646,7 +642,7 @@ internal static class FalcoGlob
         if (pc == '[')
         {
             var i = p + 1;
-            var negate = i < pattern.Length && pattern[i] is '!' or '^';
+            var negate = i < pattern.Length && pattern[i] is (byte)'!' or (byte)'^';
             if (negate)
             {
                 i++;
@@ -661,8 +657,8 @@ internal static class FalcoGlob
                 if (i + 2 < pattern.Length && pattern[i + 1] == '-' && pattern[i + 2] != ']')
                 {
                     var hi = pattern[i + 2];
-                    var cc = ignoreCase ? char.ToLowerInvariant(c) : c;
-                    matched |= (cc >= (ignoreCase ? char.ToLowerInvariant(lo) : lo) && cc <= (ignoreCase ? char.ToLowerInvariant(hi) : hi)) || (c >= lo && c <= hi);
+                    var cc = ignoreCase ? Lower(c) : c;
+                    matched |= (cc >= (ignoreCase ? Lower(lo) : lo) && cc <= (ignoreCase ? Lower(hi) : hi)) || (c >= lo && c <= hi);
                     i += 3;
                 }
                 else
@@ -702,6 +698,9 @@ internal static class FalcoGlob
         return false;
     }
 
-    private static bool Same(char a, char b, bool ignoreCase) =>
-        a == b || (ignoreCase && char.ToLowerInvariant(a) == char.ToLowerInvariant(b));
+    private static bool Same(byte a, byte b, bool ignoreCase) =>
+        a == b || (ignoreCase && Lower(a) == Lower(b));
+
+    /// <summary>C's <c>tolower</c> in the "C" locale: ASCII letters only.</summary>
+    internal static byte Lower(byte b) => b is >= (byte)'A' and <= (byte)'Z' ? (byte)(b | 0x20) : b;
 }

@@ -125,6 +125,27 @@ public sealed class FalcoConditionTests
         Assert.Equal(expected, Matches(rule, DeleteSecret));
     }
 
+    // A user name with non-ASCII letters: é (two UTF-8 bytes) and the Kelvin sign (three).
+    private const string DeleteByCafe = """
+        {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"5b4f0c1e-0003","stage":"ResponseComplete",
+         "requestURI":"/api/v1/namespaces/caf\u00e9/secrets/x","verb":"delete","user":{"username":"café-\u212aube"},
+         "objectRef":{"resource":"secrets","namespace":"café","name":"x","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":200}}
+        """;
+
+    [Theory]
+    // libsinsp's glob and iglob are fnmatch (FNM_CASEFOLD for iglob) in the "C" locale: bytes, ASCII case only, as icontains.
+    [InlineData("ka.user.name iglob \"CAFé-*\"", true)]
+    [InlineData("ka.user.name iglob \"CAFÉ-*\"", false)]
+    [InlineData("ka.user.name icontains \"CAFÉ\"", false)]
+    [InlineData("ka.user.name iglob \"*-kube\"", false)] // the Kelvin sign is no k
+    [InlineData("ka.user.name glob \"caf?-*\"", false)] // ? is one byte, é two
+    [InlineData("ka.user.name glob \"caf??-*\"", true)]
+    [InlineData("ka.user.name glob \"café-*\"", true)]
+    [InlineData("ka.uri pmatch (/api/v1/namespaces/caf?/secrets)", false)]
+    [InlineData("ka.uri pmatch (/api/v1/namespaces/caf*/secrets)", true)]
+    public void Condition_GlobOnNonAscii_IsBytesAsInLibsinsp(string condition, bool expected) =>
+        Assert.Equal(expected, Matches(Rule(condition), DeleteByCafe));
+
     [Theory]
     // falco.org "Condition syntax": pmatch is a prefix match on whole path components, and its wildcards stay within one
     // component; glob must match the whole value.
