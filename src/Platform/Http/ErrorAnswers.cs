@@ -12,6 +12,32 @@ internal static class ErrorAnswers
     /// <summary>The longest part of a body shown when it is not the error object.</summary>
     public const int MaxShown = 200;
 
+    /// <summary>
+    /// The start of another service's answer, at most <paramref name="maxBytes"/>, as UTF-8 text: that service chooses the
+    /// body, so neither its size nor its pace may hold memory or a delivery loop. A body that breaks off or outlasts
+    /// <paramref name="cancellationToken"/> throws, unless <paramref name="keepWhatCame"/>: then what arrived is the answer.
+    /// </summary>
+    public static async Task<string> ReadStartAsync(HttpContent content, int maxBytes, CancellationToken cancellationToken, bool keepWhatCame = false)
+    {
+        var buffer = new byte[maxBytes];
+        var length = 0;
+        try
+        {
+            await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+            int read;
+            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+            {
+                length += read;
+            }
+        }
+        catch (Exception exception) when (keepWhatCame && exception is OperationCanceledException or HttpRequestException or IOException)
+        {
+            // What came is kept; the caller's status stands.
+        }
+
+        return Encoding.UTF8.GetString(buffer, 0, length);
+    }
+
     /// <summary>OAuth 2.0 (RFC 6749 §5.2): <c>{"error": "...", "error_description": "..."}</c>.</summary>
     public static ErrorAnswer OAuth(string? body) => Read(body, "error", "error_description");
 

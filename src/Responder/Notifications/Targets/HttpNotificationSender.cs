@@ -76,23 +76,7 @@ internal sealed class HttpNotificationSender(string kind, IHttpClientFactory htt
     /// </summary>
     private static async Task<string> ReadAnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var buffer = new byte[MaxAnswerBytes];
-        var read = 0;
-        try
-        {
-            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            int n;
-            while (read < buffer.Length && (n = await body.ReadAsync(buffer.AsMemory(read), cancellationToken)) > 0)
-            {
-                read += n;
-            }
-        }
-        catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException or IOException)
-        {
-            // What came is kept; the status stands.
-        }
-
-        var text = Encoding.UTF8.GetString(buffer, 0, read).Trim();
+        var text = (await ErrorAnswers.ReadStartAsync(response.Content, MaxAnswerBytes, cancellationToken, keepWhatCame: true)).Trim();
         return text.Length == 0 ? "" : ": " + (text.Length > 300 ? text[..300] + "…" : text);
     }
 

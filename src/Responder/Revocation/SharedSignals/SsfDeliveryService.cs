@@ -223,7 +223,7 @@ internal sealed class SsfDeliveryService(
                 return;
             }
 
-            var body = await AnswerAsync(response.Content, timeout.Token);
+            var body = await ErrorAnswers.ReadStartAsync(response.Content, MaxAnswerBytes, timeout.Token);
             if (response.StatusCode == HttpStatusCode.BadRequest)
             {
                 var reason = $"rejected with 400{ErrorAnswers.SetReceiver(body).Suffix}";
@@ -248,23 +248,5 @@ internal sealed class SsfDeliveryService(
         var next = Time.GetUtcNow() + Backoff.Exponential(attempts, options.InitialBackoff, options.MaxBackoff);
         await outbox.MarkRetryAsync(item.Id, error, next, cancellationToken);
         DriverLog.SetDeliveryRetry(logger, item.Jti, item.Receiver, (int)attempts, error, next);
-    }
-
-    /// <summary>
-    /// The start of the receiver's answer, within the delivery's time limit: the receiver chooses the body, so neither its
-    /// size nor its pace may hold the Responder's memory or this delivery loop.
-    /// </summary>
-    private static async Task<string> AnswerAsync(HttpContent content, CancellationToken cancellationToken)
-    {
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new byte[MaxAnswerBytes];
-        var length = 0;
-        int read;
-        while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
-        {
-            length += read;
-        }
-
-        return Encoding.UTF8.GetString(buffer, 0, length);
     }
 }
