@@ -196,5 +196,7 @@ public sealed class IdentityShapedAttackTests
         var run = new Run().Score(attempts);
 
         Assert.Single(run.Alerts.Select(a => a.Id).Distinct());
+        Assert.Equal("identity-brute-force", run.Alerts[0].Reasons[0].Rule);
+        Assert.Contains(run.Alerts, a => a.Reasons.Any(r => r.Rule == "identity-brute-force-slow"));
     }
 }
