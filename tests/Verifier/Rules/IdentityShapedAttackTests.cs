@@ -112,6 +112,35 @@ public sealed class IdentityShapedAttackTests
         Assert.DoesNotContain(run.Alerts, a => a.Reasons.Any(r => r.Rule == "identity-mfa-push-storm"));
     }
 
+    private static readonly string[] DirectoryPaths = ["users/{0:D4}a5e-user/memberOf?$top=999", "groups/{0:D4}b6f-grp/members", "groups/{0:D4}b6f-grp/owners", "servicePrincipals/{0:D4}c7a-sp/appRoleAssignedTo", "devices/{0:D4}d8b-dev/registeredOwners"];
+
+    private static AccessEvent GraphRead(int i, DateTimeOffset at) =>
+        EntraGraph("9e9e0000-0000-4000-8000-00000000beef", "QWF6dXJlSG91bmRUb2tlbkE", "203.0.113.77", at,
+            "https://graph.microsoft.com/v1.0/" + string.Format(CultureInfo.InvariantCulture, DirectoryPaths[i % DirectoryPaths.Length], i / DirectoryPaths.Length));
+
+    /// <summary>Ninety-nine directory paths every five minutes for an hour (1,188) never make a hundred within five minutes.</summary>
+    [Fact]
+    public void GraphEnumeration_NinetyNineEveryFiveMinutesForAnHour_AlertsAtTheFiveHundredthPath()
+    {
+        var reads = Enumerable.Range(0, 99 * 12).Select(i => GraphRead(i, T0.AddSeconds(i * 300.0 / 97)));
+
+        var run = new Run().Score(reads, "identity-graph-directory-enumeration-slow");
+
+        Assert.True(run.FirstAlert == 500, run.ToString());
+        Assert.DoesNotContain(run.Alerts, a => a.Reasons.Any(r => r.Rule == "identity-graph-directory-enumeration"));
+    }
+
+    /// <summary>An administrator opening a user, a group or a device every minute, five paths each, for a working day.</summary>
+    [Fact]
+    public void AdministratorReadingThreeHundredDirectoryPathsAnHourAllDay_StaysQuiet()
+    {
+        var reads = Enumerable.Range(0, 300 * 8).Select(i => GraphRead(i, T0.AddSeconds(i * 12.0)));
+
+        var run = new Run().Score(reads);
+
+        Assert.True(run.Alerts.Count == 0, run.Said);
+    }
+
     /// <summary>
     /// One attempt per address from a botnet (IPv4 in many /24s, IPv6 in many /48s), one account each: no address, account
     /// or partition sees more than one failure. Left unalerted (docs/detection.md, "What the rules cannot see").
