@@ -72,6 +72,20 @@ public sealed class IdentityShapedAttackTests
         Assert.Single(run.Alerts.Select(a => a.Id).Distinct());
     }
 
+    /// <summary>Guesses at one account from a botnet, each from another address (IPv4 /24s and IPv6 /48s), nine every ten minutes.</summary>
+    [Fact]
+    public void BruteForce_OneAccountFromANewAddressEachGuess_AlertsAtTheThirtiethGuess()
+    {
+        var guesses = Enumerable.Range(0, 9 * 6 * 24)
+            .Select(GuessFrom);
+
+        var run = new Run().Score(guesses, "identity-brute-force-slow");
+
+        Assert.True(run.FirstAlert == 30, run.ToString());
+
+        static AccessEvent GuessFrom(int i) => EntraSignIn("tperkins@contoso.example", i % 2 == 0 ? $"198.51.{i % 250}.{1 + (i / 250)}" : $"2001:db8:{i:x}::1", T0.AddSeconds(i * 600.0 / 9), 50126);
+    }
+
     /// <summary>Nine accounts an hour from one address for a day (216 accounts) never make ten within an hour.</summary>
     [Fact]
     public void Spray_NineAccountsAnHourFromOneAddressForADay_AlertsAtTheThirtiethAccount()
@@ -150,6 +164,21 @@ public sealed class IdentityShapedAttackTests
     {
         var guesses = Enumerable.Range(0, 500)
             .Select(i => Auth0("fp", $"victim{i}@acme.example", i % 2 == 0 ? $"203.0.{i % 200}.{1 + (i / 200)}" : $"2001:db8:{i:x}::{i:x}", T0.AddSeconds(7.2 * i)));
+
+        var run = new Run().Score(guesses);
+
+        Assert.Empty(run.Alerts);
+    }
+
+    /// <summary>
+    /// An IPv6 client that takes another address in its /64 for each account: each address fails once. Left unalerted like
+    /// the botnet: the address twins are keyed by the whole address.
+    /// </summary>
+    [Fact]
+    public void Spray_FromOneIpv6HostRotatingItsAddressInItsSlash64_IsNotSeenByAnyRule()
+    {
+        var guesses = Enumerable.Range(0, 216)
+            .Select(i => Okta("user.session.start", $"user{i}@acme.example", $"2001:db8:77:1:{i + 1:x}::{i + 7:x}", T0.AddSeconds(i * 3600.0 / 9), "FAILURE", "INVALID_CREDENTIALS"));
 
         var run = new Run().Score(guesses);
 
