@@ -15,7 +15,7 @@ public abstract class IdempotentLocationMigrationTests
     public async Task AnswerKeptBeforeMigration15_IsStillReplayed_WithoutALocation_AndOneKeptAfterWithIt()
     {
         var store = StoreServiceCollectionExtensions.CreateStore(await CreateDatabaseAsync());
-        await new StoreMigrator(store, [new FixedMigrations([.. new ResponderMigrations().Migrations.Where(m => m.Version <= 14)])]).MigrateAsync(Ct);
+        await new StoreMigrator(store, [new ResponderMigrationsUpTo(14)]).MigrateAsync(Ct);
         var keys = new IdempotencyKeys(store, TimeProvider.System);
         var before = await keys.ClaimAsync("token:rex", "before", "f1", Ct);
         // The answer as schema 14 kept it: no location column yet.
@@ -37,11 +37,6 @@ public abstract class IdempotentLocationMigrationTests
         var after = await keys.ClaimAsync("token:rex", "after", "f2", Ct);
         await keys.CompleteAsync("token:rex", "after", after.ClaimId!, new IdempotentAnswer(201, "application/json", [], "/v1/suppressions/sup-1"), Ct);
         Assert.Equal("/v1/suppressions/sup-1", (await keys.ClaimAsync("token:rex", "after", "f2", Ct)).Answer!.Location);
-    }
-
-    private sealed class FixedMigrations(IReadOnlyList<Migration> migrations) : IMigrationSource
-    {
-        public IEnumerable<Migration> Migrations => migrations;
     }
 }
 
