@@ -339,6 +339,12 @@ internal sealed class ResponderMigrations : IMigrationSource
         CREATE UNIQUE INDEX ux_responder_alert_history_request ON responder_alert_history (request_id);
         """;
 
+    // A creating request's answer names what it made in Location (Api/Locations); a repeat answers it again. Answers kept
+    // before have none, and are replayed without it, as they were first answered.
+    private const string IdempotentLocations = """
+        ALTER TABLE responder_idempotency_keys ADD COLUMN location TEXT NULL;
+        """;
+
     public IEnumerable<Migration> Migrations { get; } =
     [
         Migration.Portable(Component, 1, "alerts, actions, audit, revocations", dialect => Common + "\n" + HistoryAndAudit + PortableSql.AppendOnly("responder_audit", dialect)),
@@ -355,5 +361,6 @@ internal sealed class ResponderMigrations : IMigrationSource
         new(Component, 12, "the clusters an alert names, for the queue's filter", AlertClustersSqlite, AlertClustersPostgres),
         Migration.Portable(Component, 13, "idempotency keys of creating requests", IdempotencyKeys),
         Migration.Portable(Component, 14, "a retried request meets what its first run made", IdempotentRetries),
+        Migration.Portable(Component, 15, "the Location of an idempotent request's answer", IdempotentLocations),
     ];
 }

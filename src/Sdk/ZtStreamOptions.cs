@@ -73,9 +73,10 @@ public sealed record ZtStreamOptions
 
     /// <summary>
     /// Configuration values that could not be read as their key's type (<c>BatchSize=abc</c>), one line each: reported
-    /// at start with every other problem rather than one at a time.
+    /// at start with every other problem rather than one at a time. Replaced, never changed in place: a <c>with</c> copy
+    /// shares the list it was made with, and a problem found in the copy is not the original's.
     /// </summary>
-    internal List<string> BindingProblems { get; } = [];
+    internal IReadOnlyList<string> BindingProblems { get; set; } = [];
 }
 
 /// <summary>

@@ -82,7 +82,7 @@ public static class ZtStreamServiceCollectionExtensions
                 }
                 catch (InvalidOperationException ex)
                 {
-                    options.BindingProblems.Add($"{key} cannot be read: {ex.Message}");
+                    options.BindingProblems = [.. options.BindingProblems, $"{key} cannot be read: {ex.Message}"];
                 }
             }
         }

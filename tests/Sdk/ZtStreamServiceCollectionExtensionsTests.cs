@@ -34,6 +34,30 @@ public sealed class ZtStreamServiceCollectionExtensionsTests
         Assert.True(options.Revocations.FailClosed);
     }
 
+    /// <summary>
+    /// A <c>with</c> copy of the options is options of its own: a value the binder cannot read into the copy is the
+    /// copy's problem, not also the original's (they shared one list, so the original failed validation for it).
+    /// </summary>
+    [Fact]
+    public void With_ACopyBoundWithAnUnreadableValue_HasTheProblem_TheOriginalDoesNot()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ZtStream:BatchSize"] = "abc" });
+        builder.Services.AddZtStream();
+        using var host = builder.Build();
+        var original = new ZtStreamOptions { Endpoint = new Uri("https://ingest.example"), SourceKey = "zts_key" };
+
+        var copy = original with { BatchSize = 25 };
+        foreach (var configure in host.Services.GetServices<IConfigureOptions<ZtStreamOptions>>())
+        {
+            configure.Configure(copy);
+        }
+
+        Assert.Empty(ZtStreamOptionsValidator.Validate(original));
+        Assert.Contains(ZtStreamOptionsValidator.Validate(copy), p => p.StartsWith("ZtStream:BatchSize cannot be read", StringComparison.Ordinal));
+        Assert.Contains(ZtStreamOptionsValidator.Validate(copy with { }), p => p.StartsWith("ZtStream:BatchSize cannot be read", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task AddZtStream_InvalidOptions_StopsTheHostAtStartListingEveryProblem()
     {

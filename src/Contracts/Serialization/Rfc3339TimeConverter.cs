@@ -1,10 +1,13 @@
 namespace ZtStream.Contracts.Serialization;
 
 /// <summary>
-/// Reads a time as System.Text.Json does, and also with the lower-case <c>t</c> and <c>z</c> that RFC 3339 §5.6 allows
-/// ("NOTE: Per [ABNF] and ISO8601, the "T" and "Z" characters in this syntax may alternatively be lower case"), which
-/// System.Text.Json refuses. Every other form keeps System.Text.Json's answer, errors included; writes are
-/// System.Text.Json's, so a time read in lower case is written back in upper case.
+/// The one reader of a time string from outside (a JSON body, an event, a query string): as System.Text.Json reads it,
+/// and also with what RFC 3339 §5.6's notes allow that System.Text.Json refuses — the <c>T</c> and <c>Z</c> in lower case
+/// ("NOTE: Per [ABNF] and ISO8601, the "T" and "Z" characters in this syntax may alternatively be lower case") and a space
+/// between date and time ("Applications using this syntax may choose, for the sake of readability, to specify a
+/// full-date and full-time separated by (say) a space character": ZtStream's documentation is that agreement). Every
+/// other form keeps System.Text.Json's answer, errors included; writes are System.Text.Json's, so a time so read is
+/// written back with an upper-case <c>T</c> and <c>Z</c>.
 /// </summary>
 public sealed class Rfc3339TimeConverter : JsonConverter<DateTimeOffset>
 {
@@ -26,7 +29,7 @@ public sealed class Rfc3339TimeConverter : JsonConverter<DateTimeOffset>
     /// </summary>
     public static bool TryRead(ref Utf8JsonReader reader, out DateTimeOffset time)
     {
-        if (reader.TokenType != JsonTokenType.String || !(reader.TryGetDateTimeOffset(out time) || TryLowerCase(ref reader, out time)))
+        if (reader.TokenType != JsonTokenType.String || !(reader.TryGetDateTimeOffset(out time) || TryRelaxed(ref reader, out time)))
         {
             time = default;
             return false;
@@ -44,13 +47,39 @@ public sealed class Rfc3339TimeConverter : JsonConverter<DateTimeOffset>
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) => writer.WriteStringValue(value);
 
     /// <summary>
-    /// The time of an RFC 3339 text whose <c>T</c> (after the 10 characters of the full date) or trailing <c>Z</c> is in
-    /// lower case, read as System.Text.Json reads it once they are upper case; false for any other text.
+    /// The time of <paramref name="text"/> outside JSON (a query string's value), read as <see cref="TryRead"/> reads the
+    /// same text in a JSON string; false for any other text.
     /// </summary>
-    public static bool TryParseLowerCase(ReadOnlySpan<byte> utf8, out DateTimeOffset time)
+    public static bool TryParse(ReadOnlySpan<char> text, out DateTimeOffset time)
     {
         time = default;
-        if (utf8.Length is < 20 or > MaxLength || (utf8[10] != 't' && utf8[^1] != 'z'))
+        // A time is printable ASCII; a quote or backslash would be JSON's syntax, not the text's.
+        if (text.Length > MaxLength || text.ContainsAnyExceptInRange(' ', '~') || text.ContainsAny('"', '\\'))
+        {
+            return false;
+        }
+
+        Span<byte> quoted = stackalloc byte[MaxLength + 2];
+        quoted[0] = (byte)'"';
+        for (var i = 0; i < text.Length; i++)
+        {
+            quoted[i + 1] = (byte)text[i];
+        }
+
+        quoted[text.Length + 1] = (byte)'"';
+        var reader = new Utf8JsonReader(quoted[..(text.Length + 2)]);
+        return reader.Read() && TryRead(ref reader, out time);
+    }
+
+    /// <summary>
+    /// The time of a text whose separator (the character after the full date's 10) is a lower-case <c>t</c> or a space, or
+    /// whose trailing <c>Z</c> is lower case, read as System.Text.Json reads it once they are <c>T</c> and <c>Z</c>; false
+    /// for any other text.
+    /// </summary>
+    private static bool TryParseRelaxed(ReadOnlySpan<byte> utf8, out DateTimeOffset time)
+    {
+        time = default;
+        if (utf8.Length is <= 10 or > MaxLength || (utf8[10] is not ((byte)'t' or (byte)' ') && utf8[^1] != 'z'))
         {
             return false;
         }
@@ -61,7 +90,7 @@ public sealed class Rfc3339TimeConverter : JsonConverter<DateTimeOffset>
         utf8.CopyTo(quoted[1..]);
         quoted[utf8.Length + 1] = (byte)'"';
         quoted = quoted[..(utf8.Length + 2)];
-        quoted[11] = quoted[11] == 't' ? (byte)'T' : quoted[11];
+        quoted[11] = quoted[11] is (byte)'t' or (byte)' ' ? (byte)'T' : quoted[11];
         quoted[^2] = quoted[^2] == 'z' ? (byte)'Z' : quoted[^2];
         var reader = new Utf8JsonReader(quoted);
         return reader.Read() && reader.TryGetDateTimeOffset(out time);
@@ -81,7 +110,7 @@ public sealed class Rfc3339TimeConverter : JsonConverter<DateTimeOffset>
         return length > 10 && text[10..length].IndexOfAny("Zz+-"u8) >= 0;
     }
 
-    private static bool TryLowerCase(ref Utf8JsonReader reader, out DateTimeOffset time)
+    private static bool TryRelaxed(ref Utf8JsonReader reader, out DateTimeOffset time)
     {
         time = default;
         // Escaped text is never shorter than the text it stands for, so a value within the bound fits once unescaped.
@@ -91,6 +120,6 @@ public sealed class Rfc3339TimeConverter : JsonConverter<DateTimeOffset>
         }
 
         Span<byte> text = stackalloc byte[MaxLength];
-        return TryParseLowerCase(text[..reader.CopyString(text)], out time);
+        return TryParseRelaxed(text[..reader.CopyString(text)], out time);
     }
 }

@@ -5,6 +5,7 @@ using k8s;
 using MailKit.Net.Smtp;
 using RabbitMQ.Client;
 using ZtStream.Contracts;
+using ZtStream.Ingest.SignedTokens;
 using ZtStream.Platform.Bus;
 using ZtStream.Platform.EventLog.Kafka;
 using ZtStream.Platform.Store;
@@ -281,7 +282,7 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
     {
         // RFC 7009 §2.2: an unknown token is answered with 200 once the client is authenticated.
         using var request = OAuthTokenRevoker.BuildRequest(options, "ztstream-check-" + Guid.NewGuid().ToString("N"));
-        using var response = await http.SendAsync(request, cancellationToken);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         var status = (int)response.StatusCode;
         if (response.IsSuccessStatusCode)
         {
@@ -304,7 +305,8 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
             request.Headers.TryAddWithoutValidation("Authorization", receiver.Authorization);
         }
 
-        using var response = await http.SendAsync(request, cancellationToken);
+        // The status is the answer: the body is not read.
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         var status = (int)response.StatusCode;
         return status is 401 or 403
             ? new Outcome(false, $"refused the credentials ({status})")
@@ -314,14 +316,16 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
     /// <summary>The JWKS at <paramref name="uri"/> answers 200 with at least one signing key, as the verifier will need.</summary>
     private async Task<Outcome> SigningKeysAsync(Uri uri, CancellationToken cancellationToken)
     {
-        using var response = await http.GetAsync(uri, cancellationToken);
+        using var response = await http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         var status = (int)response.StatusCode;
         if (!response.IsSuccessStatusCode)
         {
             return new Outcome(false, $"answered {status}");
         }
 
-        var keys = new Microsoft.IdentityModel.Tokens.JsonWebKeySet(await response.Content.ReadAsStringAsync(cancellationToken)).GetSigningKeys().Count;
+        // Read as Ingest reads it: one larger than Ingest takes is refused, not held.
+        var json = await PublisherHttp.ReadAtMostAsync(response.Content, JwksKeySets.MaxJwksBytes, "the JWKS", cancellationToken);
+        var keys = new Microsoft.IdentityModel.Tokens.JsonWebKeySet(System.Text.Encoding.UTF8.GetString(json)).GetSigningKeys().Count;
         return new Outcome(keys > 0, keys > 0 ? $"{keys} signing key(s) published" : "the JWKS publishes no signing key");
     }
 
@@ -356,7 +360,7 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
         var url = target.Endpoint;
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.UserAgent.Add(new ProductInfoHeaderValue("ZtStream-check", "1"));
-        using var response = await http.SendAsync(request, cancellationToken);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         return new Outcome((int)response.StatusCode < 500 || (int)response.StatusCode == 501 || (int)response.StatusCode == 405,
             $"reachable (answered {(int)response.StatusCode} to GET; no message is posted)");
     }

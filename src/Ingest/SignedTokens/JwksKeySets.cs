@@ -36,7 +36,8 @@ internal sealed class JwksKeySets(IHttpClientFactory httpClients, TimeProvider t
 {
     public const string HttpClientName = "ztstream-jwks";
 
-    private const int MaxJwksBytes = 1024 * 1024;
+    /// <summary>The largest JWKS read (also by <c>ztstream check</c>); a larger one is refused, not read further.</summary>
+    public const int MaxJwksBytes = 1024 * 1024;
 
     private readonly ConcurrentDictionary<Uri, Entry> cache = new();
     private readonly ConcurrentDictionary<Uri, Failure> failures = new();

@@ -44,18 +44,19 @@ internal static class ErrorAnswers
     /// <summary>Push delivery of SETs (RFC 8935 §2.3): <c>{"err": "...", "description": "..."}</c>.</summary>
     public static ErrorAnswer SetReceiver(string? body) => Read(body, "err", "description");
 
-    /// <summary>The body of <paramref name="response"/>, or null when it could not be read (the connection dropped).</summary>
-    public static async Task<string?> BodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>The most of an error answer read: an RFC 6749 or RFC 8935 error object fits in it many times over.</summary>
+    public const int MaxErrorBytes = 64 * 1024;
+
+    /// <summary>
+    /// The start of <paramref name="response"/>'s error answer (at most <see cref="MaxErrorBytes"/>), what arrived before
+    /// <paramref name="cancellationToken"/> or a broken connection ended it: the status is the answer, the body only says
+    /// why. Send the request with <see cref="HttpCompletionOption.ResponseHeadersRead"/>: otherwise HttpClient has already
+    /// read the whole body into memory, however large, and waited for its end.
+    /// </summary>
+    public static Task<string> BodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(response);
-        try
-        {
-            return await response.Content.ReadAsStringAsync(cancellationToken);
-        }
-        catch (HttpRequestException)
-        {
-            return null;
-        }
+        return ReadStartAsync(response.Content, MaxErrorBytes, cancellationToken, keepWhatCame: true);
     }
 
     private static ErrorAnswer Read(string? body, string codeField, string descriptionField)

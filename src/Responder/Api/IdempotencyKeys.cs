@@ -1,7 +1,10 @@
 namespace ZtStream.Responder.Api;
 
-/// <summary>The first answer to a request sent with an <c>Idempotency-Key</c>, as it was written.</summary>
-internal sealed record IdempotentAnswer(int Status, string? ContentType, byte[] Body);
+/// <summary>
+/// The first answer to a request sent with an <c>Idempotency-Key</c>, as it was written: with the <c>Location</c> of what
+/// it made (<see cref="Locations"/>; null in an answer kept before answers had one, replayed as it was).
+/// </summary>
+internal sealed record IdempotentAnswer(int Status, string? ContentType, byte[] Body, string? Location = null);
 
 internal enum IdempotencyClaimOutcome
 {
@@ -78,7 +81,7 @@ internal sealed class IdempotencyKeys(IStore store, TimeProvider time)
             var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
                 """
                 SELECT fingerprint AS Fingerprint, claim AS Claim, status AS Status, content_type AS ContentType, body AS Body,
-                       created_at AS CreatedAt, COALESCE(lease_until, expires_at) AS LeaseUntil
+                       location AS Location, created_at AS CreatedAt, COALESCE(lease_until, expires_at) AS LeaseUntil
                 FROM responder_idempotency_keys WHERE caller = @Caller AND idempotency_key = @Key AND expires_at > @Now
                 """,
                 new { Caller = caller, Key = key, Now = now },
@@ -115,7 +118,7 @@ internal sealed class IdempotencyKeys(IStore store, TimeProvider time)
                 null => new IdempotencyClaim(IdempotencyClaimOutcome.InUse),
                 _ when row.Fingerprint != fingerprint => new IdempotencyClaim(IdempotencyClaimOutcome.OtherRequest),
                 { Status: null } => new IdempotencyClaim(IdempotencyClaimOutcome.InUse),
-                _ => new IdempotencyClaim(IdempotencyClaimOutcome.Answered, Answer: new IdempotentAnswer((int)row.Status.Value, row.ContentType, row.Body ?? [])),
+                _ => new IdempotencyClaim(IdempotencyClaimOutcome.Answered, Answer: new IdempotentAnswer((int)row.Status.Value, row.ContentType, row.Body ?? [], row.Location)),
             };
         }
     }
@@ -141,7 +144,8 @@ internal sealed class IdempotencyKeys(IStore store, TimeProvider time)
         await using var connection = await store.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            UPDATE responder_idempotency_keys SET status = @Status, content_type = @ContentType, body = @Body, expires_at = @ExpiresAt
+            UPDATE responder_idempotency_keys SET status = @Status, content_type = @ContentType, body = @Body, location = @Location,
+                expires_at = @ExpiresAt
             WHERE caller = @Caller AND idempotency_key = @Key AND claim = @Claim
             """,
             new
@@ -152,6 +156,7 @@ internal sealed class IdempotencyKeys(IStore store, TimeProvider time)
                 answer.Status,
                 answer.ContentType,
                 answer.Body,
+                answer.Location,
                 ExpiresAt = (time.GetUtcNow() + Lifetime).ToUnixTimeMilliseconds(),
             },
             cancellationToken: cancellationToken));
@@ -196,5 +201,6 @@ internal sealed class IdempotencyKeys(IStore store, TimeProvider time)
         public long? Status { get; set; }
         public string? ContentType { get; set; }
         public byte[]? Body { get; set; }
+        public string? Location { get; set; }
     }
 }

@@ -4,7 +4,7 @@ namespace ZtStream.Responder.Api;
 /// Makes a creating POST safe to retry with an <c>Idempotency-Key</c> (draft-ietf-httpapi-idempotency-key-header): the
 /// first request with a key runs and its answer is kept (a 2xx; an answer that created nothing gives the key up); a
 /// repeat with the same key and the same request — method, path, caller and body, the fingerprint — answers that answer
-/// again (status and body, with <c>Idempotent-Replayed: true</c>) and runs nothing; the same key with another request
+/// again (status, <c>Location</c> and body, with <c>Idempotent-Replayed: true</c>) and runs nothing; the same key with another request
 /// is 422, and a repeat while the first is under way 409 with <c>Retry-After</c>. A first run whose answer was never kept
 /// (the process died) is run again by a repeat once its lease is over: the endpoint makes what it makes under ids derived
 /// from the <see cref="IdempotentRequestId"/> it is given, so that run meets what the first made and answers it, as a
@@ -94,7 +94,8 @@ internal static class IdempotentRequests
             var result = await next(context) as IResult
                 ?? throw new InvalidOperationException("an idempotent endpoint answers with an IResult");
             await result.ExecuteAsync(http);
-            var answer = new IdempotentAnswer(http.Response.StatusCode, http.Response.ContentType, buffer.ToArray());
+            var location = http.Response.Headers.Location.ToString();
+            var answer = new IdempotentAnswer(http.Response.StatusCode, http.Response.ContentType, buffer.ToArray(), location.Length == 0 ? null : location);
             if (answer.Status is >= 200 and < 300)
             {
                 await keys.CompleteAsync(scope, key, claimId, answer, CancellationToken.None);
@@ -120,6 +121,11 @@ internal static class IdempotentRequests
         if (replayed)
         {
             http.Response.Headers[ReplayedHeader] = "true";
+        }
+
+        if (answer.Location is not null)
+        {
+            http.Response.Headers.Location = answer.Location;
         }
 
         await http.Response.Body.WriteAsync(answer.Body, CancellationToken.None);

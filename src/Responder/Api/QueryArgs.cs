@@ -3,6 +3,7 @@ namespace ZtStream.Responder.Api;
 /// <summary>Query-string arguments of the API, each bad one reported as an <see cref="ItemError"/> naming it.</summary>
 internal static class QueryArgs
 {
+    /// <summary>A time, read as a body's is (<see cref="Rfc3339TimeConverter.TryParse"/>); absent or empty, null.</summary>
     public static DateTimeOffset? Time(StringValues value, string name, List<ItemError> errors)
     {
         var text = value.FirstOrDefault();
@@ -11,12 +12,14 @@ internal static class QueryArgs
             return null;
         }
 
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
+        // The one reader of a time string, as a body's: a culture's forms (12/01/2026, "Dec 1") and a bare time of day
+        // (today's, on the server's clock) would each be an instant other than the one meant, without a word.
+        if (Rfc3339TimeConverter.TryParse(text, out var t))
         {
             return t;
         }
 
-        errors.Add(new ItemError(0, name, "must be an ISO 8601 time"));
+        errors.Add(new ItemError(0, name, "must be an RFC 3339 time, e.g. 2026-12-20T10:00:00Z"));
         return null;
     }
 

@@ -217,6 +217,7 @@ internal static class ResponderApi
             DecidedBy = caller.Name,
         };
         var (created, _) = await service.CreateAsync(action, caller.Name, http.RequestAborted);
+        Locations.Set(http, "actions", created.Id.ToString());
         return Results.Json(created, ResponderJsonContext.Default.ActionRecord, statusCode: 202);
     }
 

@@ -16,6 +16,10 @@ internal static class TriageApi
         viewer.MapGet("/alerts/{id}", GetAsync);
         viewer.MapGet("/alerts/{id}/activity", ActivityAsync);
         viewer.MapGet("/suppressions", ListSuppressionsAsync);
+        viewer.MapGet("/suppressions/{id}", async (string id, HttpContext http, SuppressionStore suppressions) =>
+            await suppressions.GetAsync(id, http.RequestAborted) is { } found
+                ? Results.Json(found, ResponderJsonContext.Default.SuppressionRecord)
+                : Problems.Result(404, $"no suppression {id}"));
 
         analyst.MapPost("/alerts/{id}/status", async (string id, HttpContext http, TriageService triage) =>
         {
@@ -46,11 +50,13 @@ internal static class TriageApi
         analyst.MapPost("/alerts/{id}/comments", async (string id, HttpContext http, TriageService triage) =>
         {
             var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.CommentRequest);
+            // A comment has no address of its own: it is in the alert's history, which the alert's detail shows.
             return problem ?? await AnswerAsync(
                 triage.CommentAsync(id, body?.Text, ApiAuth.CallerOf(http), http.RequestAborted, IdempotentRequestId.Of(http)),
                 AlertView.From,
                 ResponderJsonContext.Default.AlertView,
-                StatusCodes.Status201Created);
+                StatusCodes.Status201Created,
+                alert => Locations.Set(http, "alerts", alert.Alert.Id));
         }).Idempotent();
         analyst.MapPost("/alerts/bulk", BulkAsync);
         analyst.MapPost("/suppressions", CreateSuppressionAsync).Idempotent();
@@ -375,7 +381,8 @@ internal static class TriageApi
                 alert, new SuppressionRequest(body.Rules, body.Scope, body.ExpiresAt, body.Note, body.Cluster), ApiAuth.CallerOf(http), http.RequestAborted, IdempotentRequestId.Of(http)),
             s => s,
             ResponderJsonContext.Default.SuppressionRecord,
-            StatusCodes.Status201Created);
+            StatusCodes.Status201Created,
+            made => Locations.Set(http, "suppressions", made.Id));
     }
 
     private static async Task<IResult> NarrowSuppressionAsync(string id, HttpContext http, AlertStore alerts, SuppressionStore store, SuppressionService service)
@@ -428,11 +435,18 @@ internal static class TriageApi
     /// The answer to a triage change: the problem that refused it, or what it made or left (as <paramref name="view"/>
     /// shows it) with <paramref name="status"/>.
     /// </summary>
+    /// <param name="made">Called with what a creating request made, before the answer is written: its <c>Location</c>.</param>
     private static async Task<IResult> AnswerAsync<T, TView>(
-        Task<(T? Made, Problem? Problem)> change, Func<T, TView> view, JsonTypeInfo<TView> json, int status = StatusCodes.Status200OK)
+        Task<(T? Made, Problem? Problem)> change, Func<T, TView> view, JsonTypeInfo<TView> json, int status = StatusCodes.Status200OK, Action<T>? made = null)
         where T : class
     {
-        var (made, refused) = await change;
-        return refused is not null ? Problems.Result(refused) : Results.Json(view(made!), json, statusCode: status);
+        var (result, refused) = await change;
+        if (refused is not null)
+        {
+            return Problems.Result(refused);
+        }
+
+        made?.Invoke(result!);
+        return Results.Json(view(result!), json, statusCode: status);
     }
 }

@@ -207,14 +207,15 @@ internal sealed class RevocationFeedWorker : BackgroundService
     }
 
     /// <summary>
-    /// The signature covers the whole snapshot: read as bytes (never as text, twice their size) and verified. The bytes
-    /// are let go on return, so only the verified content (three quarters of them) is held while the entries are read.
+    /// The signature covers the whole snapshot: read as bytes (never as text, twice their size) and verified, then its
+    /// content decoded over them (<see cref="FeedSignatures.Verify(Memory{byte}, string, ZtStreamRevocationOptions, DateTimeOffset)"/>),
+    /// so the snapshot is held once, as the bytes it came as, while the entries are read.
     /// </summary>
     private async Task<FeedClaims> VerifySnapshotAsync(FeedSignatures signatures, Stream body, long? length, CancellationToken cancellationToken)
     {
         using var whole = new MemoryStream((int)Math.Min(length ?? 0, _options.MaxSnapshotBytes));
         await body.CopyToAsync(whole, cancellationToken);
-        return signatures.Verify(whole.GetBuffer().AsSpan(0, (int)whole.Length), RevocationFeed.SnapshotEventName, _options, _time.GetUtcNow());
+        return signatures.Verify(whole.GetBuffer().AsMemory(0, (int)whole.Length), RevocationFeed.SnapshotEventName, _options, _time.GetUtcNow());
     }
 
     /// <summary>The object a verified message carries, which must speak for the version the signature covers.</summary>

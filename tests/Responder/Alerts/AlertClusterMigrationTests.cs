@@ -14,7 +14,7 @@ public abstract class AlertClusterMigrationTests
     public async Task AlertsStoredBeforeMigration12_AreFoundByTheirClusters_AfterIt()
     {
         var store = StoreServiceCollectionExtensions.CreateStore(await CreateDatabaseAsync());
-        await new StoreMigrator(store, [new FixedMigrations([.. new ResponderMigrations().Migrations.Where(m => m.Version <= 11)])]).MigrateAsync(Ct);
+        await new StoreMigrator(store, [new ResponderMigrationsUpTo(11)]).MigrateAsync(Ct);
         Alert[] alerts =
         [
             // Staging's deployer account: its own cluster and its pod's.
@@ -56,11 +56,6 @@ public abstract class AlertClusterMigrationTests
         Assert.Equal(["old-pod"], await In("AKS-PROD-EU"));
         Assert.Empty(await In("aks-prod-eu"));
         Assert.Equal(4, (await found.QueryAsync(new AlertQuery(Limit: 10), Ct)).Count);
-    }
-
-    private sealed class FixedMigrations(IReadOnlyList<Migration> migrations) : IMigrationSource
-    {
-        public IEnumerable<Migration> Migrations => migrations;
     }
 }
 

@@ -271,6 +271,49 @@ public abstract class IdempotencyKeyContractTests
     }
 
     /// <summary>
+    /// RFC 9110 §10.2.2 / §15.3.2: a creating answer names what it made in <c>Location</c>, an address a viewer can read it
+    /// at (for a comment, the alert whose history holds it); a repeat of its <c>Idempotency-Key</c> answers the same one.
+    /// </summary>
+    [Theory]
+    [InlineData("/v1/actions", "action", HttpStatusCode.Accepted)]
+    [InlineData("/v1/suppressions", "suppression", HttpStatusCode.Created)]
+    [InlineData("/v1/alerts/idem-loc/comments", "comment", HttpStatusCode.Created)]
+    public async Task Create_NamesWhatItMadeInLocation_AndARepeatAnswersTheSameLocation(string path, string what, HttpStatusCode status)
+    {
+        await using var host = await ResponderTestHost.WithAlertsAsync((await StoreAsync())().StartAsync(), TestAlerts.Critical("idem-loc"));
+        var client = host.ClientFor(what == "action" ? ResponderTestHost.ResponderToken : ResponderTestHost.AnalystToken);
+        object body = what switch
+        {
+            "action" => Revoke,
+            "suppression" => new { alert_id = "idem-loc", scope = "principal", note = "pen test week" },
+            _ => new { text = "checking with the shop team" },
+        };
+
+        using var first = await client.SendAsync(Post(path, body, Key), Ct);
+        using var second = await client.SendAsync(Post(path, body, Key), Ct);
+
+        Assert.Equal((status, status), (first.StatusCode, second.StatusCode));
+        var location = first.Headers.Location;
+        Assert.NotNull(location);
+        Assert.Equal(location, second.Headers.Location);
+        Assert.True(second.Headers.Contains("Idempotent-Replayed"), what);
+        using var read = await host.ClientFor(ResponderTestHost.ViewerToken).GetAsync(location, Ct);
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        var shown = await read.Content.ReadAsStringAsync(Ct);
+        if (what == "comment")
+        {
+            Assert.Equal("/v1/alerts/idem-loc", location.OriginalString);
+            Assert.Contains("checking with the shop team", shown, StringComparison.Ordinal);
+        }
+        else
+        {
+            var made = JsonDocument.Parse(await first.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("id").GetString();
+            Assert.Equal($"{path}/{made}", location.OriginalString);
+            Assert.Equal(made, JsonDocument.Parse(shown).RootElement.GetProperty("id").GetString());
+        }
+    }
+
+    /// <summary>
     /// A claim no answer followed (the Responder died while it ran) holds the key for the lease, refused as under way; then
     /// the same request takes it over, once, under the same request id: a retry is not refused for a day, and meets what
     /// the first run made. Another request stays refused, since the first may have made something under the key.

@@ -125,22 +125,34 @@ public partial class SuppressionApiTests
         Assert.Single((await responder.GetFromJsonAsync<JsonElement>("/v1/suppressions?state=expired", Ct)).EnumerateArray());
     }
 
-    /// <summary>RFC 3339 §5.6 NOTE allows a lower-case <c>t</c> and <c>z</c>: <c>expires_at</c> is read so, and answered upper case.</summary>
-    [Fact]
-    public async Task Suppression_ExpiresAtWithLowerCaseTAndZ_IsReadAndAnsweredUpperCase()
+    /// <summary>
+    /// RFC 3339 §5.6's notes allow a lower-case <c>t</c> and <c>z</c>, and a space between date and time "for the sake of
+    /// readability": <c>expires_at</c> is read so, and answered upper case. One reader of a time string serves bodies and
+    /// query strings: the same text is taken in a query's <c>since</c>, and a culture's form the query string used to take
+    /// is refused there, as in a body, naming the argument.
+    /// </summary>
+    [Theory]
+    [InlineData("yyyy-MM-dd't'HH:mm:ss'z'")]
+    [InlineData("yyyy-MM-dd HH:mm:ss'Z'")]
+    public async Task Suppression_ExpiresAtInAFormRfc3339sNotesAllow_IsReadAndAnsweredUpperCase_AsInAQuery(string format)
     {
         await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TwoReasons("sp-lc"));
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
         var expires = host.Time.GetUtcNow().AddDays(7);
-        var text = expires.ToString("yyyy-MM-dd't'HH:mm:ss'z'", System.Globalization.CultureInfo.InvariantCulture);
+        var text = expires.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
         using var body = new StringContent($$"""{"alert_id":"sp-lc","scope":"namespace","rules":["*"],"expires_at":"{{text}}"}""", Encoding.UTF8, "application/json");
 
         var created = await responder.PostAsync("/v1/suppressions", body, Ct);
+        var queried = await responder.GetAsync("/v1/audit?since=" + Uri.EscapeDataString(text), Ct);
+        var culture = await responder.GetAsync("/v1/audit?since=" + Uri.EscapeDataString(expires.ToString("MM/dd/yyyy", System.Globalization.CultureInfo.InvariantCulture)), Ct);
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var answered = (await JsonOf(created)).GetProperty("expires_at").GetString();
         Assert.Equal(expires.AddTicks(-expires.Ticks % TimeSpan.TicksPerSecond), DateTimeOffset.Parse(answered!, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Contains('T', answered!);
+        Assert.Equal(HttpStatusCode.OK, queried.StatusCode);
+        var error = await HttpProblem.ReadOneErrorAsync(culture, HttpStatusCode.BadRequest);
+        Assert.Equal("since", error.GetProperty("field").GetString());
     }
 
     [Fact]

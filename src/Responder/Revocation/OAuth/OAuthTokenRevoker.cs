@@ -38,14 +38,15 @@ internal sealed class OAuthTokenRevoker(
                 using var request = BuildRequest(options, token);
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(options.RequestTimeout);
-                using var response = await http.SendAsync(request, timeout.Token);
+                // The status decides; of the body only the start is read, within the request's time (ErrorAnswers.BodyAsync).
+                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
                 if (response.IsSuccessStatusCode)
                 {
                     DriverLog.OAuthRevoked(logger, command.ActionId, (int)response.StatusCode, attempt);
                     return new DriverResult(true, $"oauth: the IdP accepted the revocation of {Describe(command)} ({(int)response.StatusCode}; RFC 7009 answers 200 for unknown tokens too)");
                 }
 
-                var error = ErrorAnswers.OAuth(await ErrorAnswers.BodyAsync(response, cancellationToken)).Suffix;
+                var error = ErrorAnswers.OAuth(await ErrorAnswers.BodyAsync(response, timeout.Token)).Suffix;
                 if ((int)response.StatusCode < 500 && response.StatusCode != HttpStatusCode.TooManyRequests)
                 {
                     var what = response.StatusCode == HttpStatusCode.Unauthorized

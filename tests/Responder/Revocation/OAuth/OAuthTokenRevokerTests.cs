@@ -175,6 +175,59 @@ public sealed class OAuthTokenRevokerTests
         Assert.Single(seen);
     }
 
+    /// <summary>
+    /// The IdP chooses its error body: one of 64 MiB that then never ends must cost neither memory nor the action's time.
+    /// The 400 decides at once (RFC 7009 §2.2.1, RFC 6749 §5.2), with the start of the body as its reason, and the IdP
+    /// is hung up on long before it has written it all.
+    /// </summary>
+    [Fact]
+    public async Task RevokeToken_ErrorBodyHugeAndNeverEnding_FailsAtOnceFromItsStart_WithoutReadingItAll()
+    {
+        const long offered = 64L * 1024 * 1024;
+        var written = 0L;
+        var hungUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var idp = await LoopbackApp.StartAsync(web => web.MapPost("/oauth2/revoke", async (HttpContext context) =>
+        {
+            try
+            {
+                context.Response.StatusCode = 400;
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync("""{"error":"invalid_request","error_description":" """, context.RequestAborted);
+                var filler = Encoding.ASCII.GetBytes(new string('x', 64 * 1024));
+                while (written < offered)
+                {
+                    await context.Response.Body.WriteAsync(filler, context.RequestAborted);
+                    Interlocked.Add(ref written, filler.Length);
+                }
+
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+            finally
+            {
+                hungUp.TrySetResult();
+            }
+        }));
+        var revoker = new OAuthTokenRevoker(
+            new HttpClient(),
+            new OAuthRevocationOptions
+            {
+                Endpoint = new Uri(idp.BaseAddress, "oauth2/revoke"),
+                ClientId = "ztstream:responder",
+                ClientSecret = "s3cr+t/=",
+                MaxAttempts = 1,
+                RequestTimeout = TimeSpan.FromSeconds(30),
+            },
+            TimeProvider.System,
+            NullLogger<OAuthTokenRevoker>.Instance);
+
+        var failure = await Assert.ThrowsAsync<DriverFailedException>(() => revoker.RevokeTokenAsync(Command(), Ct));
+
+        Assert.True(failure.Permanent, failure.Message);
+        Assert.Contains("the IdP rejected the revocation (400: {\"error\":\"invalid_request\"", failure.Message, StringComparison.Ordinal);
+        await hungUp.Task.WaitAsync(Ct);
+        Assert.True(Interlocked.Read(ref written) < offered, $"the IdP wrote all {offered} bytes: the answer was read whole");
+    }
+
     [Fact]
     public async Task RevokeToken_NoTokenIdNorSession_IsANoOpThatSaysSo()
     {

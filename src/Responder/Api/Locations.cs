@@ -1,0 +1,14 @@
+namespace ZtStream.Responder.Api;
+
+/// <summary>
+/// The <c>Location</c> of what a creating request made (RFC 9110 §10.2.2 and §15.3.2 for a 201; for a 202, the resource
+/// that shows how the request goes, §15.3.3): a path under the request's path base, so it holds behind a proxy that
+/// mounts the API under a prefix. A repeat of an <c>Idempotency-Key</c> answers the first answer's again
+/// (<see cref="IdempotentRequests"/>).
+/// </summary>
+internal static class Locations
+{
+    /// <summary>Sets <c>Location</c> to <c>/v1/{collection}/{id}</c>, the id escaped as one path segment.</summary>
+    public static void Set(HttpContext http, string collection, string id) =>
+        http.Response.Headers.Location = $"{http.Request.PathBase.ToUriComponent()}/v1/{collection}/{Uri.EscapeDataString(id)}";
+}
