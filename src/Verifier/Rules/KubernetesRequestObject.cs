@@ -21,6 +21,15 @@ internal static class KubernetesRequestObject
     /// <summary>Array indexes beyond this are read as appends: the API server refuses them, and no list is built that long.</summary>
     private const int MaxIndex = 1024;
 
+    /// <summary>
+    /// Members that hold no host path but most of an object's bulk (labels and annotations, ConfigMap data, container
+    /// env and args, status): the check for an unclean path does not walk them, so an ordinary event pays little.
+    /// </summary>
+    private static readonly HashSet<string> Bulk = new(StringComparer.Ordinal)
+    {
+        "metadata", "data", "binaryData", "stringData", "status", "containers", "initContainers", "ephemeralContainers",
+    };
+
     public static JsonElement Normalise(JsonElement o)
     {
         if (IsJsonPatch(o))
@@ -198,7 +207,7 @@ internal static class KubernetesRequestObject
                         return true;
                     }
 
-                    if (HasUncleanHostPath(p.Value))
+                    if (!Bulk.Contains(p.Name) && HasUncleanHostPath(p.Value))
                     {
                         return true;
                     }
