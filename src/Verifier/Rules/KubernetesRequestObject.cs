@@ -25,10 +25,8 @@ internal static class KubernetesRequestObject
     /// Members that hold no host path but most of an object's bulk (labels and annotations, ConfigMap data, container
     /// env and args, status): the check for an unclean path does not walk them, so an ordinary event pays little.
     /// </summary>
-    private static readonly HashSet<string> Bulk = new(StringComparer.Ordinal)
-    {
-        "metadata", "data", "binaryData", "stringData", "status", "containers", "initContainers", "ephemeralContainers",
-    };
+    private static readonly string[] Bulk =
+        ["metadata", "data", "binaryData", "stringData", "status", "containers", "initContainers", "ephemeralContainers"];
 
     public static JsonElement Normalise(JsonElement o)
     {
@@ -201,13 +199,14 @@ internal static class KubernetesRequestObject
             case JsonValueKind.Object:
                 foreach (var p in o.EnumerateObject())
                 {
-                    if (IsHostPathSource(p.Name) && p.Value.ValueKind == JsonValueKind.Object && p.Value.TryGetProperty("path", out var path)
+                    // NameEquals, not Name: the check runs on every event and must not allocate a string per member.
+                    if ((p.NameEquals("hostPath") || p.NameEquals("local")) && p.Value.ValueKind == JsonValueKind.Object && p.Value.TryGetProperty("path", out var path)
                         && path.ValueKind == JsonValueKind.String && path.GetString() is { } s && s.StartsWith('/') && !IsClean(s))
                     {
                         return true;
                     }
 
-                    if (!Bulk.Contains(p.Name) && HasUncleanHostPath(p.Value))
+                    if (!IsBulk(p) && HasUncleanHostPath(p.Value))
                     {
                         return true;
                     }
@@ -256,6 +255,19 @@ internal static class KubernetesRequestObject
     }
 
     private static bool IsHostPathSource(string name) => name is "hostPath" or "local";
+
+    private static bool IsBulk(JsonProperty p)
+    {
+        foreach (var name in Bulk)
+        {
+            if (p.NameEquals(name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static JsonElement ToElement(JsonNode node)
     {
