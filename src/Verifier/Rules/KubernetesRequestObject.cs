@@ -18,7 +18,10 @@ namespace ZtStream.Verifier.Rules;
 /// </summary>
 internal static class KubernetesRequestObject
 {
-    /// <summary>Array indexes beyond this are read as appends: the API server refuses them, and no list is built that long.</summary>
+    /// <summary>
+    /// Array indexes beyond this are read as appends: an index only groups the operations that write into one element,
+    /// and no pod holds that many containers or volumes.
+    /// </summary>
     private const int MaxIndex = 1024;
 
     /// <summary>
@@ -48,7 +51,7 @@ internal static class KubernetesRequestObject
     }
 
     /// <summary>A host path as the kubelet mounts it: no empty or <c>.</c> segments, no trailing slash.</summary>
-    public static string CleanPath(string path)
+    private static string CleanPath(string path)
     {
         if (!path.StartsWith('/') || IsClean(path))
         {
