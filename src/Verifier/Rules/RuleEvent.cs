@@ -9,6 +9,8 @@ internal sealed class RuleEvent(AccessEvent e)
 {
     private JsonElement podSpec;
     private bool podSpecResolved;
+    private JsonElement requestObject;
+    private bool requestObjectResolved;
 
     public AccessEvent Event { get; } = e;
 
@@ -19,8 +21,27 @@ internal sealed class RuleEvent(AccessEvent e)
     public JsonElement? Raw => Event.Raw;
 
     /// <summary>
-    /// The pod spec of the workload object the event carries (a Kubernetes audit event's request object, else its
-    /// response object, else the raw object itself): a Pod's <c>spec</c>, the <c>spec.template.spec</c> of a
+    /// A Kubernetes audit event's request object in the one shape every way of writing it comes to
+    /// (<see cref="KubernetesRequestObject"/>: a JSON patch read as the object it writes, host paths cleaned). Resolved
+    /// once per event.
+    /// </summary>
+    public bool TryGetRequestObject(out JsonElement o)
+    {
+        if (!requestObjectResolved)
+        {
+            requestObjectResolved = true;
+            requestObject = Raw is { ValueKind: JsonValueKind.Object } r && r.TryGetProperty("requestObject", out var written)
+                ? KubernetesRequestObject.Normalise(written)
+                : default;
+        }
+
+        o = requestObject;
+        return o.ValueKind != JsonValueKind.Undefined;
+    }
+
+    /// <summary>
+    /// The pod spec of the workload object the event carries (a Kubernetes audit event's request object as
+    /// <see cref="TryGetRequestObject"/> reads it, else its response object, else the raw object itself): a Pod's <c>spec</c>, the <c>spec.template.spec</c> of a
     /// Deployment, DaemonSet, StatefulSet, ReplicaSet or Job, a CronJob's <c>spec.jobTemplate.spec.template.spec</c>,
     /// a PodTemplate's <c>template.spec</c>. Found by shape, so patches without <c>kind</c> resolve too. Resolved once
     /// per event.
@@ -30,29 +51,31 @@ internal sealed class RuleEvent(AccessEvent e)
         if (!podSpecResolved)
         {
             podSpecResolved = true;
-            podSpec = ResolvePodSpec(Raw);
+            podSpec = ResolvePodSpec();
         }
 
         spec = podSpec;
         return spec.ValueKind == JsonValueKind.Object;
     }
 
-    private static JsonElement ResolvePodSpec(JsonElement? raw)
+    private JsonElement ResolvePodSpec()
     {
-        if (raw is not { ValueKind: JsonValueKind.Object } r)
+        if (Raw is not { ValueKind: JsonValueKind.Object } r)
         {
             return default;
         }
 
-        foreach (var name in (ReadOnlySpan<string>)["requestObject", "responseObject"])
+        if (TryGetRequestObject(out var request) && SpecOf(request) is { ValueKind: JsonValueKind.Object } s)
         {
-            if (r.TryGetProperty(name, out var o) && SpecOf(o) is { ValueKind: JsonValueKind.Object } s)
-            {
-                return s;
-            }
+            return s;
         }
 
-        return SpecOf(r);
+        if (r.TryGetProperty("responseObject", out var response) && SpecOf(KubernetesRequestObject.Normalise(response)) is { ValueKind: JsonValueKind.Object } rs)
+        {
+            return rs;
+        }
+
+        return SpecOf(KubernetesRequestObject.Normalise(r));
     }
 
     private static JsonElement SpecOf(JsonElement o)

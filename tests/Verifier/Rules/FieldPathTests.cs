@@ -39,6 +39,68 @@ public sealed class FieldPathTests
     }
 
     [Theory]
+    [InlineData("""[{"op":"add","path":"/spec/template/spec/containers/-","value":{"name":"x","securityContext":{"privileged":true}}}]""")]
+    [InlineData("""[{"op":"replace","path":"/spec/template/spec","value":{"containers":[{"name":"x","securityContext":{"privileged":true}}]}}]""")]
+    [InlineData("""[{"op":"add","path":"/spec/template/spec/containers/1/name","value":"x"},{"op":"add","path":"/spec/template/spec/containers/1/securityContext","value":{"privileged":true}}]""")]
+    [InlineData("""[{"op":"add","path":"/spec/template","value":{"spec":{}}},{"op":"add","path":"/spec/template/spec/containers","value":[{"name":"x"}]},{"op":"add","path":"/spec/template/spec/containers/0/securityContext/privileged","value":true}]""")]
+    public void PodSpec_OfAJsonPatch_IsTheObjectItWrites(string patch)
+    {
+        Assert.True(Privileged().Matches(Audit("patch", "deployments", extra: $$"""{"requestObject":{{patch}}}""")));
+    }
+
+    [Theory]
+    [InlineData("""[{"op":"test","path":"/spec/template/spec/containers/0/securityContext/privileged","value":true}]""")]
+    [InlineData("""[{"op":"remove","path":"/spec/template/spec/containers/0/securityContext/privileged"}]""")]
+    [InlineData("""[{"op":"copy","from":"/spec/template/spec/containers/0","path":"/spec/template/spec/containers/-"}]""")]
+    public void PodSpec_OfAJsonPatch_ReadsOnlyWhatAddAndReplaceWrite(string patch)
+    {
+        Assert.False(Privileged().Matches(Audit("patch", "deployments", extra: $$"""{"requestObject":{{patch}}}""")));
+    }
+
+    [Fact]
+    public void RequestObject_JsonPatchKeys_AreUnescaped()
+    {
+        var rule = Detection("""
+            sel:
+              request_object.metadata.annotations["container.apparmor.security.beta.kubernetes.io/app"]: unconfined
+            condition: sel
+            """);
+        var e = Audit("patch", "pods", extra: """{"requestObject":[{"op":"add","path":"/metadata/annotations/container.apparmor.security.beta.kubernetes.io~1app","value":"unconfined"}]}""");
+        Assert.True(rule.Matches(e));
+    }
+
+    [Theory]
+    [InlineData("//etc", "/etc")]
+    [InlineData("/./etc", "/etc")]
+    [InlineData("/etc/.", "/etc")]
+    [InlineData("/etc/", "/etc")]
+    [InlineData("/var//run/./docker.sock", "/var/run/docker.sock")]
+    [InlineData("//", "/")]
+    [InlineData("/etc", "/etc")]
+    [InlineData("relative/dir", "relative/dir")]
+    public void HostPaths_AreReadCleaned(string written, string read)
+    {
+        var rule = Detection($$"""
+            sel:
+              pod_spec.volumes.hostPath.path: '{{read}}'
+            condition: sel
+            """);
+        var e = Audit("create", "pods", extra: """{"requestObject":{"kind":"Pod","spec":{"volumes":[{"name":"h","hostPath":{"path":""" + "\"" + written + "\"" + """}}]}}}""");
+        Assert.True(rule.Matches(e));
+    }
+
+    [Fact]
+    public void RequestObject_PersistentVolumeHostPath_IsReadCleaned()
+    {
+        var rule = Detection("""
+            sel:
+              request_object.spec.local.path: /var/lib/kubelet
+            condition: sel
+            """);
+        Assert.True(rule.Matches(Audit("create", "persistentvolumes", extra: """{"requestObject":{"kind":"PersistentVolume","spec":{"local":{"path":"/var/lib//kubelet/"}}}}""")));
+    }
+
+    [Theory]
     [InlineData("containers")]
     [InlineData("initContainers")]
     [InlineData("ephemeralContainers")]

@@ -2,8 +2,9 @@ namespace ZtStream.Verifier.Rules.Detection;
 
 /// <summary>
 /// ZtStream field names: the canonical event's fields by their JSON names, <c>attributes.KEY[.path]</c>, the
-/// source's original object under <c>raw.</c>, and two derived roots reaching into the workload object an event
-/// carries: <c>pod_spec.</c> (the pod spec of a Pod or of any workload template) and <c>all_containers.</c> (each of
+/// source's original object under <c>raw.</c>, and three derived roots reaching into the object a Kubernetes audit
+/// event carries: <c>request_object.</c> (its request object in one shape, <see cref="KubernetesRequestObject"/>),
+/// <c>pod_spec.</c> (the pod spec of a Pod or of any workload template) and <c>all_containers.</c> (each of
 /// its containers, init containers and ephemeral containers).
 /// </summary>
 internal sealed class FieldNames : IFieldResolver
@@ -11,6 +12,7 @@ internal sealed class FieldNames : IFieldResolver
     public const string RawPrefix = "raw";
     public const string PodSpecPrefix = "pod_spec";
     public const string AllContainersPrefix = "all_containers";
+    public const string RequestObjectPrefix = "request_object";
     public const string AttributesPrefix = "attributes";
 
     public static readonly FieldNames Instance = new();
@@ -84,6 +86,11 @@ internal sealed class FieldNames : IFieldResolver
             return FieldPath.Json(name, FieldRoot.PodSpec, PodSpecPrefix, spec);
         }
 
+        if (Under(name, RequestObjectPrefix) is { } request)
+        {
+            return FieldPath.Json(name, FieldRoot.RequestObject, RequestObjectPrefix, request);
+        }
+
         if (Under(name, AllContainersPrefix) is { } containers)
         {
             // all_containers[*].x and all_containers.x mean the same: every container.
@@ -96,7 +103,7 @@ internal sealed class FieldNames : IFieldResolver
         }
 
         throw new RuleFormatException(
-            $"unknown field '{name}': use a canonical field ({string.Join(", ", Canonical)}), attributes.KEY, raw.PATH (the source's original object), pod_spec.PATH or all_containers.PATH");
+            $"unknown field '{name}': use a canonical field ({string.Join(", ", Canonical)}), attributes.KEY, raw.PATH (the source's original object), request_object.PATH, pod_spec.PATH or all_containers.PATH");
     }
 
     /// <summary>The path after <c>prefix.</c> (or after <c>prefix</c> when a bracket follows); empty for the prefix alone; null otherwise.</summary>

@@ -15,6 +15,9 @@ internal enum FieldRoot
     /// <summary>The pod spec of the workload object the event carries (<c>pod_spec.</c>).</summary>
     PodSpec,
 
+    /// <summary>A Kubernetes audit event's request object, JSON patches read as the object they write (<c>request_object.</c>).</summary>
+    RequestObject,
+
     /// <summary>Every container of that pod spec: containers, initContainers and ephemeralContainers (<c>all_containers.</c>).</summary>
     AllContainers,
 }
@@ -260,6 +263,8 @@ internal sealed class FieldPath
                 return w.Event.Raw is { } raw && Descend(raw, 0, ref w, display);
             case FieldRoot.PodSpec:
                 return w.Event.TryGetPodSpec(out var spec) && Descend(spec, 0, ref w, display);
+            case FieldRoot.RequestObject:
+                return w.Event.TryGetRequestObject(out var request) && Descend(request, 0, ref w, display);
             case FieldRoot.AllContainers:
                 if (!w.Event.TryGetPodSpec(out var podSpec))
                 {
