@@ -9,6 +9,15 @@ namespace ZtStream.Responder.Api;
 internal static class Locations
 {
     /// <summary>Sets <c>Location</c> to <c>/v1/{collection}/{id}</c>, the id escaped as one path segment.</summary>
-    public static void Set(HttpContext http, string collection, string id) =>
-        http.Response.Headers.Location = $"{http.Request.PathBase.ToUriComponent()}/v1/{collection}/{Uri.EscapeDataString(id)}";
+    public static void Set(HttpContext http, string collection, string id) => SetTo(http, $"/v1/{collection}/{Uri.EscapeDataString(id)}");
+
+    /// <summary>
+    /// Sets <c>Location</c> to <paramref name="path"/> and one query parameter, its value escaped: for an API that names
+    /// what it made in the query (SSF's <c>/ssf/streams?stream_id=</c>).
+    /// </summary>
+    public static void Set(HttpContext http, string path, string parameter, string value) =>
+        SetTo(http, $"{path}?{parameter}={Uri.EscapeDataString(value)}");
+
+    private static void SetTo(HttpContext http, string pathAndQuery) =>
+        http.Response.Headers.Location = http.Request.PathBase.ToUriComponent() + pathAndQuery;
 }

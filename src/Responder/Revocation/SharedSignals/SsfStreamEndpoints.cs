@@ -115,6 +115,8 @@ internal static class SsfStreamEndpoints
 
         await services.Streams.CreateAsync(applied, http.RequestAborted);
         await AuditAsync(http, "ssf.stream_created", client, $"stream {applied.StreamId} created ({applied.Delivery}, {string.Join(", ", applied.Delivered().Select(SsfEventTypes.ShortName))})", applied.StreamId);
+        // Not asked by SSF 1.0 §8.1.1, but what a 201 names (RFC 9110 §15.3.2): where the receiver reads the stream again.
+        Locations.Set(http, StreamsPath, "stream_id", applied.StreamId);
         return Json(Configuration(applied, services.Options), statusCode: 201);
     }
 

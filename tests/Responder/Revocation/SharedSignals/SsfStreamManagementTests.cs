@@ -157,8 +157,13 @@ public sealed class SsfStreamManagementTests : IDisposable
     public async Task Streams_AreEachReceiversOwn_AndCanBeReadUpdatedReplacedAndDeleted()
     {
         await using var host = await TransmitterHost.StartAsync(Settings());
-        var mine = await CreateAsync(host, SiemToken, new JsonObject { ["description"] = "first" });
-        var id = mine["stream_id"]!.GetValue<string>();
+        using var created = await SendAsync(host, HttpMethod.Post, "/ssf/streams", SiemToken, new JsonObject { ["description"] = "first" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonObject>(Ct))!["stream_id"]!.GetValue<string>();
+        // The 201 names where the stream is read again (RFC 9110 §15.3.2), and reading it there gives the stream.
+        Assert.Equal($"/ssf/streams?stream_id={id}", created.Headers.Location?.OriginalString);
+        using var located = await SendAsync(host, HttpMethod.Get, created.Headers.Location!.OriginalString, SiemToken);
+        Assert.Equal("first", (await located.Content.ReadFromJsonAsync<JsonObject>(Ct))!["description"]!.GetValue<string>());
         await CreateAsync(host, CrmToken, new JsonObject());
 
         using var list = await SendAsync(host, HttpMethod.Get, "/ssf/streams", SiemToken);
