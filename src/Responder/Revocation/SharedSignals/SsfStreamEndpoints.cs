@@ -52,8 +52,8 @@ internal static class SsfStreamEndpoints
         endpoints.MapGet(StreamsPath, Handler(ReadAsync)).ExcludeFromDescription();
         endpoints.MapPatch(StreamsPath, OnClient(bodyRequired: true, (http, request) => UpdateAsync(http, request, replace: false))).ExcludeFromDescription();
         endpoints.MapPut(StreamsPath, OnClient(bodyRequired: true, (http, request) => UpdateAsync(http, request, replace: true))).ExcludeFromDescription();
-        endpoints.MapDelete(StreamsPath, Handler(DeleteAsync)).ExcludeFromDescription();
-        endpoints.MapGet(StatusPath, Handler(ReadStatusAsync)).ExcludeFromDescription();
+        endpoints.MapDelete(StreamsPath, OnQueryStream(DeleteAsync)).ExcludeFromDescription();
+        endpoints.MapGet(StatusPath, OnQueryStream(ReadStatusAsync)).ExcludeFromDescription();
         endpoints.MapPost(StatusPath, OnStream(UpdateStatusAsync)).ExcludeFromDescription();
         endpoints.MapPost(AddSubjectPath, OnStream((http, request) => SubjectAsync(http, request, add: true))).ExcludeFromDescription();
         endpoints.MapPost(RemoveSubjectPath, OnStream((http, request) => SubjectAsync(http, request, add: false))).ExcludeFromDescription();
@@ -71,6 +71,21 @@ internal static class SsfStreamEndpoints
     {
         var (request, failure) = await ClientRequestAsync(http, bodyRequired);
         return request is null ? failure! : await handler(http, request);
+    });
+
+    /// <summary>
+    /// A request without a body that names a stream in its query (<c>?stream_id=</c>): the handler runs once the caller
+    /// authenticated and the id was read; whether the stream is the caller's is the handler's question.
+    /// </summary>
+    private static Delegate OnQueryStream(Func<HttpContext, SsfClient, string, SsfServices, Task<IResult>> handler) => Handler(async http =>
+    {
+        if (Authenticate(http) is not { } client)
+        {
+            return Unauthorized(http);
+        }
+
+        var (id, refused) = QueryStreamId(http);
+        return id is null ? refused! : await handler(http, client, id, Services(http));
     });
 
     /// <summary>A request about one of the caller's streams: the handler runs once <see cref="StreamRequestAsync"/> found it.</summary>
@@ -190,20 +205,8 @@ internal static class SsfStreamEndpoints
         return Json(Configuration(updated, services.Options));
     }
 
-    private static async Task<IResult> DeleteAsync(HttpContext http)
+    private static async Task<IResult> DeleteAsync(HttpContext http, SsfClient client, string id, SsfServices services)
     {
-        if (Authenticate(http) is not { } client)
-        {
-            return Unauthorized(http);
-        }
-
-        var (id, refused) = QueryStreamId(http);
-        if (id is null)
-        {
-            return refused!;
-        }
-
-        var services = Services(http);
         if (!await services.Streams.DeleteAsync(client.Name, id, http.RequestAborted))
         {
             return NotFound(id);
@@ -214,20 +217,8 @@ internal static class SsfStreamEndpoints
         return Results.NoContent();
     }
 
-    private static async Task<IResult> ReadStatusAsync(HttpContext http)
+    private static async Task<IResult> ReadStatusAsync(HttpContext http, SsfClient client, string id, SsfServices services)
     {
-        if (Authenticate(http) is not { } client)
-        {
-            return Unauthorized(http);
-        }
-
-        var (id, refused) = QueryStreamId(http);
-        if (id is null)
-        {
-            return refused!;
-        }
-
-        var services = Services(http);
         if (await services.Streams.GetOwnAsync(client.Name, id, http.RequestAborted) is not { } stream)
         {
             return NotFound(id);
