@@ -182,6 +182,35 @@ public sealed class PantherKubernetesSuiteTests
         Assert.True(stale.Count == 0, "ZtStream and Panther agree now: " + string.Join(Environment.NewLine, stale));
     }
 
+    /// <summary>
+    /// Panther's 403 rules alert at their tenth match (Threshold 10) and the table scores one record: the same refusal
+    /// repeated ten times from one public address, as Panther would count it, is alerted on the caller.
+    /// </summary>
+    [Theory]
+    [InlineData("kubernetes/k8s_multiple_403_public_ip | EKS 403 from Public IP")]
+    [InlineData("kubernetes/k8s_multiple_403_public_ip | AKS 403 from Public IP")]
+    [InlineData("aws_eks/source_ip_multiple_403 | 403 and Public IP")]
+    public void ThresholdCase_RepeatedAsPantherCountsIt_Alerted(string key)
+    {
+        var c = Cases().Single(x => Key(x) == key);
+        var options = new VerifierOptions { ModelEnabled = false };
+        var engine = new ScoringEngine(options, DefaultPolicy.Load(), rules: new RuleSetHolder(new RuleSet(RuleLoader.LoadConfigured(options.Rules).Rules)));
+        var alerts = new List<Alert>();
+        for (var i = 0; i < 10; i++)
+        {
+            using var stream = new MemoryStream(Encoding.UTF8.GetBytes(WithId(c.Log, Shape(c.Log), $"panther-repeat-{i}")));
+            foreach (var e in FalcoSuite.Readers["k8s-audit"](stream, new DateTimeOffset(2026, 1, 5, 10, 0, i, TimeSpan.Zero), s => Assert.Fail($"{s.Field}: {s.Reason}")))
+            {
+                if (engine.Score(e).Alert is { } a && a.Principal == e.PrincipalKey)
+                {
+                    alerts.Add(a);
+                }
+            }
+        }
+
+        Assert.Contains(alerts, a => a.Score >= options.AlertThreshold);
+    }
+
     [Fact]
     public void Cases_EachNamedOnce()
     {
