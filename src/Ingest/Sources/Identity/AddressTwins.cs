@@ -14,7 +14,7 @@ namespace ZtStream.Ingest.Sources.Identity;
 /// or one per request), so a sign-in's IPv6 address twin is keyed by that /64 (<c>ip:2001:db8:7:1::/64</c>).
 /// <para>
 /// A spray from a botnet or residential proxies tries each account once from its own address: no account's and no
-/// address's partition sees more than one failure. Beside the address twin Ingest therefore writes a *tenant twin* keyed
+/// address's partition sees more than one failure. Beside the address twin Ingest therefore writes a tenant twin keyed
 /// by the tenant the record names (<c>tenant:TENANT</c>), else the source that delivered it (<c>source:SOURCE</c>), else
 /// the provider (<c>idp:okta</c>): every failure of a tenant meets on one partition, where a rule counts the distinct
 /// networks (<see cref="Network"/>) its accounts fail from. docs/events.md ("Address twins").
