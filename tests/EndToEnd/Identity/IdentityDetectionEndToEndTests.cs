@@ -207,12 +207,13 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
             }
         }
 
-        // Each pair: the original principal and the renamed one, as the adapters key them (logins folded, addresses shortest).
+        // Each pair: the original principal and the renamed one, as the adapters key them (logins folded, addresses shortest,
+        // an IPv6 address's twin by its /64).
         (string Original, string Renamed, string Detector, string Rule)[] pairs =
         [
             ("dagny.fogg@acmecorp.test", "dagny.f\u00f6gg@zo\u00eb-corp.test", "identity", "success_after_failures"),
             ("saku.lehto@acmecorp.test", "saku.lehto-second@zo\u00eb-corp.test", "identity", "mfa_fatigue"),
-            ("ip:198.51.100.250", "ip:2001:db8:52::fa", "rule", "identity-password-spray"),
+            ("ip:198.51.100.250", "ip:2001:db8:52::/64", "rule", "identity-password-spray"),
         ];
         foreach (var (original, renamed, detector, rule) in pairs)
         {

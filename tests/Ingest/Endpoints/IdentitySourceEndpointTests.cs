@@ -41,9 +41,10 @@ public sealed class IdentitySourceEndpointTests
 
         await IngestAnswer.AcceptedAsync(response, count);
 
-        // Beside each failed sign-in from an address, its twin keyed by the address (AddressTwins).
+        // Beside each failed sign-in from an address, its twins keyed by the address and by the tenant (AddressTwins).
         var twins = Ingest.Sources.SourceFileReaders.All[vendor](
-            new MemoryStream(TestData.Idp(vendor, file)), DateTimeOffset.UtcNow, _ => { }, new ConfigurationBuilder().AddInMemoryCollection(IngestServer.AnyAge).Build()).Count(e => AddressTwins.Of(e) is not null);
+            new MemoryStream(TestData.Idp(vendor, file)), DateTimeOffset.UtcNow, _ => { }, new ConfigurationBuilder().AddInMemoryCollection(IngestServer.AnyAge).Build())
+            .Sum(e => (AddressTwins.Of(e) is null ? 0 : 1) + (AddressTwins.TenantOf(e, $"{vendor}-prod") is null ? 0 : 1));
         var read = await server.ReadLoggedAsync(count + twins);
         Assert.Equal(count + twins, read.Count);
         Assert.All(read, r =>
@@ -53,7 +54,8 @@ public sealed class IdentitySourceEndpointTests
             Assert.Equal(r.Event.PrincipalKey, r.Record.Key);
         });
         Assert.Equal(count, read.Count(r => r.Event.Raw is not null));
-        Assert.All(read.Where(r => r.Event.Raw is null), r => Assert.StartsWith("ip:", r.Record.Key, StringComparison.Ordinal));
+        Assert.All(read.Where(r => r.Event.Raw is null), r => Assert.Matches("^(ip|tenant|source):", r.Record.Key));
+        Assert.Equal(read.Count(r => r.Event.Raw is null && r.Record.Key.StartsWith("ip:", StringComparison.Ordinal)), read.Count(r => r.Event.Raw is null && !r.Record.Key.StartsWith("ip:", StringComparison.Ordinal)));
     }
 
     /// <summary>
@@ -237,10 +239,11 @@ public sealed class IdentitySourceEndpointTests
 
         var error = Assert.Single(await IngestAnswer.PartlyAcceptedAsync(response, "e0000000-0000-4000-8000-000000000060", "e0000000-0000-4000-8000-000000000061"));
         Assert.Equal((2, "$"), (error.Index, error.Field));
-        // The failed sign-in and its address twin, and the successful one.
-        var read = await server.ReadLoggedAsync(3);
-        Assert.Equal(3, read.Count);
+        // The failed sign-in, its address and tenant twins, and the successful one.
+        var read = await server.ReadLoggedAsync(4);
+        Assert.Equal(4, read.Count);
         Assert.Contains(read, r => r.Event.Subject?.Id == "ip:203.0.113.60");
+        Assert.Contains(read, r => r.Event.Id == "e0000000-0000-4000-8000-000000000060@tenant");
     }
 
     [Fact]

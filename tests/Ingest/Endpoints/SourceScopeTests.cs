@@ -230,9 +230,9 @@ public sealed class SourceScopeTests
     }
 
     /// <summary>
-    /// A failed sign-in goes with its address twin (principal ip:ADDRESS). A source limited to subjects speaks for its
-    /// accounts, not for the address: the twin is still written (a spray on its accounts stays visible) but vouches for no
-    /// subject unless the address is among the source's subjects; an unlimited source's twin is as before.
+    /// A failed sign-in goes with its address twin (principal ip:ADDRESS) and its tenant twin. A source limited to subjects
+    /// speaks for its accounts, not for the address or the tenant: the twins are still written (a spray on its accounts
+    /// stays visible) but vouch for no subject unless the scope's subjects name them; an unlimited source's twin is as before.
     /// </summary>
     [Theory]
     [InlineData("user:*@shop.example", false)]
@@ -246,11 +246,14 @@ public sealed class SourceScopeTests
         using var response = await server.PostAsync("/v1/events", Payloads.Array(signIn), key);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var logged = (await server.ReadLoggedAsync(2)).Select(r => r.Event).OrderBy(e => e.Id, StringComparer.Ordinal).ToArray();
+        var logged = (await server.ReadLoggedAsync(3)).Select(r => r.Event).OrderBy(e => e.Id, StringComparer.Ordinal).ToArray();
         Assert.Equal(("f-1", "user:amy@shop.example"), (logged[0].Id, logged[0].Subject?.Id));
         Assert.Equal([SourceScopes.Subject], logged[0].SourceScope);
         Assert.Equal(("f-1@address", "ip:10.9.8.7", "shop-idp"), (logged[1].Id, logged[1].Subject?.Id, logged[1].Source));
         Assert.Equal(twinVouched ? [SourceScopes.Subject] : null, logged[1].SourceScope);
+        // The tenant twin (the record names no tenant: keyed by the source) is no subject the scope names either.
+        Assert.Equal(("f-1@tenant", "source:shop-idp", "shop-idp"), (logged[2].Id, logged[2].Subject?.Id, logged[2].Source));
+        Assert.Null(logged[2].SourceScope);
     }
 
     [Fact]

@@ -19,7 +19,8 @@ public sealed class DocumentedShapesEndpointTests
         ("/v1/sources/falco", "falco-shapes", "falco/documented-shapes.jsonl", [EventKinds.RuntimeAlert]),
     ];
 
-    // Each record's event id → the principal (record key) it is logged on and its kind; "@address" the address twin of a failure.
+    // Each record's event id → the principal (record key) it is logged on and its kind; "@address" the address twin of a
+    // failure (an IPv6 address's by its /64), "@tenant" its tenant twin (the record's tenant, else the source).
     private static readonly Dictionary<string, (string Key, string Kind)> Expected = new(StringComparer.Ordinal)
     {
         // Entra: a PIM policy update initiated by no user or app (Azure Monitor's "identity"), a purge by Core Directory of a
@@ -31,14 +32,17 @@ public sealed class DocumentedShapesEndpointTests
         ["5f000000-0000-4000-8000-000000000004"] = ("zofia.wójcik@contoso.example", EventKinds.AuthLogin),
         ["5f000000-0000-4000-8000-000000000005"] = ("kim.lee@contoso.example", EventKinds.AuthLogin),
         ["5f000000-0000-4000-8000-000000000005@address"] = ("ip:198.51.100.45", EventKinds.AuthLogin),
+        ["5f000000-0000-4000-8000-000000000005@tenant"] = ("tenant:7a1c0000-0000-4000-8000-00000000d001", EventKinds.AuthLogin),
         ["5f000000-0000-4000-8000-000000000006"] = ("billing-exporter", EventKinds.AuthLogin),
         ["5f000000-0000-4000-8000-000000000006@address"] = ("ip:203.0.113.90", EventKinds.AuthLogin),
+        ["5f000000-0000-4000-8000-000000000006@tenant"] = ("source:entra-shapes", EventKinds.AuthLogin),
         ["5f000000-0000-4000-8000-000000000007"] = ("vm-batch-07", EventKinds.AuthLogin),
 
         // Okta: an unknown user's failure from IPv6; MFA with nanoseconds and non-ASCII; a lock with an offset and one target
         // object; a refresh token granted to an app with no client, its address only in ipChain; a hook delivery, outcome null.
         ["6a000000-0000-4000-8000-0000000000b1"] = ("r.iyer@acme.example", EventKinds.AuthLogin),
-        ["6a000000-0000-4000-8000-0000000000b1@address"] = ("ip:2001:db8:7::5", EventKinds.AuthLogin),
+        ["6a000000-0000-4000-8000-0000000000b1@address"] = ("ip:2001:db8:7::/64", EventKinds.AuthLogin),
+        ["6a000000-0000-4000-8000-0000000000b1@tenant"] = ("source:okta-shapes", EventKinds.AuthLogin),
         ["6a000000-0000-4000-8000-0000000000b2"] = ("josé.núñez@acme.example", EventKinds.AuthMfa),
         ["6a000000-0000-4000-8000-0000000000b3"] = ("mei.chen@acme.example", EventKinds.AuthAccountChange),
         ["6a000000-0000-4000-8000-0000000000b4"] = ("Ledger Mobile", EventKinds.AuthTokenIssued),
@@ -56,6 +60,7 @@ public sealed class DocumentedShapesEndpointTests
         // user typed in fullwidth letters.
         ["kc-e6000000-0000-4000-8000-0000000000c1"] = ("dana.kowalski", EventKinds.AuthLogin),
         ["kc-e6000000-0000-4000-8000-0000000000c1@address"] = ("ip:198.51.100.130", EventKinds.AuthLogin),
+        ["kc-e6000000-0000-4000-8000-0000000000c1@tenant"] = ("tenant:b2c00000-0000-4000-8000-000000000001", EventKinds.AuthLogin),
         ["kc-e6000000-0000-4000-8000-0000000000c2"] = ("dana.kowalski", EventKinds.AuthLogin),
         ["kc-e6000000-0000-4000-8000-0000000000c3"] = ("dana.kowalski", EventKinds.AuthCredentialChange),
         ["kc-e6000000-0000-4000-8000-0000000000c4"] = ("dana.kowalski", EventKinds.AuthCredentialChange),
@@ -67,9 +72,11 @@ public sealed class DocumentedShapesEndpointTests
         // meets the limit_wc of that address; gd_auth_failed with a relaxed $date and non-ASCII; pwd_leak; ssa social; a
         // login in mixed case; a failure typed in capitals and decomposed (NFD).
         ["auth0-90020261130090000000000000000000000000000000000000000601"] = ("lea.mbeki@acme.example", EventKinds.AuthLogin),
-        ["auth0-90020261130090000000000000000000000000000000000000000601@address"] = ("ip:2001:db8:3::61", EventKinds.AuthLogin),
+        ["auth0-90020261130090000000000000000000000000000000000000000601@address"] = ("ip:2001:db8:3::/64", EventKinds.AuthLogin),
+        ["auth0-90020261130090000000000000000000000000000000000000000601@tenant"] = ("tenant:acme-prod", EventKinds.AuthLogin),
         ["auth0-90020261130090100000000000000000000000000000000000000602"] = ("administrator@acme.example", EventKinds.AuthLogin),
         ["auth0-90020261130090100000000000000000000000000000000000000602@address"] = ("ip:203.0.113.201", EventKinds.AuthLogin),
+        ["auth0-90020261130090100000000000000000000000000000000000000602@tenant"] = ("source:auth0-shapes", EventKinds.AuthLogin),
         ["auth0-90020261130090200000000000000000000000000000000000000603"] = ("ip:203.0.113.201", EventKinds.AuthRisk),
         ["auth0-90020261130090300000000000000000000000000000000000000604"] = ("jürgen.weiß@acme.example", EventKinds.AuthMfa),
         ["auth0-90020261130090400000000000000000000000000000000000000605"] = ("noor.haddad@acme.example", EventKinds.AuthRisk),
@@ -77,6 +84,7 @@ public sealed class DocumentedShapesEndpointTests
         ["auth0-90020261130090600000000000000000000000000000000000000607"] = ("dana.kowalski@acme.example", EventKinds.AuthLogin),
         ["auth0-90020261130090700000000000000000000000000000000000000608"] = ("zoë.müller@acme.example", EventKinds.AuthLogin),
         ["auth0-90020261130090700000000000000000000000000000000000000608@address"] = ("ip:198.51.100.81", EventKinds.AuthLogin),
+        ["auth0-90020261130090700000000000000000000000000000000000000608@tenant"] = ("tenant:acme-prod", EventKinds.AuthLogin),
 
         // Managed clusters: EKS over CloudWatch (IPv6, a non-resource URL, a forbidden secret read, non-ASCII session name),
         // GKE (nanoseconds and a denial, an exec from inside Google, a workforce identity), AKS kube-audit-admin (an Entra UPN

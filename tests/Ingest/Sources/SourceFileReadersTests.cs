@@ -161,15 +161,16 @@ public sealed class SourceFileReadersTests
     }
 
     [Fact]
-    public void Read_EachFailedSignInFromAnAddress_IsFollowedByItsAddressTwin_AsIngestAppendsIt()
+    public void Read_EachFailedSignInFromAnAddress_IsFollowedByItsAddressTwinThenItsTenantTwin_AsIngestAppendsThem()
     {
         var (events, _) = Read("auth0", TestData.Idp("auth0", "log-stream.json"));
 
-        var twins = events.Select((e, i) => (e, i)).Where(x => IsTwin(x.e)).ToList();
+        var twins = events.Select((e, i) => (e, i)).Where(x => IsTwin(x.e) && x.e.Subject?.Id.StartsWith("ip:", StringComparison.Ordinal) == true).ToList();
         Assert.NotEmpty(twins);
         Assert.All(twins, x =>
         {
             var original = events[x.i - 1];
+            Assert.Equal((original.Id + "@tenant", "tenant:" + original.Subject?.Tenant), (events[x.i + 1].Id, events[x.i + 1].Subject?.Id));
             Assert.Equal(EventKinds.AuthLogin, original.Kind);
             Assert.Equal(Outcomes.Denied, original.Outcome);
             Assert.Equal("ip:" + original.Network!.SrcIp, x.e.Subject?.Id);

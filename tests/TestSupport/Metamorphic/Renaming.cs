@@ -6,8 +6,8 @@ namespace ZtStream.TestSupport.Metamorphic;
 /// <summary>
 /// A consistent renaming: each name replaced by one <see cref="Renaming(IEnumerable{string}, IEnumerable{string}, Random, Func{string, Random, string}, Func{string, bool}?)"/>'s
 /// <c>rename</c> draws (another length, case or script), each address by one of another family or form that keeps which
-/// addresses share a network (an IPv4 /24 becomes another /24 or a /48) and stays public; wherever a name occurs in a
-/// string as a whole token. <see cref="Back"/> names a principal an adapter keyed from renamed records by the old names.
+/// addresses share a network (an IPv4 /24 becomes another /24 or a /48, each of its addresses a /64 of its own) and
+/// stays public; wherever a name occurs in a string as a whole token. <see cref="Back"/> names a principal an adapter keyed from renamed records by the old names.
 /// </summary>
 public sealed class Renaming
 {
@@ -52,11 +52,12 @@ public sealed class Renaming
 
             var host = int.Parse(parts[3], CultureInfo.InvariantCulture);
             var v4 = $"{(to.A % 90) + 130}.{to.B + 40}.{to.A % 250}.{host}";
+            // An IPv6 host is its /64 (the address twins are keyed by it): each address gets a /64 of its own in the network's /48.
             var renamed = to.Form switch
             {
                 0 => v4,
-                1 => $"2001:db8:{(to.B * 256) + (to.A % 256):x}:{to.A:x}::{host:x}",
-                2 => $"2001:DB8:{(to.B * 256) + (to.A % 256):X}:{to.A:X}:0:0:0:{host:X}",
+                1 => $"2001:db8:{(to.B * 256) + (to.A % 256):x}:{host + 1:x}::{to.A:x}",
+                2 => $"2001:DB8:{(to.B * 256) + (to.A % 256):X}:{host + 1:X}:0:0:0:{to.A:X}",
                 _ => "::ffff:" + v4,
             };
             Add(address, renamed);
@@ -141,6 +142,13 @@ public sealed class Renaming
         {
             // Adapters write an address in its shortest form (an IPv4-mapped one as IPv4).
             back[(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString()] = name;
+            if (!ip.IsIPv4MappedToIPv6 && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+            {
+                // The address twin of an IPv6 address is keyed by its /64.
+                var bytes = ip.GetAddressBytes();
+                Array.Clear(bytes, 8, 8);
+                back[new System.Net.IPAddress(bytes) + "/64"] = name;
+            }
         }
     }
 

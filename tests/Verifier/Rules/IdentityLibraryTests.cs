@@ -19,7 +19,13 @@ public sealed class IdentityLibraryTests
         string? last = null;
         foreach (var e in events)
         {
-            last = detector.Match(rule, new RuleEvent(e));
+            var re = new RuleEvent(e);
+            var match = detector.Match(rule, re);
+            // A twin the rule does not count (the tenant twin after an address twin) is not the input's last event for it.
+            if (!AuthenticationDetector.IsAddressTwin(e) || rule.Condition.Matches(re))
+            {
+                last = match;
+            }
         }
 
         return last;
@@ -40,7 +46,7 @@ public sealed class IdentityLibraryTests
 
         Assert.NotNull(text);
         Assert.Contains("10 distinct attributes.auth.account", text, StringComparison.Ordinal);
-        Assert.Contains("by network.src_ip=198.51.100.250", text, StringComparison.Ordinal);
+        Assert.Contains("by subject.id=ip:198.51.100.250", text, StringComparison.Ordinal);
     }
 
     [Fact]

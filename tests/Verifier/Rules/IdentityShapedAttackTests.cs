@@ -12,6 +12,8 @@ namespace ZtStream.Verifier.Tests.Rules;
 /// </summary>
 public sealed class IdentityShapedAttackTests
 {
+    private const string Distributed = "identity-password-spray-distributed";
+
     private static readonly IReadOnlyList<Rule> Identity = [.. RuleLoader.Load(RuleLoader.Builtin()).Rules.Where(r => r.Id.StartsWith("identity-", StringComparison.Ordinal))];
 
     /// <summary>Scores <paramref name="attempts"/> (each with its address twin, as Ingest appends it) in order.</summary>
@@ -156,33 +158,120 @@ public sealed class IdentityShapedAttackTests
     }
 
     /// <summary>
-    /// One attempt per address from a botnet (IPv4 in many /24s, IPv6 in many /48s), one account each: no address, account
-    /// or partition sees more than one failure. Left unalerted (docs/detection.md, "What the rules cannot see").
+    /// One attempt per address from a botnet (IPv4 in 100 /24s, IPv6 in 250 /48s), one account each, 500 in an hour: no
+    /// address or account sees more than one failure, but the tenant's partition sees them all (its tenant twins) and
+    /// raises the tenant at the hundredth network.
     /// </summary>
     [Fact]
-    public void Spray_OneAttemptPerAddressFromABotnet_IsNotSeenByAnyRule()
+    public void Spray_OneAttemptPerAddressFromABotnet_AlertsOnTheTenantAtTheHundredthNetwork()
     {
         var guesses = Enumerable.Range(0, 500)
             .Select(i => Auth0("fp", $"victim{i}@acme.example", i % 2 == 0 ? $"203.0.{i % 200}.{1 + (i / 200)}" : $"2001:db8:{i:x}::{i:x}", T0.AddSeconds(7.2 * i)));
 
-        var run = new Run().Score(guesses);
+        var run = new Run().Score(guesses, Distributed);
 
-        Assert.Empty(run.Alerts);
+        // Networks 0, 2, … 198 are one /24 each, the odd ones a /48 each: the hundredth network is the hundredth guess.
+        Assert.True(run.FirstAlert == 100, run.ToString());
+        Assert.All(run.Alerts, a => Assert.Equal("idp:auth0", a.Principal));
+        Assert.Single(run.Alerts.Select(a => a.Id).Distinct());
     }
 
     /// <summary>
-    /// An IPv6 client that takes another address in its /64 for each account: each address fails once. Left unalerted like
-    /// the botnet: the address twins are keyed by the whole address.
+    /// The same botnet spray in the other vendors' records — Okta from IPv4 /24s, Entra ID from IPv6 /48s, Keycloak from
+    /// both, 150 accounts in an hour — raised on the tenant each record names (the realm, the directory), or the provider
+    /// when it names none (Okta's System Log API).
     /// </summary>
     [Fact]
-    public void Spray_FromOneIpv6HostRotatingItsAddressInItsSlash64_IsNotSeenByAnyRule()
+    public void Spray_OneAttemptPerAddressFromABotnet_IsRaisedOnTheTenantInEveryVendorsRecords()
     {
-        var guesses = Enumerable.Range(0, 216)
+        static DateTimeOffset At(int i) => T0.AddSeconds(23.0 * i);
+        var okta = Enumerable.Range(0, 150).Select(i => Okta("user.session.start", $"o{i}@acme.example", $"81.{2 + i / 100}.{i % 100}.{9 + i % 50}", At(i), "FAILURE", "INVALID_CREDENTIALS"));
+        var entra = Enumerable.Range(0, 150).Select(i => EntraSignIn($"e{i}@contoso.example", $"2a02:{0x1c00 + i:x}:9::{i + 1:x}", At(i), 50126));
+        var keycloak = Enumerable.Range(0, 150).Select(i => Keycloak("LOGIN_ERROR", $"k{i}", i % 2 == 0 ? $"81.9.{i}.7" : $"2a03:{0x2d00 + i:x}:1::5", At(i), error: i % 3 == 0 ? "user_not_found" : "invalid_user_credentials"));
+
+        var runs = new[] { ("idp:okta", new Run().Score(okta, Distributed)), ("tenant:72f988bf-86f1-41af-91ab-2d7cd011db47", new Run().Score(entra, Distributed)), ("tenant:acme", new Run().Score(keycloak, Distributed)) };
+
+        Assert.All(runs, r =>
+        {
+            Assert.True(r.Item2.FirstAlert == 100, r.Item2.ToString());
+            Assert.All(r.Item2.Alerts, a => Assert.Equal(r.Item1, a.Principal));
+        });
+    }
+
+    /// <summary>
+    /// An IPv6 client that takes another address in its /64 for each account, nine accounts an hour for a day: the address
+    /// twins are keyed by the /64, so its partition counts every account, and the day-long rule raises the /64 at the
+    /// thirtieth; ten accounts within an hour are the hourly rule's.
+    /// </summary>
+    [Fact]
+    public void Spray_FromOneIpv6HostRotatingItsAddressInItsSlash64_AlertsOnTheSlash64()
+    {
+        var paced = Enumerable.Range(0, 216)
             .Select(i => Okta("user.session.start", $"user{i}@acme.example", $"2001:db8:77:1:{i + 1:x}::{i + 7:x}", T0.AddSeconds(i * 3600.0 / 9), "FAILURE", "INVALID_CREDENTIALS"));
+        var hourly = Enumerable.Range(0, 10)
+            .Select(i => EntraSignIn($"user{i}@contoso.example", $"2001:db8:88:2:{i:x}:{i + 3:x}::{i + 1:x}", T0.AddMinutes(5 * i), 50126));
 
-        var run = new Run().Score(guesses);
+        var slow = new Run().Score(paced, "identity-password-spray-slow");
+        var fast = new Run().Score(hourly, "identity-password-spray");
 
-        Assert.Empty(run.Alerts);
+        Assert.True(slow.FirstAlert == 30, slow.ToString());
+        Assert.True(fast.FirstAlert == 10, fast.ToString());
+        Assert.Equal("ip:2001:db8:77:1::/64", slow.Alerts[0].Principal);
+        Assert.Equal("ip:2001:db8:88:2::/64", fast.Alerts[0].Principal);
+    }
+
+    /// <summary>
+    /// A busy hour of a big tenant: 3,000 people sign in within the hour, each from a network of their own (home IPv4 /24s
+    /// and IPv6 /48s, worst case for a count of networks), and one in 33 (91, 3 %) mistypes once or twice before getting
+    /// in; 200 more at the office behind one address, 9 of whom mistype. 92 networks fail, under the hundred.
+    /// </summary>
+    [Fact]
+    public void BigTenantsBusyHour_ThousandsSigningInFromTheirOwnNetworks_AFewPercentMistyping_StaysQuiet()
+    {
+        var home = Enumerable.Range(0, 3000).SelectMany(u =>
+        {
+            var at = T0.AddSeconds(1.2 * u);
+            var user = $"staff{u}@contoso.example";
+            var ip = u % 2 == 0 ? $"81.{10 + u / 256}.{u % 256}.{20 + u % 7}" : $"2a02:{0x3000 + u:x}:{u % 5}::{u:x}";
+            var mistyped = u % 33 == 0 ? (u % 66 == 0 ? 2 : 1) : 0;
+            return Enumerable.Range(0, mistyped).Select(k => EntraSignIn(user, ip, at.AddSeconds(10 * k), 50126)).Append(EntraSignIn(user, ip, at.AddSeconds(30)));
+        });
+        var office = Enumerable.Range(0, 200).SelectMany(u =>
+        {
+            var at = T0.AddSeconds(18 * u);
+            var user = $"office{u}@contoso.example";
+            return (u % 23 == 0 ? [EntraSignIn(user, "192.0.2.80", at, 50126)] : Array.Empty<AccessEvent>()).Append(EntraSignIn(user, "192.0.2.80", at.AddSeconds(20)));
+        });
+
+        var run = new Run().Score(home.Concat(office).OrderBy(e => e.Time));
+
+        Assert.True(run.Alerts.Count == 0, run.Said);
+    }
+
+    /// <summary>
+    /// A password-expiry morning: 1,500 people whose passwords expired overnight fail once at the office (two NAT
+    /// addresses), change it, and their phones keep trying the old one three times from the carriers' networks (four
+    /// public carrier-NAT addresses, an IPv6 /64 per phone in three carrier /48s) within the hour: nine networks for the
+    /// tenant. The office and carrier addresses, each failing for hundreds of accounts, are raised by the per-address rules
+    /// as before (docs/detection.md): only the tenant-wide count is new, and it stays quiet.
+    /// </summary>
+    [Fact]
+    public void PasswordExpiryMorning_FifteenHundredPeopleAndTheirPhones_StaysQuiet()
+    {
+        var attempts = Enumerable.Range(0, 1500).SelectMany(u =>
+        {
+            var at = T0.AddSeconds(2 * u);
+            var user = $"staff{u}@contoso.example";
+            var office = u % 2 == 0 ? "192.0.2.80" : "192.0.2.81";
+            var phone = u % 4 == 0 ? $"198.51.100.{10 + u % 4}" : $"2001:db8:{0xc0 + u % 3:x}:{u:x}::{u % 9 + 1:x}";
+            return new[] { EntraSignIn(user, office, at, 50126), EntraSignIn(user, office, at.AddSeconds(40)) }
+                .Concat(Enumerable.Range(1, 3).Select(k => EntraSignIn(user, k == 1 ? phone : phone.Replace("::", $":{k}::", StringComparison.Ordinal), at.AddMinutes(5 * k), 50126)));
+        });
+
+        var run = new Run().Score(attempts.OrderBy(e => e.Time));
+
+        Assert.DoesNotContain(run.Alerts, a => a.Reasons.Any(r => r.Rule == Distributed));
+        Assert.All(run.Alerts, a => Assert.StartsWith("ip:", a.Principal, StringComparison.Ordinal));
     }
 
     [Fact]

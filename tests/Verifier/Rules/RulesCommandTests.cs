@@ -155,8 +155,8 @@ public sealed class RulesCommandTests : IDisposable
         var (code, output, _) = await Run("test", temp.Path);
         Assert.Equal(1, code);
         var fail = Assert.Single(Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal));
-        // The failed sign-in and its address twin: neither is the password-like user name.
-        Assert.Contains("test 'a mistyped password of a real user': expected match, but none of 2 events matched", fail, StringComparison.Ordinal);
+        // The failed sign-in and its address and tenant twins: none is the password-like user name.
+        Assert.Contains("test 'a mistyped password of a real user': expected match, but none of 3 events matched", fail, StringComparison.Ordinal);
     }
 
     [Fact]

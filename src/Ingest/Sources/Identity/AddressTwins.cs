@@ -1,3 +1,7 @@
+using System.Net;
+using System.Net.Sockets;
+using ZtStream.Platform;
+
 namespace ZtStream.Ingest.Sources.Identity;
 
 /// <summary>
@@ -6,7 +10,15 @@ namespace ZtStream.Ingest.Sources.Identity;
 /// count its accounts. Beside each failed sign-in that names an account and a client address, Ingest therefore writes
 /// its twin keyed by the address (<c>ip:ADDRESS</c>): every failure from one address meets on one partition, where the
 /// spraying and stuffing rules count distinct <see cref="Account"/>s. The twin carries the account, the original's id
-/// in <see cref="TwinOf"/>, and no raw object. docs/events.md ("Address twins").
+/// in <see cref="TwinOf"/>, and no raw object. An IPv6 client picks any address in its /64 at will (privacy addresses,
+/// or one per request), so a sign-in's IPv6 address twin is keyed by that /64 (<c>ip:2001:db8:7:1::/64</c>).
+/// <para>
+/// A spray from a botnet or residential proxies tries each account once from its own address: no account's and no
+/// address's partition sees more than one failure. Beside the address twin Ingest therefore writes a tenant twin keyed
+/// by the tenant the record names (<c>tenant:TENANT</c>), else the source that delivered it (<c>source:SOURCE</c>), else
+/// the provider (<c>idp:okta</c>): every failure of a tenant meets on one partition, where a rule counts the distinct
+/// networks (<see cref="Network"/>) its accounts fail from. docs/events.md ("Address twins").
+/// </para>
 /// </summary>
 internal static class AddressTwins
 {
@@ -23,7 +35,15 @@ internal static class AddressTwins
     /// </summary>
     public const string ForwardedFor = "auth.forwarded_for";
 
+    /// <summary>
+    /// On a tenant twin: the network the client address is in — its IPv4 /24 or IPv6 /48 (<c>203.0.113.0/24</c>,
+    /// <c>2001:db8:7::/48</c>), an IPv6 address carrying an IPv4 one as that IPv4 address — when the address is public.
+    /// Private, loopback, link-local and carrier-NAT addresses name no client network, and have none.
+    /// </summary>
+    public const string Network = "auth.network";
+
     private const string IdSuffix = "@address";
+    private const string TenantIdSuffix = "@tenant";
 
     private const string LoginUsername = "authentication.openshift.io/username";
     private const string LoginDecision = "authentication.openshift.io/decision";
@@ -36,40 +56,125 @@ internal static class AddressTwins
     public static AccessEvent? Of(AccessEvent e)
     {
         string? forwardedFor = null;
-        var address = string.Equals(e.Kind, EventKinds.AuthLogin, StringComparison.Ordinal) ? e.Network?.SrcIp
+        var address = IsSignIn(e) ? e.Network?.SrcIp
             : string.Equals(e.Kind, EventKinds.K8sAudit, StringComparison.Ordinal) && IsOpenShiftLogin(e) ? ServerSide(e, out forwardedFor)
             : null;
-        if (!string.Equals(e.Outcome, Outcomes.Denied, StringComparison.Ordinal)
-            || address is not { Length: > 0 }
-            || e.Subject?.Id is not { Length: > 0 } account
-            || account.StartsWith("ip:", StringComparison.Ordinal)
-            || e.Attributes?.ContainsKey(TwinOf) == true
-            || (e.Attributes?.TryGetValue(IdentityAttributes.Interrupted, out var interrupted) == true && interrupted.ValueKind == JsonValueKind.True))
+        if (address is not { Length: > 0 } || FailedAccount(e) is not { } account)
         {
             return null;
         }
 
+        // A refused OpenShift login is keyed by the router's address: one host, which does not rotate its address.
+        return Twin(e, IdSuffix, "ip:" + (IsSignIn(e) ? Keyed(address) : address), account, ForwardedFor, forwardedFor) with
+        {
+            Network = e.Network is null ? null : e.Network with { SrcIp = address },
+            // Rules counting refused requests by status (k8s-repeated-forbidden-from-public-ip) count the original once.
+            Status = string.Equals(e.Kind, EventKinds.K8sAudit, StringComparison.Ordinal) ? null : e.Status,
+        };
+    }
+
+    /// <summary>
+    /// The tenant twin of <paramref name="e"/>, or null when it is not a failed sign-in of an account from an address at an
+    /// identity provider: keyed by the tenant the record names, else <paramref name="source"/> (the source that delivered
+    /// it), else the provider, with <see cref="Network"/> when the address is public. A login refused at OpenShift's OAuth
+    /// server has none: its address is the router's.
+    /// </summary>
+    public static AccessEvent? TenantOf(AccessEvent e, string? source)
+    {
+        if (!IsSignIn(e) || e.Network?.SrcIp is not { Length: > 0 } address || FailedAccount(e) is not { } account)
+        {
+            return null;
+        }
+
+        var key = e.Subject?.Tenant is { Length: > 0 } tenant ? "tenant:" + tenant
+            : source is { Length: > 0 } ? "source:" + source
+            : e.Attributes?.TryGetValue(IdentityAttributes.IdpName, out var idp) == true && idp.ValueKind == JsonValueKind.String && idp.GetString() is { Length: > 0 } name ? "idp:" + name
+            : null;
+        if (key is null)
+        {
+            return null;
+        }
+
+        return Twin(e, TenantIdSuffix, key, account, Network, NetworkOf(address));
+    }
+
+    /// <summary>
+    /// <paramref name="e"/> as the principal <paramref name="key"/>: id + <paramref name="idSuffix"/>, anonymous, no token
+    /// and no raw object, naming the account and the original, and <paramref name="name"/> when <paramref name="value"/> is
+    /// not null.
+    /// </summary>
+    private static AccessEvent Twin(AccessEvent e, string idSuffix, string key, string account, string name, string? value)
+    {
         var attributes = e.Attributes is null
             ? new Dictionary<string, JsonElement>(StringComparer.Ordinal)
             : new Dictionary<string, JsonElement>(e.Attributes, StringComparer.Ordinal);
         attributes[Account] = JsonFields.Of(account);
         attributes[TwinOf] = JsonFields.Of(e.Id);
-        if (forwardedFor is not null)
+        if (value is not null)
         {
-            attributes[ForwardedFor] = JsonFields.Of(forwardedFor);
+            attributes[name] = JsonFields.Of(value);
         }
 
         return e with
         {
-            Id = e.Id + IdSuffix,
-            Subject = new Subject { Id = "ip:" + address, Type = IdentitySubjectTypes.Anonymous, Tenant = e.Subject.Tenant },
+            Id = e.Id + idSuffix,
+            Subject = new Subject { Id = key, Type = IdentitySubjectTypes.Anonymous, Tenant = e.Subject?.Tenant },
             Token = null,
-            Network = e.Network is null ? null : e.Network with { SrcIp = address },
-            // Rules counting refused requests by status (k8s-repeated-forbidden-from-public-ip) count the original once.
-            Status = string.Equals(e.Kind, EventKinds.K8sAudit, StringComparison.Ordinal) ? null : e.Status,
             Raw = null,
             Attributes = attributes,
         };
+    }
+
+    /// <summary>The account of a failed sign-in that is no twin and was not interrupted (for MFA, consent); else null.</summary>
+    private static string? FailedAccount(AccessEvent e) =>
+        string.Equals(e.Outcome, Outcomes.Denied, StringComparison.Ordinal)
+        && e.Subject?.Id is { Length: > 0 } account
+        && !account.StartsWith("ip:", StringComparison.Ordinal)
+        && e.Attributes?.ContainsKey(TwinOf) != true
+        && !(e.Attributes?.TryGetValue(IdentityAttributes.Interrupted, out var interrupted) == true && interrupted.ValueKind == JsonValueKind.True)
+            ? account
+            : null;
+
+    private static bool IsSignIn(AccessEvent e) => string.Equals(e.Kind, EventKinds.AuthLogin, StringComparison.Ordinal);
+
+    /// <summary>
+    /// What an address twin is keyed by: an IPv6 address's /64 (<c>2001:db8:7:1::/64</c>), the block one interface picks its
+    /// addresses from (RFC 4291's interface identifier, RFC 8981's temporary addresses), so a client taking a new address for
+    /// each attempt is still one; any other address as it is (an IPv6 address carrying an IPv4 one is that client's).
+    /// </summary>
+    private static string Keyed(string address)
+    {
+        if (!IPAddress.TryParse(address, out var ip) || ip.AddressFamily != AddressFamily.InterNetworkV6 || ClientAddresses.CarriedIPv4(ip) is not null)
+        {
+            return address;
+        }
+
+        return Prefix(ip, 8) + "/64";
+    }
+
+    /// <summary>The IPv4 /24 or IPv6 /48 of a public address (an IPv6 one carrying an IPv4 address as that address); else null.</summary>
+    private static string? NetworkOf(string address)
+    {
+        if (!IPAddress.TryParse(address, out var ip) || !ClientAddresses.IsPublic(ip))
+        {
+            return null;
+        }
+
+        if (ClientAddresses.CarriedIPv4(ip) is { } carried)
+        {
+            ip = carried;
+        }
+
+        return ip.AddressFamily == AddressFamily.InterNetwork ? Prefix(ip, 3) + "/24" : Prefix(ip, 6) + "/48";
+    }
+
+    /// <summary><paramref name="ip"/> with all but its first <paramref name="bytes"/> bytes zero, in its shortest form.</summary>
+    private static string Prefix(IPAddress ip, int bytes)
+    {
+        Span<byte> b = stackalloc byte[16];
+        ip.TryWriteBytes(b, out var length);
+        b[bytes..length].Clear();
+        return new IPAddress(b[..length]).ToString();
     }
 
     /// <summary>A login at OpenShift's OAuth server whose subject is the account its annotations name (docs/sources.md).</summary>
@@ -98,7 +203,10 @@ internal static class AddressTwins
         return e.Network?.SrcIp;
     }
 
-    /// <summary><paramref name="events"/> with each one's twin, if it has one, right after it.</summary>
+    /// <summary>
+    /// <paramref name="events"/> with each one's twins, if it has any, right after it: its address twin, then its tenant twin
+    /// (keyed, when the record names no tenant, by the event's own source).
+    /// </summary>
     public static IEnumerable<AccessEvent> With(IEnumerable<AccessEvent> events)
     {
         foreach (var e in events)
@@ -107,6 +215,11 @@ internal static class AddressTwins
             if (Of(e) is { } twin)
             {
                 yield return twin;
+            }
+
+            if (TenantOf(e, e.Source) is { } tenantTwin)
+            {
+                yield return tenantTwin;
             }
         }
     }

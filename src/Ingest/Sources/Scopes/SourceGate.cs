@@ -45,10 +45,22 @@ internal sealed class SourceGate
     {
         ArgumentNullException.ThrowIfNull(admitted);
         ArgumentNullException.ThrowIfNull(scope);
-        return AddressTwins.Of(admitted) is { } twin
-            ? twin with { Source = source, SourceScope = scope.TwinVouches(admitted.SourceScope, twin.Subject!.Id) }
-            : null;
+        return Stamped(AddressTwins.Of(admitted), admitted, source, scope);
     }
+
+    /// <summary>
+    /// The tenant twin (<see cref="AddressTwins.TenantOf"/>) of <paramref name="admitted"/>, keyed by its tenant or else by
+    /// <paramref name="source"/>, stamped as <see cref="TwinOf"/> stamps the address twin; null when it has none.
+    /// </summary>
+    public static AccessEvent? TenantTwinOf(AccessEvent admitted, string source, SourceScope scope)
+    {
+        ArgumentNullException.ThrowIfNull(admitted);
+        ArgumentNullException.ThrowIfNull(scope);
+        return Stamped(AddressTwins.TenantOf(admitted, source), admitted, source, scope);
+    }
+
+    private static AccessEvent? Stamped(AccessEvent? twin, AccessEvent admitted, string source, SourceScope scope) =>
+        twin is null ? null : twin with { Source = source, SourceScope = scope.TwinVouches(admitted.SourceScope, twin.Subject!.Id) };
 
     /// <summary>
     /// <paramref name="item"/> as it goes to the log, or null (and an error added) when it is outside

@@ -1,6 +1,9 @@
 namespace ZtStream.Ingest.Tests.Sources.Identity;
 
-/// <summary>A failed sign-in is written twice: for the account, and keyed by the address it came from.</summary>
+/// <summary>
+/// A failed sign-in is written three times: for the account, keyed by the address it came from (an IPv6 address's /64),
+/// and keyed by its tenant.
+/// </summary>
 public sealed class AddressTwinsTests
 {
     [Fact]
@@ -67,4 +70,108 @@ public sealed class AddressTwinsTests
         var forbidden = K8sAuditMapper.Map(TestData.K8sTrace("exec_pod.json")).Events.Single() with { Outcome = Outcomes.Denied, Status = 403 };
         Assert.Null(AddressTwins.Of(forbidden));
     }
+
+    [Theory]
+    [InlineData("2001:db8:77:1:a:b:c:d", "ip:2001:db8:77:1::/64")]
+    [InlineData("2001:db8:77:1::9", "ip:2001:db8:77:1::/64")]
+    [InlineData("2a02:1c00:9:ffff::1", "ip:2a02:1c00:9:ffff::/64")]
+    [InlineData("198.51.100.7", "ip:198.51.100.7")]
+    [InlineData("::ffff:198.51.100.7", "ip:::ffff:198.51.100.7")]
+    [InlineData("not-an-address", "ip:not-an-address")]
+    public void FailedSignIn_FromIpv6_HasItsAddressTwinKeyedByTheSlash64_KeepingTheAddressItCameFrom(string address, string key)
+    {
+        var failed = Failed("f1", address);
+
+        var twin = AddressTwins.Of(failed);
+
+        Assert.NotNull(twin);
+        Assert.Equal((key, key), (twin.Subject?.Id, twin.PrincipalKey));
+        Assert.Equal(address, twin.Network?.SrcIp);
+    }
+
+    [Fact]
+    public void FailedSignIn_HasATenantTwin_KeyedByTheTenantItNames_NamingTheAccountAndTheNetwork()
+    {
+        var failed = AuthO();
+
+        var twin = AddressTwins.TenantOf(failed, "auth0-prod");
+
+        Assert.NotNull(twin);
+        Assert.Equal(("tenant:acme", "tenant:acme", "anonymous", "acme"), (twin.Subject?.Id, twin.PrincipalKey, twin.Subject?.Type, twin.Subject?.Tenant));
+        Assert.Equal(failed.Id + "@tenant", twin.Id);
+        Assert.Equal((failed.Subject?.Id, failed.Id, "203.0.113.0/24"), (twin.Attr(AddressTwins.Account), twin.Attr(AddressTwins.TwinOf), twin.Attr(AddressTwins.Network)));
+        Assert.Equal((failed.Kind, failed.Outcome, failed.Time, failed.Network?.SrcIp), (twin.Kind, twin.Outcome, twin.Time, twin.Network?.SrcIp));
+        Assert.Null(twin.Raw);
+        Assert.Null(twin.Token);
+        // A twin has no twins of its own.
+        Assert.Null(AddressTwins.TenantOf(twin, "auth0-prod"));
+        Assert.Null(AddressTwins.Of(twin));
+    }
+
+    [Fact]
+    public void TenantTwin_OfARecordNamingNoTenant_IsKeyedByTheSource_ElseByTheProvider()
+    {
+        var failed = Failed("f2", "203.0.113.9");
+
+        Assert.Equal("source:okta-prod", AddressTwins.TenantOf(failed, "okta-prod")?.Subject?.Id);
+        Assert.Equal("idp:okta", AddressTwins.TenantOf(failed, null)?.Subject?.Id);
+        Assert.Null(AddressTwins.TenantOf(failed with { Attributes = null }, null));
+    }
+
+    [Theory]
+    [InlineData("203.0.113.9", "203.0.113.0/24")]
+    [InlineData("::ffff:203.0.113.9", "203.0.113.0/24")]
+    [InlineData("2001:db8:77:1:a:b:c:d", "2001:db8:77::/48")]
+    [InlineData("2a02:1c00:9:ffff::1", "2a02:1c00:9::/48")]
+    [InlineData("192.0.2.80", "192.0.2.0/24")]
+    [InlineData("10.20.30.40", null)]
+    [InlineData("100.64.7.9", null)]
+    [InlineData("fd00::5", null)]
+    [InlineData("127.0.0.1", null)]
+    public void TenantTwin_NamesThePublicNetworkItsAddressIsIn_AndNoneForAPrivateOrCarrierNatAddress(string address, string? network)
+    {
+        var twin = AddressTwins.TenantOf(Failed("f3", address), "okta-prod");
+
+        Assert.NotNull(twin);
+        Assert.Equal(network, twin.Attr(AddressTwins.Network));
+    }
+
+    [Fact]
+    public void Successes_Interruptions_AddresslessRecords_AndRefusedOpenShiftLogins_HaveNoTenantTwin()
+    {
+        var okta = OktaMapper.Map(TestData.Idp("okta", "event-hook-delivery.json")).Events;
+        Assert.All(okta.Where(e => e.Outcome == Outcomes.Success), e => Assert.Null(AddressTwins.TenantOf(e, "okta-prod")));
+        var entra = EntraMapper.Map(TestData.Idp("entra", "signin-records.json")).Events;
+        Assert.All(entra.Where(e => e.Flag(IdentityAttributes.Interrupted) == true), e => Assert.Null(AddressTwins.TenantOf(e, "entra-prod")));
+        Assert.Null(AddressTwins.TenantOf(Failed("f4", "203.0.113.9") with { Network = null }, "okta-prod"));
+        var refused = K8sAuditMapper.Map(TestData.Cluster("openshift-oauth-server.ndjson")).Events.First(e => e.Subject?.Id == "rosa.ng" && e.Outcome == Outcomes.Denied);
+        Assert.NotNull(AddressTwins.Of(refused));
+        Assert.Null(AddressTwins.TenantOf(refused, "openshift"));
+    }
+
+    [Fact]
+    public void With_WritesTheAddressTwinThenTheTenantTwin_RightAfterTheFailedSignIn()
+    {
+        var failed = AuthO();
+        var success = failed with { Id = "ok", Outcome = Outcomes.Success };
+
+        var events = AddressTwins.With([failed, success]).ToList();
+
+        Assert.Equal([failed.Id, failed.Id + "@address", failed.Id + "@tenant", "ok"], events.Select(e => e.Id));
+        Assert.Equal(["ip:203.0.113.9", "tenant:acme"], events.Skip(1).Take(2).Select(e => e.PrincipalKey));
+    }
+
+    private static AccessEvent Failed(string id, string address) => new()
+    {
+        Id = id,
+        Time = DateTimeOffset.UnixEpoch,
+        Kind = EventKinds.AuthLogin,
+        Outcome = Outcomes.Denied,
+        Subject = new() { Id = "ana@acme.example" },
+        Network = new() { SrcIp = address },
+        Attributes = new Dictionary<string, JsonElement>(StringComparer.Ordinal) { [IdentityAttributes.IdpName] = JsonSerializer.SerializeToElement("okta") },
+    };
+
+    private static AccessEvent AuthO() => Assert.Single(Auth0Mapper.Map(Encoding.UTF8.GetBytes(
+        """[{"log_id":"90020240507","data":{"date":"2024-05-07T06:00:00.000Z","type":"fp","ip":"203.0.113.9","user_name":"ana@acme.example","user_id":"auth0|d15b00000000000000000001","log_id":"90020240507","tenant_name":"acme"}}]""")).Events);
 }

@@ -140,9 +140,9 @@ public sealed class FalcoOktaRuleTests
         Assert.Empty(Run(rules, entra));
         Assert.Equal([("Any Okta", "user.account.lock")], Run(rules, okta));
 
-        // A failed sign-in comes with its address twin, which carries no record: the rule fires once.
+        // A failed sign-in comes with its address and tenant twins, which carry no record: the rule fires once.
         var failedSignIn = Events(OktaEventHook(Log("user.session.start", result: "FAILURE", reason: "INVALID_CREDENTIALS")));
-        Assert.Equal(2, failedSignIn.Count);
+        Assert.Equal(3, failedSignIn.Count);
         Assert.Equal([("Any Okta", "user.session.start")], Run(rules, failedSignIn));
     }
 

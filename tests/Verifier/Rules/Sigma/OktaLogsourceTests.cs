@@ -102,11 +102,11 @@ public sealed class OktaLogsourceTests
         Assert.False(rule.Fires("auth0", """{"log_id":"900201","data":{"date":"2026-11-30T09:00:00Z","type":"fp","ip":"192.0.2.4","user_name":"kim@example.com","user_id":"auth0|1"}}"""));
         Assert.False(rule.Fires("keycloak", """{"time":1764493200000,"type":"LOGIN_ERROR","realmId":"acme","clientId":"web","userId":"3f6b","ipAddress":"192.0.2.4","error":"invalid_user_credentials","details":{"username":"kim"}}"""));
 
-        // An Okta failed sign-in is followed by its address twin, which carries no LogEvent: only the sign-in is read.
+        // An Okta failed sign-in is followed by its address and tenant twins, which carry no LogEvent: only the sign-in is read.
         var rule2 = RuleTesting.One(SigmaIdp.RuleText(Okta, "selection:\n  eventtype: user.account.lock\ncondition: not selection"));
         var events = Authentication.IdpRecords.MapAll("okta", LogEvent("user.session.start", result: "FAILURE"));
-        Assert.Equal(2, events.Count);
-        Assert.Equal([true, false], events.Select(rule2.Matches));
+        Assert.Equal(3, events.Count);
+        Assert.Equal([true, false, false], events.Select(rule2.Matches));
     }
 
     [Fact]
