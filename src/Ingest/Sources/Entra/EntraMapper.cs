@@ -458,7 +458,7 @@ internal static partial class EntraMapper
 
         e.EventType = auditCategory is null ? activity : $"{auditCategory}/{activity}";
         e.Set(IdentityAttributes.IdpCorrelationId, details.Text("correlationId") ?? record.Text("correlationId"))
-            .Set(IdentityAttributes.TargetRole, RoleName(target) ?? (IsRole(targetType) ? target.Text("displayName") : null));
+            .Set(IdentityAttributes.TargetRole, RoleName(target) ?? (IsRole(targetType) ? target.Text("displayName") : null) ?? ElevatedRole(activity));
         IdentityEvent.Emit(e, record, index, options, items, errors);
     }
 
@@ -489,6 +489,14 @@ internal static partial class EntraMapper
     /// </summary>
     private static bool IsRole(string? targetType) => string.Equals(targetType, "Role", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// The role a Global Administrator's "elevate access" takes (category <c>AzureRBACRoleManagementElevateAccess</c>):
+    /// User Access Administrator at the root scope, over every subscription and management group. The record names the
+    /// role in its activity only.
+    /// </summary>
+    private static string? ElevatedRole(string activity) =>
+        activity.Contains("elevated their access to User Access Administrator", StringComparison.OrdinalIgnoreCase) ? "User Access Administrator" : null;
+
     /// <summary>Audit activity → canonical kind and what changed. Names are Entra's activity display names.</summary>
     internal static (string Kind, string? Change) ClassifyAudit(string activity, string? category)
     {
@@ -502,7 +510,7 @@ internal static partial class EntraMapper
             return (EventKinds.AuthAdminChange, Has("requested") ? "role_request" : "role_activation");
         }
 
-        if (Has("member to role") || Has("eligible member to role") || (Has("role assignment") && !Has("remove")))
+        if (Has("member to role") || Has("eligible member to role") || (Has("role assignment") && !Has("remove")) || ElevatedRole(activity) is not null)
         {
             return (EventKinds.AuthAdminChange, "role_grant");
         }

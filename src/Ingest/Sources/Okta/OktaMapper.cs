@@ -15,6 +15,9 @@ internal static partial class OktaMapper
     /// <summary>The header of Okta's one-time event hook verification request.</summary>
     public const string VerificationHeader = "x-okta-verification-challenge";
 
+    // Suspicious Activity Reporting: the user marked the activity an Okta notification told them of as not theirs.
+    private const string SuspiciousActivityReported = "user.account.report_suspicious_activity_by_enduser";
+
     public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
     {
         // Set when the payload is an Event Hook delivery: every event it carries is of the org that sent it.
@@ -188,6 +191,12 @@ internal static partial class OktaMapper
         e.Set(IdentityAttributes.IdpMessage, log.Text("displayMessage"))
             .Set(IdentityAttributes.IdpCorrelationId, log.Object("transaction").Text("id") ?? debug.Text("requestId"));
         Risk(e, debug);
+        if (eventType.Equals(SuspiciousActivityReported, StringComparison.OrdinalIgnoreCase))
+        {
+            // The user says the sign-in or change Okta told them of was not theirs: high, as Entra ID Protection rates the
+            // same report (userReportedSuspiciousActivity).
+            e.Add(IdentityAttributes.IdpRiskEvents, ["userReportedSuspiciousActivity"]).Risk("high");
+        }
 
         var factor = debug.Text("factor")
             ?? targets.FirstOfType("AuthenticatorEnrollment")?.Text("displayName")
@@ -260,7 +269,7 @@ internal static partial class OktaMapper
             "user.mfa.factor.reset_all" or "user.account.reset_password" or "user.credential.forgot_password" => (EventKinds.AuthCredentialChange, "reset"),
             "user.account.lock" or "user.account.lock.limit" => (EventKinds.AuthAccountChange, "locked"),
             "user.account.unlock" or "user.account.unlock_by_admin" => (EventKinds.AuthAccountChange, "unlocked"),
-            "user.account.report_suspicious_activity_by_enduser" or "security.threat.detected" or "security.session.detect_client_roaming"
+            SuspiciousActivityReported or "security.threat.detected" or "security.session.detect_client_roaming"
                 or "user.risk.change" or "user.risk.detect" => (EventKinds.AuthRisk, null),
             "system.api_token.create" => (EventKinds.AuthAdminChange, "api_token_create"),
             "system.api_token.revoke" => (EventKinds.AuthAdminChange, "api_token_revoke"),

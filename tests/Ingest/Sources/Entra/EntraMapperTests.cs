@@ -163,6 +163,32 @@ public sealed class EntraMapperTests
     }
 
     [Fact]
+    public void Map_ElevateAccess_IsUserAccessAdministratorGrantedToTheAdministrator()
+    {
+        // A Global Administrator's "Access management for Azure resources" toggle: User Access Administrator at the root
+        // scope. The audit record (category AzureRBACRoleManagementElevateAccess) names the role in its activity only.
+        const string Activity = "User has elevated their access to User Access Administrator for their Azure Resources";
+        const string By = """{"user":{"id":"e1e1e1e1-0000-4000-8000-000000000001","userPrincipalName":"Admin@contoso.example","ipAddress":"192.0.2.50"}}""";
+        var export = $$$"""{"records":[{"time":"2024-05-03T11:00:00.0000000Z","operationName":"{{{Activity}}}","category":"AuditLogs","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","properties":{"id":"Elevate_0001","category":"AzureRBACRoleManagementElevateAccess","result":"success","activityDisplayName":"{{{Activity}}}","activityDateTime":"2024-05-03T11:00:00.0000000+00:00","loggedByService":"Azure RBAC (Elevated Access)","operationType":"Assign","initiatedBy":{{{By}}},"targetResources":[],"additionalDetails":[{"key":"Scope","value":"/"}]}}]}""";
+        var graph = $$$"""{"id":"Elevate_0002","category":"AzureRBACRoleManagementElevateAccess","result":"success","activityDisplayName":"{{{Activity}}}","activityDateTime":"2024-05-03T11:01:00Z","loggedByService":"Azure RBAC (Elevated Access)","initiatedBy":{{{By}}},"targetResources":[]}""";
+        var row = JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["Type"] = "AuditLogs", ["Id"] = "Elevate_0003", ["Category"] = "AzureRBACRoleManagementElevateAccess", ["Result"] = "success",
+            ["ActivityDateTime"] = "2024-05-03T11:02:00Z", ["OperationName"] = Activity, ["ActivityDisplayName"] = Activity, ["InitiatedBy"] = By, ["TargetResources"] = "[]",
+        });
+
+        foreach (var body in new[] { export, graph, row })
+        {
+            var e = Assert.Single(EntraMapper.Map(Encoding.UTF8.GetBytes(body)).Events);
+            Assert.Equal(EventKinds.AuthAdminChange, e.Kind);
+            Assert.Equal("role_grant", e.Attr(IdentityAttributes.Change));
+            Assert.Equal("admin@contoso.example", e.Subject?.Id);
+            Assert.Equal("User Access Administrator", e.Attr(IdentityAttributes.TargetRole));
+            Assert.Equal(Outcomes.Success, e.Outcome);
+        }
+    }
+
+    [Fact]
     public void Map_LogAnalyticsRows_ReadThePascalCaseColumnsAndPipelineTimestamps()
     {
         var events = MapperAssert.MapsAll(EntraMapper.Map(TestData.Idp("entra", "log-analytics.ndjson")), 2);
