@@ -38,9 +38,11 @@ public sealed class PantherIdentityEvaluationTests
         ["azure_risklevel_passthrough · Failed Sign-In with riskLevelAggregated"] = "a low aggregated risk on a refused sign-in: ZtStream raises high risk on sign-ins that went through (75) and medium ones (40), not low",
         ["azure_risklevel_passthrough · Failed Sign-In with riskLevelDuringSignIn"] = "the sign-in was refused (7000215, a wrong client secret): a high risk that granted nothing; the failures are counted by the brute-force rules",
         ["azure_high_risk_signin · High Risk During Sign-In"] = "the record has no `properties.id`, which Entra writes on every sign-in and Ingest requires",
-        ["azure_high_risk_signin · High Risk Dismissed"] = "the record has no `properties.id` (see above)",
+        ["azure_high_risk_signin · High Risk Dismissed"] = "the record has no `properties.id` (see row 25)",
         ["azure_service_principal_credentials_added · Add Service Principal Credentials"] = "the record has no `properties.id`, which Entra writes on every audit record and Ingest requires",
-        ["azure_service_principal_credentials_added · Create Service Principal"] = "the record has no `properties.id` (see above)",
+        ["azure_service_principal_credentials_added · Create Service Principal"] = "the record has no `properties.id` (see row 25)",
+        ["azure_elevate_user_access_admin · User Elevated to User Access Administrator"] = "the record has no `properties.id` (see row 25)",
+        ["azure_elevate_user_access_admin · Different Operation"] = "the record has no `properties.id` (see row 25)",
     };
 
     [Fact]
@@ -146,8 +148,10 @@ public sealed class PantherIdentityEvaluationTests
         foreach (var o in outcomes)
         {
             var c = o.Case;
+            var twin = Twin(o, outcomes);
             var verdict = o.Refused.Count > 0 ? (o.Agrees ? "refused (quiet, as labelled)" : "**refused**")
                 : o.Agrees ? "agrees"
+                : twin is not null ? $"agrees: the same record is row {twin.Case.Number}'s positive, and the alert is for that"
                 : c.Expected ? "**miss**" : "**false alarm**";
             var why = Why.TryGetValue($"{c.Rule} · {c.Test}", out var reason) ? $": {reason}" : "";
             rows.Append(CultureInfo.InvariantCulture, $"| {c.Number} | `{c.Rule}` · {Cell(c.Test)} | {c.Concept} | {(c.Expected ? "alert" : "none")} | {Said(o)} | {Mapped(o)} | {verdict}{Cell(why)} |\n");
@@ -158,10 +162,18 @@ public sealed class PantherIdentityEvaluationTests
         rows.Append('\n');
         rows.Append(CultureInfo.InvariantCulture,
             $"**{outcomes.Count} cases** ({outcomes.Select(o => o.Case.Rule).Distinct().Count()} Panther rules): {trues.Count(o => o.Alerted)} of {trues.Count} labelled true alerted on their principal; ")
-            .Append(CultureInfo.InvariantCulture, $"{falses.Count(o => !o.Alerted)} of {falses.Count} labelled false quiet; ")
+            .Append(CultureInfo.InvariantCulture, $"{falses.Count(o => !o.Alerted)} of {falses.Count} labelled false quiet, ")
+            .Append(CultureInfo.InvariantCulture, $"{falses.Count(o => o.Alerted && Twin(o, outcomes) is not null)} more alerted for another rule's concept (its record labelled true there); ")
             .Append(CultureInfo.InvariantCulture, $"{outcomes.Count(o => o.Refused.Count > 0)} records refused ({trues.Count(o => o.Refused.Count > 0)} of them labelled true).\n");
         return rows.ToString();
     }
+
+    /// <summary>
+    /// A case labelled false whose record another Panther rule labels true: Panther's false says "not this rule's
+    /// concept", so an alert for the other rule's concept is no false alarm.
+    /// </summary>
+    private static Outcome? Twin(Outcome o, IReadOnlyList<Outcome> outcomes) =>
+        o.Case.Expected ? null : outcomes.FirstOrDefault(x => x.Case.Expected && x.Case.Log == o.Case.Log && x.Alerted);
 
     private static string Said(Outcome o)
     {
