@@ -52,7 +52,7 @@ public sealed class PantherIdentityEvaluationTests
         var table = Table(outcomes);
         File.WriteAllText(Path.Combine(Path.GetTempPath(), "ztstream-panther-identity.md"), table);
 
-        var doc = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "detection.md"));
+        var doc = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "docs", "detection.md"));
         var start = doc.IndexOf(Begin, StringComparison.Ordinal);
         var end = doc.IndexOf(End, StringComparison.Ordinal);
         Assert.True(start >= 0 && end > start, $"docs/detection.md holds no section between \"{Begin}\" and \"{End}\"");
@@ -195,17 +195,4 @@ public sealed class PantherIdentityEvaluationTests
             $"`{e.Kind}` · `{e.Subject?.Id}` · {e.Network?.SrcIp ?? "—"} · {e.Outcome ?? "—"} · {e.Time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}");
 
     private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ZtStream.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("ZtStream.sln not found above the test's folder");
-    }
 }
