@@ -32,7 +32,7 @@ public sealed class PantherIdentityEvaluationTests
         ["okta_support_reset · Reset by Company Admin"] = "the record has no `published`: no time, no window to count it in; Okta writes it on every LogEvent",
         ["okta_account_support_access · Support Access Granted"] = "the record has no `uuid` (see row 6)",
         ["okta_account_support_access · Login Event"] = "the record has no `uuid` (see row 6)",
-        ["okta_threatinsight_security_threat_detected · Security Threat Event"] = "ZtStream rates ThreatInsight by the confidence its `threatDetections` state (HIGH → 75); this record states none, and the bare event type reports an address probing the org, which ThreatInsight logs by the hundred",
+        ["okta_threatinsight_security_threat_detected · Security Threat Event"] = "ZtStream rates ThreatInsight by the confidence its `threatDetections` state (HIGH → 75); this record states none, and the bare event type says only that Okta flagged a request of that address",
         ["okta_user_account_locked · Account Lock Event"] = "a lock is Okta stopping the guessing, not an attack: the failures before it are what `identity-brute-force` and its day-long companion count; one user locking themselves out is everyday",
         ["okta_group_admin_role_assigned · Group Privilege Grant"] = "the record says the grant failed (`outcome.result` `FAILURE`): no role was granted. The same grant succeeding alerts (`identity-admin-role-granted`, Okta's privileges being its administrator roles, named or not)",
         ["azure_risklevel_passthrough · Failed Sign-In with riskLevelAggregated"] = "a low aggregated risk on a refused sign-in: ZtStream raises high risk on sign-ins that went through (75) and medium ones (40), not low",
