@@ -403,11 +403,13 @@ internal static partial class EntraMapper
             (actor, actorType) = SystemInitiator(record, details);
         }
 
-        var target = details.ListOrOne("targetResources").FirstObject();
+        var targets = details.ListOrOne("targetResources");
+        var target = targets.FirstObject();
         var targetType = target.Text("type");
-        var targetUser = string.Equals(targetType, "User", StringComparison.OrdinalIgnoreCase)
-            ? UserName(target.FirstText("userPrincipalName", "displayName", "id"), target.Text("id"))
+        var userTarget = string.Equals(targetType, "User", StringComparison.OrdinalIgnoreCase) ? target
+            : IsRole(targetType) ? targets.FirstOfType("User")
             : null;
+        var targetUser = userTarget is { } named ? UserName(named.FirstText("userPrincipalName", "displayName", "id"), named.Text("id")) : null;
         var (kind, change) = ClassifyAudit(activity, auditCategory);
         e.Change(kind, change);
 
@@ -415,7 +417,7 @@ internal static partial class EntraMapper
         {
             e.SubjectId = targetUser;
             e.SubjectType = IdentitySubjectTypes.User;
-            e.Set(IdentityAttributes.IdpUserId, target.Text("id"));
+            e.Set(IdentityAttributes.IdpUserId, userTarget.Text("id"));
             if (!string.Equals(actor, targetUser, StringComparison.OrdinalIgnoreCase))
             {
                 e.Set(IdentityAttributes.Actor, actor);
@@ -435,7 +437,7 @@ internal static partial class EntraMapper
 
         e.Tenant = TenantOf(record, details);
         e.SourceIp = byUser.Text("ipAddress") ?? record.Text("callerIpAddress");
-        if (target is not null && targetType is not null && targetUser is null)
+        if (target is not null && targetType is not null && (targetUser is null || IsRole(targetType)))
         {
             e.ResourceType = targetType.ToLowerInvariant();
             e.ResourceId = target.FirstText("displayName", "id");
@@ -456,7 +458,7 @@ internal static partial class EntraMapper
 
         e.EventType = auditCategory is null ? activity : $"{auditCategory}/{activity}";
         e.Set(IdentityAttributes.IdpCorrelationId, details.Text("correlationId") ?? record.Text("correlationId"))
-            .Set(IdentityAttributes.TargetRole, RoleName(target));
+            .Set(IdentityAttributes.TargetRole, RoleName(target) ?? (IsRole(targetType) ? target.Text("displayName") : null) ?? ElevatedRole(activity));
         IdentityEvent.Emit(e, record, index, options, items, errors);
     }
 
@@ -481,13 +483,34 @@ internal static partial class EntraMapper
         return (details.Text("loggedByService") ?? record.Text("loggedByService") ?? DirectoryService, IdentitySubjectTypes.System);
     }
 
+    /// <summary>
+    /// A target of type <c>Role</c>: Privileged Identity Management's own records (<c>loggedByService</c> <c>PIM</c>) name the
+    /// role first, by its display name, then the request, the user and the directory.
+    /// </summary>
+    private static bool IsRole(string? targetType) => string.Equals(targetType, "Role", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The role a Global Administrator's "elevate access" takes (category <c>AzureRBACRoleManagementElevateAccess</c>):
+    /// User Access Administrator at the root scope, over every subscription and management group. The record names the
+    /// role in its activity only.
+    /// </summary>
+    private static string? ElevatedRole(string activity) =>
+        activity.Contains("elevated their access to User Access Administrator", StringComparison.OrdinalIgnoreCase) ? "User Access Administrator" : null;
+
     /// <summary>Audit activity → canonical kind and what changed. Names are Entra's activity display names.</summary>
     internal static (string Kind, string? Change) ClassifyAudit(string activity, string? category)
     {
         var a = activity.ToLowerInvariant();
         bool Has(string s) => a.Contains(s, StringComparison.Ordinal);
 
-        if (Has("member to role") || Has("eligible member to role") || (Has("role assignment") && !Has("remove")))
+        // PIM logs a request before its outcome ("Add member to role in PIM requested (timebound)") and an eligible member's
+        // activation of a role granted before ("Add member to role completed (PIM activation)"): neither grants a role.
+        if (Has("member to role") && (Has("requested") || Has("pim activation")))
+        {
+            return (EventKinds.AuthAdminChange, Has("requested") ? "role_request" : "role_activation");
+        }
+
+        if (Has("member to role") || Has("eligible member to role") || (Has("role assignment") && !Has("remove")) || ElevatedRole(activity) is not null)
         {
             return (EventKinds.AuthAdminChange, "role_grant");
         }

@@ -129,6 +129,30 @@ internal static class IdentityJson
         _ => null,
     };
 
+    /// <summary>The first object of a <see cref="ListOrOne(JsonElement, string)"/> list whose <c>type</c> is <paramref name="type"/> (case-insensitive), else null.</summary>
+    public static JsonElement? FirstOfType(this JsonElement? list, string type)
+    {
+        if (list is { ValueKind: JsonValueKind.Object } one)
+        {
+            return string.Equals(one.Text("type"), type, StringComparison.OrdinalIgnoreCase) ? one : null;
+        }
+
+        if (list is not { ValueKind: JsonValueKind.Array } array)
+        {
+            return null;
+        }
+
+        foreach (var item in array.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.Object && string.Equals(item.Text("type"), type, StringComparison.OrdinalIgnoreCase))
+            {
+                return item;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>
     /// A value as it is, or, when it is text holding a JSON object or array, that object or array. Text that only looks
     /// like JSON (Okta's <c>{reasons=…, level=HIGH}</c>) stays text, for the callers that read it as such.

@@ -15,6 +15,9 @@ internal static partial class OktaMapper
     /// <summary>The header of Okta's one-time event hook verification request.</summary>
     public const string VerificationHeader = "x-okta-verification-challenge";
 
+    // Suspicious Activity Reporting: the user marked the activity an Okta notification told them of as not theirs.
+    private const string SuspiciousActivityReported = "user.account.report_suspicious_activity_by_enduser";
+
     public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
     {
         // Set when the payload is an Event Hook delivery: every event it carries is of the org that sent it.
@@ -105,7 +108,7 @@ internal static partial class OktaMapper
         var e = new IdentityEvent(Idp) { Id = uuid, Time = time, Action = eventType, Tenant = at.Length > 0 ? EventBridgeOrg(item) : hookOrg };
         var actor = log.Object("actor");
         var targets = log.ListOrOne("target");
-        var targetUser = Target(targets, "User");
+        var targetUser = targets.FirstOfType("User");
         var (kind, change) = Classify(eventType, log);
         e.Change(kind, change);
 
@@ -188,13 +191,19 @@ internal static partial class OktaMapper
         e.Set(IdentityAttributes.IdpMessage, log.Text("displayMessage"))
             .Set(IdentityAttributes.IdpCorrelationId, log.Object("transaction").Text("id") ?? debug.Text("requestId"));
         Risk(e, debug);
+        if (eventType.Equals(SuspiciousActivityReported, StringComparison.OrdinalIgnoreCase))
+        {
+            // The user says the sign-in or change Okta told them of was not theirs: high, as Entra ID Protection rates the
+            // same report (userReportedSuspiciousActivity).
+            e.Add(IdentityAttributes.IdpRiskEvents, ["userReportedSuspiciousActivity"]).Risk("high");
+        }
 
         var factor = debug.Text("factor")
-            ?? Target(targets, "AuthenticatorEnrollment")?.Text("displayName")
+            ?? targets.FirstOfType("AuthenticatorEnrollment")?.Text("displayName")
             ?? authentication.Text("credentialType");
         e.Set(IdentityAttributes.Factor, Factors.Normalise(factor));
 
-        if (Target(targets, "AppInstance") is { } app)
+        if (targets.FirstOfType("AppInstance") is { } app)
         {
             e.Set(IdentityAttributes.App, app.FirstText("displayName", "alternateId"));
             e.ResourceType = "application";
@@ -208,7 +217,7 @@ internal static partial class OktaMapper
 
         if (kind == EventKinds.AuthAdminChange)
         {
-            e.Set(IdentityAttributes.TargetRole, debug.Text("privilegeGranted") ?? debug.Text("privilegeRevoked") ?? Target(targets, "ROLE")?.Text("displayName"));
+            e.Set(IdentityAttributes.TargetRole, debug.Text("privilegeGranted") ?? debug.Text("privilegeRevoked") ?? targets.FirstOfType("ROLE")?.Text("displayName"));
             if (e.ResourceType is null && targets.FirstObject() is { } first)
             {
                 e.ResourceType = first.Text("type")?.ToLowerInvariant();
@@ -229,7 +238,7 @@ internal static partial class OktaMapper
         // The token a grant issued or a revocation ended is one of the event's targets, typed access_token, refresh_token or
         // id_token, its id the token's jti (Okta's LogEvent target, detailEntry holding expires, subject and hash): kept as
         // token.jti so a revocation can name the very token.
-        if ((Target(targets, "access_token") ?? Target(targets, "refresh_token") ?? Target(targets, "id_token")) is { } token)
+        if ((targets.FirstOfType("access_token") ?? targets.FirstOfType("refresh_token") ?? targets.FirstOfType("id_token")) is { } token)
         {
             e.TokenId = token.Text("id");
         }
@@ -260,7 +269,7 @@ internal static partial class OktaMapper
             "user.mfa.factor.reset_all" or "user.account.reset_password" or "user.credential.forgot_password" => (EventKinds.AuthCredentialChange, "reset"),
             "user.account.lock" or "user.account.lock.limit" => (EventKinds.AuthAccountChange, "locked"),
             "user.account.unlock" or "user.account.unlock_by_admin" => (EventKinds.AuthAccountChange, "unlocked"),
-            "user.account.report_suspicious_activity_by_enduser" or "security.threat.detected" or "security.session.detect_client_roaming"
+            SuspiciousActivityReported or "security.threat.detected" or "security.session.detect_client_roaming"
                 or "user.risk.change" or "user.risk.detect" => (EventKinds.AuthRisk, null),
             "system.api_token.create" => (EventKinds.AuthAdminChange, "api_token_create"),
             "system.api_token.revoke" => (EventKinds.AuthAdminChange, "api_token_revoke"),
@@ -334,7 +343,7 @@ internal static partial class OktaMapper
     // Identity Engine logs every authenticator verified; the password is the first factor, not MFA.
     private static string VerifiedFactorKind(JsonElement log) =>
         Factors.Normalise(log.Object("debugContext").Object("debugData").Text("factor")
-            ?? Target(log.Array("target"), "AuthenticatorEnrollment")?.Text("displayName")) is null or Factors.Password
+            ?? log.Array("target").FirstOfType("AuthenticatorEnrollment")?.Text("displayName")) is null or Factors.Password
             ? EventKinds.AuthLogin
             : EventKinds.AuthMfa;
 
@@ -501,30 +510,6 @@ internal static partial class OktaMapper
         "systemprincipal" => IdentitySubjectTypes.System,
         _ => IdentitySubjectTypes.ServiceAccount,
     };
-
-    /// <summary>The first target of <paramref name="type"/> (case-insensitive).</summary>
-    private static JsonElement? Target(JsonElement? targets, string type)
-    {
-        if (targets is { ValueKind: JsonValueKind.Object } one)
-        {
-            return string.Equals(one.Text("type"), type, StringComparison.OrdinalIgnoreCase) ? one : null;
-        }
-
-        if (targets is not { ValueKind: JsonValueKind.Array } list)
-        {
-            return null;
-        }
-
-        foreach (var target in list.EnumerateArray())
-        {
-            if (string.Equals(target.Text("type"), type, StringComparison.OrdinalIgnoreCase))
-            {
-                return target;
-            }
-        }
-
-        return null;
-    }
 
     [GeneratedRegex(@"level[""']?\s*[=:]\s*[""']?(?<level>[A-Za-z_]+)", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
     private static partial Regex LevelPattern();

@@ -124,6 +124,71 @@ public sealed class EntraMapperTests
     }
 
     [Fact]
+    public void Map_PimRecords_TheRoleIsTheFirstTarget_RequestsAndActivationsGrantNothing()
+    {
+        // Privileged Identity Management's own records (loggedByService PIM) name the role as the first target, by its
+        // display name, then the request, the user and the directory: as the diagnostic export, Graph's directoryAudit
+        // and the AuditLogs table (dynamic columns as text) write them.
+        const string Targets = """[{"id":"62e90394-69f5-4237-9190-012177145e10","type":"Role","displayName":"Privileged Role Administrator","modifiedProperties":[]},{"id":"9a8b0000-0000-4000-8000-000000000001","type":"Request"},{"id":"5b6c8c1e-62a7-4c0e-9f5e-6b3b1d1a2c3d","type":"User","userPrincipalName":"TPerkins@contoso.example","displayName":"Tom Perkins"},{"id":"72f988bf-86f1-41af-91ab-2d7cd011db47","type":"Directory","displayName":"Contoso"}]""";
+        const string By = """{"user":{"id":"e1e1e1e1-0000-4000-8000-000000000001","userPrincipalName":"admin@contoso.example","ipAddress":"192.0.2.50"}}""";
+        var body = $$$"""
+            {"records":[
+              {"time":"2024-05-03T09:30:00.0000000Z","operationName":"Add member to role in PIM completed (permanent)","category":"AuditLogs","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","properties":{"id":"PIM_0001","category":"RoleManagement","result":"success","activityDisplayName":"Add member to role in PIM completed (permanent)","activityDateTime":"2024-05-03T09:30:00.0000000+00:00","loggedByService":"PIM","initiatedBy":{{{By}}},"targetResources":{{{Targets}}}}},
+              {"time":"2024-05-03T09:29:00.0000000Z","operationName":"Add member to role in PIM requested (permanent)","category":"AuditLogs","properties":{"id":"PIM_0002","category":"RoleManagement","result":"success","activityDisplayName":"Add member to role in PIM requested (permanent)","activityDateTime":"2024-05-03T09:29:00.0000000+00:00","loggedByService":"PIM","initiatedBy":{{{By}}},"targetResources":{{{Targets}}}}},
+              {"time":"2024-05-03T10:00:00.0000000Z","operationName":"Add member to role completed (PIM activation)","category":"AuditLogs","properties":{"id":"PIM_0003","category":"RoleManagement","result":"success","activityDisplayName":"Add member to role completed (PIM activation)","activityDateTime":"2024-05-03T10:00:00.0000000+00:00","loggedByService":"PIM","initiatedBy":{"user":{"id":"5b6c8c1e-62a7-4c0e-9f5e-6b3b1d1a2c3d","userPrincipalName":"tperkins@contoso.example"}},"targetResources":{{{Targets}}}}}
+            ]}
+            """;
+        var graph = $$$"""{"id":"PIM_0004","category":"RoleManagement","result":"success","activityDisplayName":"Add eligible member to role in PIM completed (timebound)","activityDateTime":"2024-05-03T09:31:00Z","loggedByService":"PIM","initiatedBy":{{{By}}},"targetResources":{{{Targets}}}}""";
+        var row = JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["Type"] = "AuditLogs", ["Id"] = "PIM_0005", ["Category"] = "RoleManagement", ["Result"] = "success", ["ActivityDateTime"] = "2024-05-03T09:32:00Z",
+            ["OperationName"] = "Add member to role in PIM completed (timebound)", ["ActivityDisplayName"] = "Add member to role in PIM completed (timebound)",
+            ["LoggedByService"] = "PIM", ["InitiatedBy"] = By, ["TargetResources"] = Targets,
+        });
+
+        var e = MapperAssert.MapsAll(EntraMapper.Map(Encoding.UTF8.GetBytes(body)), 3);
+        var fromGraph = Assert.Single(EntraMapper.Map(Encoding.UTF8.GetBytes(graph)).Events);
+        var fromRow = Assert.Single(EntraMapper.Map(Encoding.UTF8.GetBytes(row)).Events);
+
+        foreach (var grant in new[] { e[0], fromGraph, fromRow })
+        {
+            MapperAssert.IsRoleGrant(grant, actor: "admin@contoso.example", targetUser: "tperkins@contoso.example", role: "Privileged Role Administrator");
+            Assert.Equal("role", grant.Resource?.Type);
+            Assert.Equal("Privileged Role Administrator", grant.Resource?.Id);
+        }
+
+        Assert.Equal("role_request", e[1].Attr(IdentityAttributes.Change));
+        Assert.Equal("role_activation", e[2].Attr(IdentityAttributes.Change));
+        Assert.All(e.Skip(1), x => Assert.Equal(EventKinds.AuthAdminChange, x.Kind));
+    }
+
+    [Fact]
+    public void Map_ElevateAccess_IsUserAccessAdministratorGrantedToTheAdministrator()
+    {
+        // A Global Administrator's "Access management for Azure resources" toggle: User Access Administrator at the root
+        // scope. The audit record (category AzureRBACRoleManagementElevateAccess) names the role in its activity only.
+        const string Activity = "User has elevated their access to User Access Administrator for their Azure Resources";
+        const string By = """{"user":{"id":"e1e1e1e1-0000-4000-8000-000000000001","userPrincipalName":"Admin@contoso.example","ipAddress":"192.0.2.50"}}""";
+        var export = $$$"""{"records":[{"time":"2024-05-03T11:00:00.0000000Z","operationName":"{{{Activity}}}","category":"AuditLogs","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","properties":{"id":"Elevate_0001","category":"AzureRBACRoleManagementElevateAccess","result":"success","activityDisplayName":"{{{Activity}}}","activityDateTime":"2024-05-03T11:00:00.0000000+00:00","loggedByService":"Azure RBAC (Elevated Access)","operationType":"Assign","initiatedBy":{{{By}}},"targetResources":[],"additionalDetails":[{"key":"Scope","value":"/"}]}}]}""";
+        var graph = $$$"""{"id":"Elevate_0002","category":"AzureRBACRoleManagementElevateAccess","result":"success","activityDisplayName":"{{{Activity}}}","activityDateTime":"2024-05-03T11:01:00Z","loggedByService":"Azure RBAC (Elevated Access)","initiatedBy":{{{By}}},"targetResources":[]}""";
+        var row = JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["Type"] = "AuditLogs", ["Id"] = "Elevate_0003", ["Category"] = "AzureRBACRoleManagementElevateAccess", ["Result"] = "success",
+            ["ActivityDateTime"] = "2024-05-03T11:02:00Z", ["OperationName"] = Activity, ["ActivityDisplayName"] = Activity, ["InitiatedBy"] = By, ["TargetResources"] = "[]",
+        });
+
+        foreach (var body in new[] { export, graph, row })
+        {
+            var e = Assert.Single(EntraMapper.Map(Encoding.UTF8.GetBytes(body)).Events);
+            Assert.Equal(EventKinds.AuthAdminChange, e.Kind);
+            Assert.Equal("role_grant", e.Attr(IdentityAttributes.Change));
+            Assert.Equal("admin@contoso.example", e.Subject?.Id);
+            Assert.Equal("User Access Administrator", e.Attr(IdentityAttributes.TargetRole));
+            Assert.Equal(Outcomes.Success, e.Outcome);
+        }
+    }
+
+    [Fact]
     public void Map_LogAnalyticsRows_ReadThePascalCaseColumnsAndPipelineTimestamps()
     {
         var events = MapperAssert.MapsAll(EntraMapper.Map(TestData.Idp("entra", "log-analytics.ndjson")), 2);

@@ -228,6 +228,30 @@ public sealed class OktaMapperTests
     }
 
     [Fact]
+    public void Map_SuspiciousActivityReportedByTheUser_IsAHighRiskOfThatUser_WhateverTheDelivery()
+    {
+        // Okta's Suspicious Activity Reporting: the user marks the activity a notification told them of as not theirs.
+        const string Report = """{"uuid":"5a0e0000-0000-4000-8000-00000000a001","published":"2024-05-08T07:00:00.000Z","eventType":"user.account.report_suspicious_activity_by_enduser","displayMessage":"User report suspicious activity","actor":{"id":"00u8ab2cdEFGH3ij40h7","type":"User","alternateId":"Sam.Lee@acme.example"},"client":{"ipAddress":"198.51.100.20"},"outcome":{"result":"SUCCESS"},"target":[{"id":"00u8ab2cdEFGH3ij40h7","type":"User","alternateId":"sam.lee@acme.example"}],"debugContext":{"debugData":{"suspiciousActivityEventType":"system.email.new_device_notification.sent_message","suspiciousActivityEventIp":"203.0.113.99"}}}""";
+        var bodies = new[]
+        {
+            Report,
+            $$$"""[{{{Report}}}]""",
+            $$$"""{"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","cloudEventsVersion":"0.1","eventId":"b0b0","data":{"events":[{{{Report}}}]}}""",
+            $$$"""{"version":"0","id":"e1","detail-type":"SystemLog","source":"aws.partner/okta.com/acme/stream","account":"123456789012","time":"2024-05-08T07:00:01Z","region":"us-east-1","resources":[],"detail":{{{Report}}}}""",
+        };
+
+        foreach (var body in bodies)
+        {
+            var e = Assert.Single(OktaMapper.Map(Encoding.UTF8.GetBytes(body)).Events);
+            Assert.Equal(EventKinds.AuthRisk, e.Kind);
+            Assert.Equal("sam.lee@acme.example", e.Subject?.Id);
+            Assert.Equal("high", e.Attr(IdentityAttributes.IdpRiskLevel));
+            Assert.Equal(["userReportedSuspiciousActivity"], e.List(IdentityAttributes.IdpRiskEvents));
+            Assert.Equal("198.51.100.20", e.Network?.SrcIp);
+        }
+    }
+
+    [Fact]
     public void Map_AFailedSignInOfAnUnknownUser_KeepsTheAttemptedNameAndTheReason()
     {
         var e = Assert.Single(OktaMapper.Map("""{"uuid":"u-3","published":"2025-01-01T00:00:00Z","eventType":"user.session.start","actor":{"id":"unknown","type":"User","alternateId":"ceo@globex.example"},"client":{"ipAddress":"203.0.113.5"},"outcome":{"result":"FAILURE","reason":"VERIFICATION_ERROR"}}"""u8).Events);
