@@ -77,8 +77,14 @@ internal sealed class RuleDetector(RuleSetHolder rules)
         // The first stage as a later one could answer it, allowed and refused: built once for all the rules, when a rule
         // first asks.
         RuleEvent? answeredAllowed = null, answeredRefused = null;
+        bool? twin = null;
         foreach (var rule in candidates)
         {
+            if (JudgesOneEvent(rule) && (twin ??= Authentication.AuthenticationDetector.IsAddressTwin(e)))
+            {
+                continue;
+            }
+
             if (arrived is not null
                     ? DecidedWithoutOutcome(rule, arrived, ref answeredAllowed, ref answeredRefused)
                     : awaitingOutcome && !DecidedWithoutOutcome(rule, re, ref answeredAllowed, ref answeredRefused))
@@ -104,6 +110,14 @@ internal sealed class RuleDetector(RuleSetHolder rules)
             CountEachFindingOnce(staged, firstStaged);
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="rule"/> judges one event alone (no aggregation, no correlation): a failed sign-in's twins
+    /// (keyed by its address and its tenant, docs/events.md) are evidence only for rules that count them. They carry the
+    /// original's fields, so a rule on one event matches the account's own record, and matching its twins too would raise
+    /// the same finding again on the address and on the whole tenant.
+    /// </summary>
+    internal static bool JudgesOneEvent(Rule rule) => rule.Aggregation is null && rule.Correlation is null;
 
     /// <summary>
     /// Whether the rule matches a request's first stage whatever outcome a later stage brings: as it arrived, allowed and

@@ -65,6 +65,24 @@ public sealed class IdentityLibraryTests
         Assert.NotNull(engine.StateOf("user9@acme.example"));
     }
 
+    [Fact]
+    public void RuleOnOneFailedSignIn_AlertsOnTheAccount_NotAgainOnItsAddressAndTenantTwins()
+    {
+        var engine = new Verifier.Scoring.ScoringEngine(new VerifierOptions { ModelEnabled = false }, rules: new RuleSetHolder(new RuleSet(Identity)));
+        var refused = Okta("user.session.start", "sam.lee@acme.example", "203.0.113.44", T0, "FAILURE", "FastPass declined phishing attempt");
+
+        var events = AddressTwins.With([refused]).ToList();
+        var alerts = events.Select(engine.Score).Where(r => r.Alert is not null).Select(r => r.Alert!).ToList();
+
+        // The twins are written (the address's and the tenant's), and carry the reason the rule reads …
+        Assert.Equal(3, events.Count);
+        Assert.All(events, e => Assert.Contains("phishing", e.Attributes!["auth.failure_reason"].GetString(), StringComparison.Ordinal));
+        // … but the one finding is raised once, on the account.
+        var alert = Assert.Single(alerts);
+        Assert.Equal("sam.lee@acme.example", alert.Principal);
+        Assert.Equal("identity-phishing-proxy-blocked", Assert.Single(alert.Reasons).Rule);
+    }
+
     [Theory]
     [InlineData(9, true)]
     [InlineData(12, false)]

@@ -6,8 +6,8 @@ namespace ZtStream.Verifier.Rules.Testing;
 /// naming of <paramref name="configuration"/> and Ingest's event validator, so a test sees the events live ingestion would
 /// append, and an input live ingestion would refuse fails its test, naming item, field and reason. Each event is evaluated
 /// in order by a fresh rule detector holding only this rule, and the outcome is compared with <c>expect</c>. A single-event
-/// rule matches when any event matches; for an aggregation the last event decides (an address twin only for a rule that
-/// selects it). An input that yields no event fails the test.
+/// rule matches when any event but a failed sign-in's twins matches (as live, <see cref="RuleDetector.JudgesOneEvent"/>);
+/// for an aggregation the last event decides (a twin only for a rule that selects it). An input that yields no event fails the test.
 /// </summary>
 internal sealed class RuleTestRunner(IReadOnlyDictionary<string, SourceFileReader> readers, IConfiguration? configuration = null)
 {
@@ -44,6 +44,12 @@ internal sealed class RuleTestRunner(IReadOnlyDictionary<string, SourceFileReade
         string? last = null;
         foreach (var e in events)
         {
+            if (RuleDetector.JudgesOneEvent(rule) && Authentication.AuthenticationDetector.IsAddressTwin(e))
+            {
+                // As live: a failed sign-in's twins are evidence only for a rule that counts.
+                continue;
+            }
+
             var re = new RuleEvent(e) { OktaMfa = detector.OktaMfa };
             var match = detector.Match(rule, re);
             explanation ??= match;
