@@ -80,11 +80,6 @@ internal sealed class RuleDetector(RuleSetHolder rules)
         bool? twin = null;
         foreach (var rule in candidates)
         {
-            if (JudgesOneEvent(rule) && (twin ??= Authentication.AuthenticationDetector.IsAddressTwin(e)))
-            {
-                continue;
-            }
-
             if (arrived is not null
                     ? DecidedWithoutOutcome(rule, arrived, ref answeredAllowed, ref answeredRefused)
                     : awaitingOutcome && !DecidedWithoutOutcome(rule, re, ref answeredAllowed, ref answeredRefused))
@@ -92,7 +87,8 @@ internal sealed class RuleDetector(RuleSetHolder rules)
                 continue;
             }
 
-            if (Match(rule, re) is { } text)
+            // Asked only of a match: reading an event's attributes is not free on the byte path.
+            if (Match(rule, re) is { } text && !(JudgesOneEvent(rule) && (twin ??= Authentication.AuthenticationDetector.IsAddressTwin(e))))
             {
                 rules.Matches.Add(rule);
                 (rule.Staged ? staged : output).Add(Contribute(rule, text));
