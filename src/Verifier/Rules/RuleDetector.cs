@@ -87,7 +87,7 @@ internal sealed class RuleDetector(RuleSetHolder rules)
                 continue;
             }
 
-            // Asked only of a match: reading an event's attributes is not free on the byte path.
+            // Asked only once a single-event rule matched (rare), not of every event.
             if (Match(rule, re) is { } text && !(JudgesOneEvent(rule) && (twin ??= Authentication.AuthenticationDetector.IsAddressTwin(e))))
             {
                 rules.Matches.Add(rule);
