@@ -176,15 +176,13 @@ public sealed class OAuthTokenRevokerTests
     }
 
     /// <summary>
-    /// The IdP chooses its error body: one of 64 MiB that then never ends must cost neither memory nor the action's time.
-    /// The 400 decides at once (RFC 7009 §2.2.1, RFC 6749 §5.2), with the start of the body as its reason, and the IdP
-    /// is hung up on long before it has written it all.
+    /// The IdP chooses its error body: one that never ends must cost neither memory nor the action's time. The 400
+    /// decides at once (RFC 7009 §2.2.1, RFC 6749 §5.2), with the start of the body as its reason, and the IdP is hung
+    /// up on: read whole, the answer would end only at the request's time limit, with another reason.
     /// </summary>
     [Fact]
     public async Task RevokeToken_ErrorBodyHugeAndNeverEnding_FailsAtOnceFromItsStart_WithoutReadingItAll()
     {
-        const long offered = 64L * 1024 * 1024;
-        var written = 0L;
         var hungUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var idp = await LoopbackApp.StartAsync(web => web.MapPost("/oauth2/revoke", async (HttpContext context) =>
         {
@@ -193,14 +191,13 @@ public sealed class OAuthTokenRevokerTests
                 context.Response.StatusCode = 400;
                 context.Response.ContentType = "application/json";
                 await context.Response.WriteAsync("""{"error":"invalid_request","error_description":" """, context.RequestAborted);
+                // It has no end: an answer read whole never returns. Once the caller hangs up, Kestrel completes writes
+                // without sending them until it has signalled RequestAborted, so the loop asks the token, not the write.
                 var filler = Encoding.ASCII.GetBytes(new string('x', 64 * 1024));
-                while (written < offered)
+                while (!context.RequestAborted.IsCancellationRequested)
                 {
                     await context.Response.Body.WriteAsync(filler, context.RequestAborted);
-                    Interlocked.Add(ref written, filler.Length);
                 }
-
-                await Task.Delay(Timeout.Infinite, context.RequestAborted);
             }
             finally
             {
@@ -225,7 +222,6 @@ public sealed class OAuthTokenRevokerTests
         Assert.True(failure.Permanent, failure.Message);
         Assert.Contains("the IdP rejected the revocation (400: {\"error\":\"invalid_request\"", failure.Message, StringComparison.Ordinal);
         await hungUp.Task.WaitAsync(Ct);
-        Assert.True(Interlocked.Read(ref written) < offered, $"the IdP wrote all {offered} bytes: the answer was read whole");
     }
 
     [Fact]
