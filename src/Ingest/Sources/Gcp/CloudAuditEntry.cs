@@ -48,12 +48,7 @@ internal static partial class CloudAuditEntry
     public static void Map(JsonElement entry, int index, SourceMapOptions options, AuditCarrier carrier, List<MappedEvent> items, List<ItemError> errors)
     {
         var payload = entry.GetProperty("protoPayload");
-        if (entry.String("insertId") is not { Length: > 0 } id)
-        {
-            errors.Add(new ItemError(index, carrier.Field("insertId"), "required: the entry's insertId, which names it"));
-            return;
-        }
-
+        var id = entry.String("insertId") is { Length: > 0 } insertId ? insertId : DerivedId(entry, payload);
         if (payload.String("methodName") is not { Length: > 0 } method)
         {
             errors.Add(new ItemError(index, carrier.Field("protoPayload.methodName"), "required: the method the entry audits"));
@@ -130,6 +125,28 @@ internal static partial class CloudAuditEntry
         {
             options.Dated(time);
         }
+    }
+
+    /// <summary>What an id derived from an entry starts with; 32 hex digits follow, unlike the short ids Cloud Logging writes.</summary>
+    public const string DerivedIdPrefix = "gcp-";
+
+    /// <summary>
+    /// The id of an entry written without <c>insertId</c> (Cloud Logging gives every entry one; exported and hand-made
+    /// entries may not): a digest of what names the call — when, in which log, who from where, which method on what, in
+    /// which operation — so the same entry delivered twice is one event. Without <c>timestamp</c>, of the whole entry.
+    /// </summary>
+    private static string DerivedId(JsonElement entry, JsonElement payload)
+    {
+        if (entry.String("timestamp") is not { Length: > 0 } timestamp)
+        {
+            return DerivedIds.Of(DerivedIdPrefix, entry.GetRawText());
+        }
+
+        var authentication = payload.Child("authenticationInfo");
+        return DerivedIds.Of(
+            DerivedIdPrefix, timestamp, entry.String("logName"), payload.String("serviceName"), payload.String("methodName"),
+            payload.String("resourceName"), authentication.String("principalEmail"), authentication.String("principalSubject"),
+            payload.Child("requestMetadata").String("callerIp"), entry.Child("operation").String("id"));
     }
 
     /// <summary>
