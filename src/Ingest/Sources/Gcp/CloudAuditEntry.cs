@@ -64,7 +64,7 @@ internal static partial class CloudAuditEntry
         var labels = resource?.Child("labels");
         var authentication = payload.Child("authenticationInfo");
         var metadata = payload.Child("requestMetadata");
-        var address = metadata.String("callerIp") is { Length: <= 64 } ip && IPAddress.TryParse(ip, out var parsed) ? ForwardedChain.Canonical(parsed) : null;
+        var address = GkeAuditLog.CallerIp(metadata) is { Length: <= 64 } ip && IPAddress.TryParse(ip, out var parsed) ? ForwardedChain.Canonical(parsed) : null;
         var (subjectId, subjectType) = Caller(entry, payload, authentication, address);
         var code = payload.Child("status") is { ValueKind: JsonValueKind.Object } status ? status.Int("code") ?? 0 : 0;
 
@@ -146,7 +146,7 @@ internal static partial class CloudAuditEntry
         return DerivedIds.Of(
             DerivedIdPrefix, timestamp, entry.String("logName"), payload.String("serviceName"), payload.String("methodName"),
             payload.String("resourceName"), authentication.String("principalEmail"), authentication.String("principalSubject"),
-            payload.Child("requestMetadata").String("callerIp"), entry.Child("operation").String("id"));
+            GkeAuditLog.CallerIp(payload.Child("requestMetadata")), entry.Child("operation").String("id"));
     }
 
     /// <summary>
@@ -198,7 +198,7 @@ internal static partial class CloudAuditEntry
         }
 
         var project = entry.Child("resource")?.Child("labels").String("project_id") ?? Owner(entry.String("logName"), "projects/") ?? "-";
-        var callerIp = metadata.String("callerIp") is { } written && Array.IndexOf(CallerIpTokens, written) >= 0 ? written : "no-address";
+        var callerIp = GkeAuditLog.CallerIp(metadata) is { } written && Array.IndexOf(CallerIpTokens, written) >= 0 ? written : "no-address";
         return ($"{RedactedCaller}{project}/{callerIp}/{payload.String("serviceName")}", "anonymous");
     }
 

@@ -182,6 +182,14 @@ public sealed class CloudAuditEntryTests
     }
 
     [Fact]
+    public void Map_AnEntrySpellingItsCallersAddressCallerIP_IsFromThatAddress()
+    {
+        var e = Assert.Single(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(KeyCreated("2026-11-30T22:00:00Z").Replace("\"callerIp\"", "\"callerIP\"", StringComparison.Ordinal))).Events);
+
+        Assert.Equal("198.51.100.23", e.Network?.SrcIp);
+    }
+
+    [Fact]
     public void Map_AnEntryWithoutInsertIdOrTime_IsDatedOnArrivalAndKeepsItsIdOnRedelivery()
     {
         var arrival = new DateTimeOffset(2026, 11, 30, 22, 5, 0, TimeSpan.Zero);

@@ -325,6 +325,20 @@ public sealed class ManagedClusterEnvelopesTests
     public void Map_BadGkeEntry_NamesTheEntrysOwnField(string body, string field) =>
         MapperAssert.RejectsWhole(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), field);
 
+    [Theory]
+    // Cloud Logging writes callerIp; converted and hand-written entries (Panther's) callerIP.
+    [InlineData("callerIp")]
+    [InlineData("callerIP")]
+    public void Map_GkeEntryNamingItsCallersAddressEitherWay_IsFromThatAddress(string member)
+    {
+        var body = GkeEntry("io.k8s.core.v1.pods.get", "core/v1/namespaces/shop/pods/web").Replace("\"callerIp\"", $"\"{member}\"", StringComparison.Ordinal);
+
+        var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), 1));
+
+        Assert.Equal("198.51.100.4", e.Network?.SrcIp);
+        Assert.Equal("198.51.100.4", e.Raw!.Value.GetProperty("sourceIPs")[0].GetString());
+    }
+
     [Fact]
     public void Map_PubSubPushOfAGkeEntry_IsUnwrapped()
     {
