@@ -82,6 +82,29 @@ public sealed class RequestStagesTests
         }).Where(k => k.Item1 != 0)]);
     }
 
+    /// <summary>
+    /// The same bodies exported without <c>auditID</c>: Ingest derives each request's id from what its stages share, so
+    /// across the bodies and the restart each rule still counts the request once, and a body delivered again is a redelivery.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(RulesAndWhereTheyCount))]
+    public void Score_StagesInSeparateBodiesWithoutAuditId_EachRuleCountsTheRequestOnce(string rule, string[] expected)
+    {
+        var engines = (With: Engine(new RuleSetHolder(new RuleSet([Rule(rule)]))), Without: Engine(null));
+        var matched = new List<string>();
+
+        Score(engines, 1, matched, withoutIds: true);
+        var restarted = (With: Engine(engines.With.Rules.Rules), Without: Engine(null));
+        restarted.With.Restore(engines.With.Checkpoint());
+        restarted.Without.Restore(engines.Without.Checkpoint());
+        Score(restarted, 2, matched, withoutIds: true);
+        Score(restarted, 3, matched, withoutIds: true);
+        var again = Score(restarted, 2, matched, withoutIds: true);
+
+        Assert.Equal(expected, matched);
+        Assert.All(again, r => Assert.True(r.Duplicate));
+    }
+
     [Fact]
     public void Score_RefusalToldByALaterStage_CountsAsADenialNotAsAnotherRequest()
     {
@@ -143,19 +166,20 @@ public sealed class RequestStagesTests
 
     /// <summary>
     /// Scores one body's events as the log hands them (bytes) with both engines (the same one twice for no comparison); adds
-    /// "body:id" for each event the rule scored.
+    /// "body:id" for each event the rule scored (the request's <c>auditID</c>, also when the body was sent without it).
     /// </summary>
-    private static List<ScoreResult> Score((ScoringEngine With, ScoringEngine Without) engines, int body, List<string> matched)
+    private static List<ScoreResult> Score((ScoringEngine With, ScoringEngine Without) engines, int body, List<string> matched, bool withoutIds = false)
     {
         var results = new List<ScoreResult>();
-        foreach (var e in Body(body))
+        var written = Body(body);
+        foreach (var (e, id) in (withoutIds ? Body(body, withoutIds: true) : written).Zip(written.Select(w => w.Id)))
         {
             var bytes = ContractJson.Serialize(e);
             var result = engines.With.Score(bytes);
             results.Add(result);
             if (!ReferenceEquals(engines.With, engines.Without) && result.Score > engines.Without.Score(bytes).Score)
             {
-                matched.Add($"{body}:{e.Id}");
+                matched.Add($"{body}:{id}");
             }
         }
 
@@ -163,9 +187,20 @@ public sealed class RequestStagesTests
     }
 
     /// <summary>One body's events as the endpoint maps them, stamped with the cluster's source as Ingest stamps them.</summary>
-    private static List<AccessEvent> Body(int body)
+    private static List<AccessEvent> Body(int body, bool withoutIds = false)
     {
         var payload = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "IngestTestData", "k8s-audit", "clusters", $"stages-apart-{body}.json"));
+        if (withoutIds)
+        {
+            var list = JsonNode.Parse(payload)!;
+            foreach (var item in list["items"]!.AsArray())
+            {
+                item!.AsObject().Remove("auditID");
+            }
+
+            payload = Encoding.UTF8.GetBytes(list.ToJsonString());
+        }
+
         var mapped = K8sAuditMapper.Map(payload);
         Assert.Empty(mapped.Errors);
         return [.. mapped.Events.Select(e => e with { Source = "kube-prod-eu" })];

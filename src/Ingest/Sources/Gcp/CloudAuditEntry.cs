@@ -48,12 +48,7 @@ internal static partial class CloudAuditEntry
     public static void Map(JsonElement entry, int index, SourceMapOptions options, AuditCarrier carrier, List<MappedEvent> items, List<ItemError> errors)
     {
         var payload = entry.GetProperty("protoPayload");
-        if (entry.String("insertId") is not { Length: > 0 } id)
-        {
-            errors.Add(new ItemError(index, carrier.Field("insertId"), "required: the entry's insertId, which names it"));
-            return;
-        }
-
+        var id = entry.String("insertId") is { Length: > 0 } insertId ? insertId : DerivedId(entry, payload);
         if (payload.String("methodName") is not { Length: > 0 } method)
         {
             errors.Add(new ItemError(index, carrier.Field("protoPayload.methodName"), "required: the method the entry audits"));
@@ -69,7 +64,7 @@ internal static partial class CloudAuditEntry
         var labels = resource?.Child("labels");
         var authentication = payload.Child("authenticationInfo");
         var metadata = payload.Child("requestMetadata");
-        var address = metadata.String("callerIp") is { Length: <= 64 } ip && IPAddress.TryParse(ip, out var parsed) ? ForwardedChain.Canonical(parsed) : null;
+        var address = GkeAuditLog.CallerIp(metadata) is { Length: <= 64 } ip && IPAddress.TryParse(ip, out var parsed) ? ForwardedChain.Canonical(parsed) : null;
         var (subjectId, subjectType) = Caller(entry, payload, authentication, address);
         var code = payload.Child("status") is { ValueKind: JsonValueKind.Object } status ? status.Int("code") ?? 0 : 0;
 
@@ -132,6 +127,28 @@ internal static partial class CloudAuditEntry
         }
     }
 
+    /// <summary>What an id derived from an entry starts with; 32 hex digits follow, unlike the short ids Cloud Logging writes.</summary>
+    public const string DerivedIdPrefix = "gcp-";
+
+    /// <summary>
+    /// The id of an entry written without <c>insertId</c> (Cloud Logging gives every entry one; exported and hand-made
+    /// entries may not): a digest of what names the call — when, in which log, who from where, which method on what, in
+    /// which operation — so the same entry delivered twice is one event. Without <c>timestamp</c>, of the whole entry.
+    /// </summary>
+    private static string DerivedId(JsonElement entry, JsonElement payload)
+    {
+        if (entry.String("timestamp") is not { Length: > 0 } timestamp)
+        {
+            return DerivedIds.Of(DerivedIdPrefix, entry.GetRawText());
+        }
+
+        var authentication = payload.Child("authenticationInfo");
+        return DerivedIds.Of(
+            DerivedIdPrefix, timestamp, entry.String("logName"), payload.String("serviceName"), payload.String("methodName"),
+            payload.String("resourceName"), authentication.String("principalEmail"), authentication.String("principalSubject"),
+            GkeAuditLog.CallerIp(payload.Child("requestMetadata")), entry.Child("operation").String("id"));
+    }
+
     /// <summary>
     /// The principal: the caller's e-mail address; without one (a workforce or workload identity pool's caller, or an address
     /// withheld for privacy), its <c>principalSubject</c>, with Cloud IAM's <c>user:</c>/<c>serviceAccount:</c> prefix taken off.
@@ -181,7 +198,7 @@ internal static partial class CloudAuditEntry
         }
 
         var project = entry.Child("resource")?.Child("labels").String("project_id") ?? Owner(entry.String("logName"), "projects/") ?? "-";
-        var callerIp = metadata.String("callerIp") is { } written && Array.IndexOf(CallerIpTokens, written) >= 0 ? written : "no-address";
+        var callerIp = GkeAuditLog.CallerIp(metadata) is { } written && Array.IndexOf(CallerIpTokens, written) >= 0 ? written : "no-address";
         return ($"{RedactedCaller}{project}/{callerIp}/{payload.String("serviceName")}", "anonymous");
     }
 

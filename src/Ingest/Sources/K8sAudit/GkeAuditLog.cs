@@ -121,7 +121,7 @@ internal static class GkeAuditLog
         w.WriteEndObject();
 
         var metadata = payload.Child("requestMetadata");
-        if (metadata.String("callerIp") is { } ip && IPAddress.TryParse(ip, out _))
+        if (CallerIp(metadata) is { } ip && IPAddress.TryParse(ip, out _))
         {
             // GKE writes "private" or "gce-internal-ip" for some callers: no address, so no sourceIPs.
             w.WriteStartArray("sourceIPs");
@@ -194,6 +194,13 @@ internal static class GkeAuditLog
         WriteLogEntry(w, entry, payload);
         w.WriteEndObject();
     }
+
+    /// <summary>
+    /// <c>requestMetadata.callerIp</c>, as Cloud Logging writes the proto's <c>caller_ip</c>; else <c>callerIP</c>, as
+    /// converted and hand-written entries spell it (Panther's). Google writes the metadata, the caller never does, so either
+    /// spelling is as good a word on where the request came from.
+    /// </summary>
+    public static string? CallerIp(JsonElement? metadata) => metadata.String("callerIp") ?? metadata.String("callerIP");
 
     /// <summary>
     /// The entry's own fields as <c>logEntry</c>, for rules written for Cloud Audit Logs (SigmaHQ's <c>gcp.audit</c>, Falco's

@@ -130,15 +130,15 @@ internal static class K8sAuditMapper
 
     /// <summary>How far a request had got at an audit event's stage; -1 for a stage Kubernetes does not define.</summary>
     private static int StageRank(AccessEvent e) =>
-        e.Attributes is { } a && a.TryGetValue("k8s.stage", out var stage) && stage.ValueKind == JsonValueKind.String
-            ? stage.GetString() switch
-            {
-                "RequestReceived" => 0,
-                "ResponseStarted" => 1,
-                "ResponseComplete" or "Panic" => 2,
-                _ => -1,
-            }
-            : -1;
+        e.Attributes is { } a && a.TryGetValue("k8s.stage", out var stage) && stage.ValueKind == JsonValueKind.String ? StageRank(stage.GetString()) : -1;
+
+    private static int StageRank(string? stage) => stage switch
+    {
+        "RequestReceived" => 0,
+        "ResponseStarted" => 1,
+        "ResponseComplete" or "Panic" => 2,
+        _ => -1,
+    };
 
     /// <summary>A GKE Cloud Audit Logs entry, as the native event it stands for (<see cref="GkeAuditLog"/>).</summary>
     private static void MapGke(JsonElement entry, int index, SourceMapOptions options, AuditCarrier carrier, List<MappedEvent> items, List<ItemError> errors)
@@ -170,15 +170,16 @@ internal static class K8sAuditMapper
             return;
         }
 
-        var auditId = e.String("auditID");
-        if (string.IsNullOrEmpty(auditId))
+        if (e.Child("auditID") is { ValueKind: not JsonValueKind.String } notText)
         {
-            errors.Add(new ItemError(index, carrier.Field("auditID"), "required: the audit event's id"));
+            errors.Add(new ItemError(index, carrier.Field("auditID"), $"expected a string, got {JsonFields.Describe(notText)}"));
             return;
         }
 
         // A token a TokenRequest minted, a token a TokenReview checked, a Secret's values: never kept, wherever the event goes.
         e = AuditCredentials.Without(e, out var redacted);
+        var givenId = e.String("auditID") is { Length: > 0 } written ? written : null;
+        var auditId = givenId ?? DerivedId(e);
 
         // The access happened when the request arrived; every stage of one request shares it. Without it the stage's
         // time is the nearest; without either (hand-made or exported events often carry neither), the arrival time live
@@ -211,10 +212,8 @@ internal static class K8sAuditMapper
             return;
         }
 
-        var attributes = new Dictionary<string, JsonElement>(StringComparer.Ordinal)
-        {
-            ["k8s.audit_id"] = JsonFields.Of(auditId),
-        };
+        var attributes = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        AddString(attributes, "k8s.audit_id", givenId);
 
         // The authenticated user's cloud identity (with impersonation, the impersonator's). It names the principal only when
         // the request acted as that user: not an impersonated one, not an OpenShift login, not the cluster's own identities.
@@ -338,6 +337,36 @@ internal static class K8sAuditMapper
 
     private static readonly string[] TimeFields = ["requestReceivedTimestamp", "stageTimestamp", "timestamp"];
 
+    /// <summary>What an id derived from an audit event starts with; an API server's own ids are UUIDs.</summary>
+    public const string DerivedIdPrefix = "k8s-";
+
+    /// <summary>
+    /// The id of an audit event written without <c>auditID</c> (every API server writes one; exported and hand-made events,
+    /// and GKE entries without <c>insertId</c>, may not): a digest of what every stage of one request shares — when it
+    /// arrived, who sent it from where with which agent, the verb, the URI and the kind of object — so the stages of one
+    /// request are still one id (<see cref="LatestStages"/>, the Verifier's redelivery) and a record posted twice one event.
+    /// The object's name, namespace and uid are left out: the API server completes them from the body after the first
+    /// stage (a create's name), and the URI holds those it was called with. Without <c>requestReceivedTimestamp</c> no
+    /// member says which request a stage belongs to: the digest is of the whole record, so each stage is an event of its own.
+    /// </summary>
+    private static string DerivedId(JsonElement e)
+    {
+        if (e.String("requestReceivedTimestamp") is not { Length: > 0 } received)
+        {
+            return DerivedIds.Of(DerivedIdPrefix, e.GetRawText());
+        }
+
+        var user = e.Child("user");
+        var objectRef = e.Child("objectRef");
+        var sourceIps = e.Child("sourceIPs") is { ValueKind: JsonValueKind.Array } ips
+            ? string.Join(',', ips.EnumerateArray().Select(ip => ip.ValueKind == JsonValueKind.String ? ip.GetString() : ip.GetRawText()))
+            : null;
+        return DerivedIds.Of(
+            DerivedIdPrefix, received, e.String("verb"), e.String("requestURI"), user.String("username"), user.String("uid"),
+            e.Child("impersonatedUser").String("username"), sourceIps, e.String("userAgent"),
+            objectRef.String("apiGroup"), objectRef.String("apiVersion"), objectRef.String("resource"), objectRef.String("subresource"));
+    }
+
     /// <summary>
     /// A record's time: the first of <paramref name="fields"/> it has, and <paramref name="timeSource"/> naming that field
     /// when it is not the first; without any, the arrival time live or the previous event's in replay, named likewise. False,
@@ -395,15 +424,22 @@ internal static class K8sAuditMapper
         return true;
     }
 
-    /// <summary>
-    /// An audit event (<c>"kind": "Event"</c>); also one without <c>kind</c> that has an <c>auditID</c> and a
-    /// <c>stage</c>: API servers built on k8s.io/apiserver without the audit scheme registered (aggregated servers,
-    /// extension API servers) write their events without <c>kind</c> and <c>apiVersion</c>.
-    /// </summary>
+    /// <summary>An audit event: <c>"kind": "Event"</c>, or one written without it (<see cref="IsKindlessEvent"/>).</summary>
     private static bool IsAuditEvent(JsonElement e, out JsonElement kind) =>
         e.TryGetProperty("kind", out kind)
             ? kind.ValueKind == JsonValueKind.String && kind.GetString() == "Event"
-            : e.String("auditID") is { Length: > 0 } && e.String("stage") is { Length: > 0 } && e.Child("apiVersion") is null;
+            : IsKindlessEvent(e);
+
+    /// <summary>
+    /// An audit event without <c>kind</c> and <c>apiVersion</c>, as API servers built on k8s.io/apiserver without the audit
+    /// scheme registered (aggregated servers, extension API servers) write theirs: it has a <c>stage</c> and an
+    /// <c>auditID</c>; without the id (an export that dropped it), a stage Kubernetes defines, a <c>verb</c> and a
+    /// <c>requestURI</c>, which every audit event has from its first stage — so an object of another source sent here is
+    /// still told it is not one, rather than accepted under a derived id.
+    /// </summary>
+    internal static bool IsKindlessEvent(JsonElement e) =>
+        e.ValueKind == JsonValueKind.Object && e.Child("kind") is null && e.Child("apiVersion") is null && e.String("stage") is { Length: > 0 } stage
+        && (e.String("auditID") is { Length: > 0 } || (StageRank(stage) >= 0 && e.String("verb") is { Length: > 0 } && e.String("requestURI") is { Length: > 0 }));
 
     /// <summary>
     /// Whom the request acted as: the impersonated user, else the authenticated one — unless it is an OpenShift login,

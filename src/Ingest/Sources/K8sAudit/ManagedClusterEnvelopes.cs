@@ -218,7 +218,8 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
     /// </summary>
     private static bool IsKindlessEventList(JsonElement o) =>
         o.Child("items") is { ValueKind: JsonValueKind.Array } items && items.GetArrayLength() > 0
-            && items[0] is { ValueKind: JsonValueKind.Object } first && first.Child("kind") is null && first.String("auditID") is not null;
+            && items[0] is { ValueKind: JsonValueKind.Object } first && first.Child("kind") is null
+            && (first.String("auditID") is not null || K8sAuditMapper.IsKindlessEvent(first));
 
     /// <summary>AKS diagnostic settings: <c>{time, resourceId, category, operationName, properties: {log, stream, pod}}</c>.</summary>
     private void ReadAksRecord(JsonElement record, AuditCarrier carrier)

@@ -145,7 +145,6 @@ public sealed class CloudAuditEntryTests
     }
 
     [Theory]
-    [InlineData("""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"iam.googleapis.com","methodName":"google.iam.admin.v1.CreateServiceAccountKey"},"timestamp":"2026-11-30T22:00:00Z"}""", "insertId")]
     [InlineData("""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"iam.googleapis.com"},"insertId":"i","timestamp":"2026-11-30T22:00:00Z"}""", "protoPayload.methodName")]
     [InlineData("""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"iam.googleapis.com","methodName":"m"},"insertId":"i","timestamp":"last night"}""", "timestamp")]
     [InlineData("""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","methodName":"m"},"insertId":"i","timestamp":"2026-11-30T22:00:00Z"}""", "protoPayload.serviceName")]
@@ -155,5 +154,51 @@ public sealed class CloudAuditEntryTests
         var result = K8sAuditMapper.Map(Encoding.UTF8.GetBytes(entry));
 
         MapperAssert.Rejects(result, [], (0, field));
+    }
+
+    /// <summary>An IAM key created, written without insertId (as exports and hand-made entries may be).</summary>
+    private static string KeyCreated(string? timestamp) =>
+        $$$"""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"ops@shop.example"},"requestMetadata":{"callerIp":"198.51.100.23"},"serviceName":"iam.googleapis.com","methodName":"google.iam.admin.v1.CreateServiceAccountKey","resourceName":"projects/-/serviceAccounts/deploy@shop-prod-4711.iam.gserviceaccount.com"},"resource":{"type":"service_account","labels":{"project_id":"shop-prod-4711"}},{{{(timestamp is null ? "" : $"\"timestamp\":\"{timestamp}\",")}}}"logName":"projects/shop-prod-4711/logs/cloudaudit.googleapis.com%2Factivity"}""";
+
+    private static string PubSubPush(string entry) =>
+        $$"""{"message":{"data":"{{Convert.ToBase64String(Encoding.UTF8.GetBytes(entry))}}","messageId":"1","publishTime":"2026-11-30T22:00:02Z"},"subscription":"projects/shop-prod-4711/subscriptions/ztstream"}""";
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Map_AnEntryWithoutInsertId_IsJudgedUnderAnIdKeptOnRedeliveryAndNotSharedWithAnotherCall(bool pubSub)
+    {
+        string Body(string timestamp) => pubSub ? PubSubPush(KeyCreated(timestamp)) : KeyCreated(timestamp);
+        AccessEvent Map(string timestamp) => Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(Body(timestamp))), EventKinds.AccessRequest));
+
+        var first = Map("2026-11-30T22:00:00.5Z");
+        var again = Map("2026-11-30T22:00:00.5Z");
+        var later = Map("2026-11-30T22:00:00.6Z");
+
+        Assert.StartsWith(CloudAuditEntry.DerivedIdPrefix, first.Id, StringComparison.Ordinal);
+        Assert.Equal(first.Id, again.Id);
+        Assert.NotEqual(first.Id, later.Id);
+        Assert.Equal("ops@shop.example", first.Subject?.Id);
+    }
+
+    [Fact]
+    public void Map_AnEntrySpellingItsCallersAddressCallerIP_IsFromThatAddress()
+    {
+        var e = Assert.Single(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(KeyCreated("2026-11-30T22:00:00Z").Replace("\"callerIp\"", "\"callerIP\"", StringComparison.Ordinal))).Events);
+
+        Assert.Equal("198.51.100.23", e.Network?.SrcIp);
+    }
+
+    [Fact]
+    public void Map_AnEntryWithoutInsertIdOrTime_IsDatedOnArrivalAndKeepsItsIdOnRedelivery()
+    {
+        var arrival = new DateTimeOffset(2026, 11, 30, 22, 5, 0, TimeSpan.Zero);
+        AccessEvent Map(DateTimeOffset at) => Assert.Single(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(KeyCreated(null)), SourceMapOptions.Default with { ReceivedAt = at }).Events);
+
+        var first = Map(arrival);
+        var again = Map(arrival.AddMinutes(1));
+
+        Assert.Equal(first.Id, again.Id);
+        Assert.Equal((arrival, TimeSources.Received), (first.Time, first.Attr(TimeSources.Attribute)));
     }
 }

@@ -129,7 +129,7 @@ public sealed class K8sAuditMapperTests
         Assert.Equal([0, 2], result.Items.Select(i => i.Index));
         var error = Assert.Single(result.Errors);
         Assert.Equal(1, error.Index);
-        Assert.Equal("auditID", error.Field);
+        Assert.Equal("requestReceivedTimestamp", error.Field);
     }
 
     [Theory]

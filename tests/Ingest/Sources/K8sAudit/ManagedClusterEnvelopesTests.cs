@@ -131,7 +131,7 @@ public sealed class ManagedClusterEnvelopesTests
         var delivery = """{"messageType":"DATA_MESSAGE","logGroup":"/aws/eks/x/cluster","logStream":"kube-apiserver-audit-1","logEvents":[{"id":"1","timestamp":1,"message":"{\"kind\":\"Event\",\"user\":{\"username\":\"u\"}}"}]}""";
         var body = $$"""{"requestId":"r","timestamp":1,"records":[{"data":"{{Convert.ToBase64String(Encoding.UTF8.GetBytes(PrivilegedPod))}}"},{"data":"{{Convert.ToBase64String(TestData.Gzip(delivery))}}"}]}""";
 
-        MapperAssert.Rejects(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), [0], (1, "records[1].data.logEvents[0].message.auditID"));
+        MapperAssert.Rejects(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), [0], (1, "records[1].data.logEvents[0].message.requestReceivedTimestamp"));
     }
 
     [Fact]
@@ -319,12 +319,25 @@ public sealed class ManagedClusterEnvelopesTests
     [Theory]
     [InlineData("""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"k8s.io","resourceName":"core/v1/pods","authenticationInfo":{"principalEmail":"a"},"timestamp":"x"},"insertId":"i"}""", "protoPayload.methodName")]
     [InlineData("""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"k8s.io","methodName":"io.k8s.core.v1.pods.get","resourceName":"core/v1/pods"},"insertId":"i","timestamp":"2026-11-30T20:00:00Z"}""", "protoPayload.authenticationInfo.principalEmail")]
-    [InlineData("""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"k8s.io","methodName":"io.k8s.core.v1.pods.get","authenticationInfo":{"principalEmail":"a"}},"timestamp":"2026-11-30T20:00:00Z"}""", "insertId")]
     [InlineData("""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"k8s.io","methodName":"io.k8s.core.v1.pods.get","authenticationInfo":{"principalEmail":"a"}},"insertId":"i","timestamp":"yesterday"}""", "timestamp")]
     [InlineData("""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.RequestLog"},"insertId":"i"}""", "protoPayload.@type")]
     [InlineData("""{"protoPayload":"text","insertId":"i"}""", "protoPayload")]
     public void Map_BadGkeEntry_NamesTheEntrysOwnField(string body, string field) =>
         MapperAssert.RejectsWhole(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), field);
+
+    [Theory]
+    // Cloud Logging writes callerIp; converted and hand-written entries (Panther's) callerIP.
+    [InlineData("callerIp")]
+    [InlineData("callerIP")]
+    public void Map_GkeEntryNamingItsCallersAddressEitherWay_IsFromThatAddress(string member)
+    {
+        var body = GkeEntry("io.k8s.core.v1.pods.get", "core/v1/namespaces/shop/pods/web").Replace("\"callerIp\"", $"\"{member}\"", StringComparison.Ordinal);
+
+        var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), 1));
+
+        Assert.Equal("198.51.100.4", e.Network?.SrcIp);
+        Assert.Equal("198.51.100.4", e.Raw!.Value.GetProperty("sourceIPs")[0].GetString());
+    }
 
     [Fact]
     public void Map_PubSubPushOfAGkeEntry_IsUnwrapped()

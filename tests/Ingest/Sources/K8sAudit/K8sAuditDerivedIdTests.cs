@@ -1,0 +1,193 @@
+using System.Text.Json.Nodes;
+
+namespace ZtStream.Ingest.Tests.Sources.K8sAudit;
+
+/// <summary>
+/// Audit records without their id (<c>auditID</c>; a GKE entry's <c>insertId</c> and <c>operation.id</c>), as exports and
+/// hand-made records come, in each shape Ingest reads: judged under an id derived from what every stage of one request
+/// shares, so a request's stages are still one id, a record delivered twice still one event, and two requests two.
+/// </summary>
+public sealed class K8sAuditDerivedIdTests
+{
+    private const string Received = "2026-12-01T09:00:00.100000Z";
+    private const string AksResourceId = "/subscriptions/0000/resourcegroups/rg-prod/providers/microsoft.containerservice/managedclusters/aks-weu-1";
+
+    /// <summary>A create of a pod, refused, at <paramref name="stage"/>: the API server completes the object's name after the first stage.</summary>
+    private static JsonObject Event(string stage, string received = Received)
+    {
+        var e = new JsonObject
+        {
+            ["kind"] = "Event",
+            ["apiVersion"] = "audit.k8s.io/v1",
+            ["level"] = "Metadata",
+            ["stage"] = stage,
+            ["requestURI"] = "/api/v1/namespaces/shop/pods",
+            ["verb"] = "create",
+            ["user"] = new JsonObject { ["username"] = "dev@example.com", ["groups"] = new JsonArray("system:authenticated") },
+            ["sourceIPs"] = new JsonArray("203.0.113.7"),
+            ["userAgent"] = "kubectl/v1.31.0",
+            ["objectRef"] = new JsonObject { ["resource"] = "pods", ["namespace"] = "shop", ["apiVersion"] = "v1" },
+            ["requestReceivedTimestamp"] = received,
+            ["stageTimestamp"] = received,
+        };
+        if (stage == "ResponseComplete")
+        {
+            e["objectRef"]!["name"] = "debug";
+            e["responseStatus"] = new JsonObject { ["metadata"] = new JsonObject(), ["code"] = 403 };
+            e["stageTimestamp"] = "2026-12-01T09:00:00.180000Z";
+            e["annotations"] = new JsonObject { ["authorization.k8s.io/decision"] = "forbid" };
+        }
+
+        return e;
+    }
+
+    /// <summary>The events in a shape that carries native events: the webhook's EventList, an audit log file, AKS's diagnostic records.</summary>
+    private static string Carried(string shape, params JsonObject[] events) => shape switch
+    {
+        "webhook" => new JsonObject
+        {
+            ["kind"] = "EventList",
+            ["apiVersion"] = "audit.k8s.io/v1",
+            ["metadata"] = new JsonObject(),
+            ["items"] = new JsonArray([.. events]),
+        }.ToJsonString(),
+        "lines" => string.Join('\n', events.Select(e => e.ToJsonString())),
+        "aks-diagnostic" => new JsonObject
+        {
+            ["records"] = new JsonArray([.. events.Select(e => (JsonNode)new JsonObject
+            {
+                ["time"] = "2026-12-01T09:00:01.0000000Z",
+                ["resourceId"] = AksResourceId,
+                ["category"] = "kube-audit",
+                ["operationName"] = "Microsoft.ContainerService/managedClusters/diagnosticLogs/Read",
+                ["properties"] = new JsonObject { ["log"] = e.ToJsonString(), ["stream"] = "stdout", ["pod"] = "kube-apiserver-5f9b7c8d6-x2x8q" },
+            })]),
+        }.ToJsonString(),
+        _ => throw new ArgumentOutOfRangeException(nameof(shape)),
+    };
+
+    /// <summary>One request arriving at <paramref name="received"/> without its id, in <paramref name="shape"/>.</summary>
+    private static string Record(string shape, string received) => shape switch
+    {
+        "aks-row" => $$"""{"Type":"AKSAudit","TimeGenerated":"2026-12-01T09:00:01Z","_ResourceId":"{{AksResourceId}}","Level":"Metadata","Stage":"ResponseComplete","RequestUri":"/api/v1/namespaces/shop/secrets/db","Verb":"get","User":"{\"username\":\"kim@contoso.com\"}","SourceIps":"[\"20.61.3.9\"]","ObjectRef":"{\"resource\":\"secrets\",\"namespace\":\"shop\",\"name\":\"db\",\"apiVersion\":\"v1\"}","ResponseStatus":"{\"code\":200}","RequestReceivedTime":"{{received}}","StageReceivedTime":"{{received}}"}""",
+        "gke" => GkeEntry(received),
+        "pubsub" => $$"""{"message":{"data":"{{Convert.ToBase64String(Encoding.UTF8.GetBytes(GkeEntry(received)))}}","messageId":"13097465289171415","publishTime":"2026-12-01T09:00:02.077Z"},"subscription":"projects/shop-prod-4711/subscriptions/ztstream-k8s-audit"}""",
+        _ => Carried(shape, Event("ResponseComplete", received)),
+    };
+
+    /// <summary>A GKE Cloud Audit Logs entry written without insertId and operation.</summary>
+    private static string GkeEntry(string timestamp) =>
+        $$$"""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"dev@shop.example"},"requestMetadata":{"callerIp":"203.0.113.45","callerSuppliedUserAgent":"kubectl/v1.30.5"},"serviceName":"k8s.io","methodName":"io.k8s.core.v1.secrets.get","resourceName":"core/v1/namespaces/shop/secrets/db"},"resource":{"type":"k8s_cluster","labels":{"project_id":"shop-prod-4711","location":"europe-west1","cluster_name":"gke-shop"}},"timestamp":"{{{timestamp}}}","logName":"projects/shop-prod-4711/logs/cloudaudit.googleapis.com%2Fdata_access"}""";
+
+    private static AccessEvent MapOne(string body) =>
+        Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), 1));
+
+    [Theory]
+    [InlineData("webhook")]
+    [InlineData("lines")]
+    [InlineData("aks-diagnostic")]
+    [InlineData("aks-row")]
+    [InlineData("gke")]
+    [InlineData("pubsub")]
+    public void Map_RecordWithoutItsId_IsJudgedUnderAnIdKeptOnRedeliveryAndNotSharedWithAnotherRequest(string shape)
+    {
+        var first = MapOne(Record(shape, Received));
+        var again = MapOne(Record(shape, Received));
+        var later = MapOne(Record(shape, "2026-12-01T09:00:00.100001Z"));
+
+        Assert.StartsWith(K8sAuditMapper.DerivedIdPrefix, first.Id, StringComparison.Ordinal);
+        Assert.Equal(K8sAuditMapper.DerivedIdPrefix.Length + 32, first.Id.Length);
+        Assert.Null(first.Attr("k8s.audit_id"));
+        Assert.Equal(first.Id, again.Id);
+        Assert.NotEqual(first.Id, later.Id);
+        Assert.Equal(EventKinds.K8sAudit, first.Kind);
+    }
+
+    [Theory]
+    [InlineData("webhook")]
+    [InlineData("lines")]
+    [InlineData("aks-diagnostic")]
+    public void Map_StagesOfOneRequestWithoutAuditId_ShareOneIdAndTheLatestStageIsKept(string shape)
+    {
+        var body = Carried(shape, Event("RequestReceived"), Event("ResponseComplete"));
+
+        var events = MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), 2);
+
+        Assert.Equal(events[0].Id, events[1].Id);
+        Assert.All(events, e => Assert.Equal(("ResponseComplete", 403, Outcomes.Denied, "shop/debug"), (e.Attr("k8s.stage"), e.Status, e.Outcome, e.Resource?.Id)));
+    }
+
+    [Fact]
+    public void Map_TheSameRecordTwiceInOneFile_IsOneId()
+    {
+        var line = Event("ResponseComplete").ToJsonString();
+
+        var events = MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(line + "\n" + line)), 2);
+
+        Assert.Equal(events[0].Id, events[1].Id);
+    }
+
+    [Fact]
+    public void Map_StagesWithoutAuditIdOrArrivalTime_AreEventsOfTheirOwnEachKeptOnRedelivery()
+    {
+        // Nothing but the stage's own time is left to tell the request by: the whole record is what is digested.
+        var started = Event("RequestReceived");
+        var ended = Event("ResponseComplete");
+        started.Remove("requestReceivedTimestamp");
+        ended.Remove("requestReceivedTimestamp");
+        var body = Encoding.UTF8.GetBytes(Carried("webhook", started, ended));
+
+        var first = MapperAssert.MapsAll(K8sAuditMapper.Map(body), 2);
+        var again = MapperAssert.MapsAll(K8sAuditMapper.Map(body), 2);
+
+        Assert.NotEqual(first[0].Id, first[1].Id);
+        Assert.Equal(first.Select(e => e.Id), again.Select(e => e.Id));
+        Assert.Equal(["RequestReceived", "ResponseComplete"], first.Select(e => e.Attr("k8s.stage")));
+    }
+
+    [Fact]
+    public void Map_UndatedRecordWithoutAuditId_IsDatedOnArrivalAndKeepsItsIdOnRedelivery()
+    {
+        var e = Event("ResponseComplete");
+        e.Remove("requestReceivedTimestamp");
+        e.Remove("stageTimestamp");
+        var options = SourceMapOptions.Default with { ReceivedAt = new DateTimeOffset(2026, 12, 1, 9, 30, 0, TimeSpan.Zero) };
+
+        var first = Assert.Single(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(e.ToJsonString()), options).Events);
+        var again = Assert.Single(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(e.ToJsonString()), options with { ReceivedAt = options.ReceivedAt!.Value.AddMinutes(1) }).Events);
+
+        Assert.Equal(first.Id, again.Id);
+        Assert.Equal((options.ReceivedAt, TimeSources.Received), (first.Time, first.Attr(TimeSources.Attribute)));
+    }
+
+    [Fact]
+    public void Map_KindlessEventWithoutAuditId_IsAnAuditEventWhenItHasAStageVerbAndUri()
+    {
+        var e = Event("ResponseComplete");
+        e.Remove("kind");
+        e.Remove("apiVersion");
+
+        var mapped = MapOne(new JsonObject { ["metadata"] = new JsonObject(), ["items"] = new JsonArray(e) }.ToJsonString());
+
+        Assert.StartsWith(K8sAuditMapper.DerivedIdPrefix, mapped.Id, StringComparison.Ordinal);
+        Assert.Equal("create", mapped.Action);
+    }
+
+    [Theory]
+    // Another source's record: a stage name Kubernetes does not define, or no verb or URI.
+    [InlineData("""{"stage":"deploy","verb":"create","requestURI":"/builds/1","user":{"username":"ci"},"stageTimestamp":"2026-12-01T09:00:00Z"}""")]
+    [InlineData("""{"stage":"ResponseComplete","user":{"username":"ci"},"stageTimestamp":"2026-12-01T09:00:00Z"}""")]
+    public void Map_KindlessRecordWithoutAuditIdOrWhatEveryEventHas_IsNotTakenForOne(string record) =>
+        Assert.Contains("not recognized as a Kubernetes audit event", MapperAssert.RejectsWhole(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(record)), "kind").Reason, StringComparison.Ordinal);
+
+    [Fact]
+    public void Map_AuditIdNotAString_IsAnErrorNamingIt()
+    {
+        var e = Event("ResponseComplete");
+        e["auditID"] = 17;
+
+        var error = MapperAssert.RejectsWhole(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(e.ToJsonString())), "auditID");
+
+        Assert.Contains("expected a string", error.Reason, StringComparison.Ordinal);
+    }
+}
