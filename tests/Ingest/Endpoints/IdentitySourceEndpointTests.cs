@@ -217,7 +217,7 @@ public sealed class IdentitySourceEndpointTests
         var body = """
             {"records":[
               {"category":"SignInLogs","properties":{"id":"e-0","createdDateTime":"2025-01-01T00:00:00Z","userPrincipalName":"a@contoso.example","status":{"errorCode":0}}},
-              {"category":"SignInLogs","properties":{"createdDateTime":"2025-01-01T00:00:00Z","userPrincipalName":"a@contoso.example","status":{"errorCode":0}}},
+              {"category":"SignInLogs","properties":{"id":"e-1","createdDateTime":"soon","userPrincipalName":"a@contoso.example","status":{"errorCode":0}}},
               {"category":"SignInLogs","properties":{"id":"e-2","createdDateTime":"2025-01-01T00:00:01Z","userPrincipalName":"a@contoso.example","status":{"errorCode":50126}}}
             ]}
             """;
@@ -225,7 +225,7 @@ public sealed class IdentitySourceEndpointTests
         using var response = await server.PostAsync("/v1/sources/entra", body, key);
 
         var error = Assert.Single(await IngestAnswer.PartlyAcceptedAsync(response, "e-0", "e-2"));
-        Assert.Equal((1, "properties.id"), (error.Index, error.Field));
+        Assert.Equal((1, "properties.createdDateTime"), (error.Index, error.Field));
         Assert.Equal(2, (await server.ReadLoggedAsync(2)).Count);
     }
 
