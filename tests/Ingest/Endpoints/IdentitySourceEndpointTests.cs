@@ -230,6 +230,32 @@ public sealed class IdentitySourceEndpointTests
     }
 
     [Fact]
+    public async Task PostOkta_LogEventWithoutUuidOrPublished_PostedTwice_IsOneIdDatedOnArrival()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await IngestServer.StartInProcessAsync(time: time);
+        var key = await server.AddSourceAsync("okta");
+        var body = """
+            [{"eventType":"user.mfa.factor.deactivate","actor":{"id":"00u3nd0e2example","type":"User","alternateId":"ren.okafor@umbra.example"},
+              "client":{"ipAddress":"203.0.113.144"},"outcome":{"result":"SUCCESS"},
+              "target":[{"id":"00u3nd0e2example","type":"User","alternateId":"ren.okafor@umbra.example"}]}]
+            """;
+
+        using var first = await server.PostAsync("/v1/sources/okta", body, key);
+        var arrived = time.GetUtcNow();
+        time.Advance(TimeSpan.FromMinutes(3));
+        using var again = await server.PostAsync("/v1/sources/okta", body, key);
+
+        await IngestAnswer.AcceptedAsync(first, 1);
+        await IngestAnswer.AcceptedAsync(again, 1);
+        var logged = (await server.ReadLoggedAsync(2)).Select(r => r.Event).ToList();
+        Assert.Single(logged.Select(e => e.Id).Distinct());
+        Assert.StartsWith("okta-", logged[0].Id, StringComparison.Ordinal);
+        Assert.Equal(arrived, logged[0].Time);
+        Assert.Equal("received", logged[0].Attributes!["ingest.time_source"].GetString());
+    }
+
+    [Fact]
     public async Task PostEntra_LogAnalyticsQueryAnswer_KeepsTheFullRowsAndNamesTheShortOne()
     {
         await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
