@@ -11,6 +11,9 @@ internal static class KeycloakMapper
 {
     public const string Idp = "keycloak";
 
+    // The prefix of an id derived for an event without its own: "kc-" and a digest, never "kc-" and a Keycloak UUID.
+    private const string DerivedIdPrefix = "kc-";
+
     public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null) =>
         JsonPayload.MapObjects(json, "a Keycloak event", options, MapOne);
 
@@ -34,7 +37,7 @@ internal static class KeycloakMapper
         var auth = record.Object("authDetails");
         var details = record.Object("details");
         var realm = record.Text("realmId") ?? auth.Text("realmId") ?? record.Text("realmName");
-        var e = new IdentityEvent(Idp) { DerivedIdPrefix = "kc-", Time = time, TimeSource = timeSource, Tenant = realm };
+        var e = new IdentityEvent(Idp) { DerivedIdPrefix = DerivedIdPrefix, Time = time, TimeSource = timeSource, Tenant = realm };
         if (isAdmin)
         {
             MapAdmin(e, record, auth, type, operation);
@@ -44,8 +47,7 @@ internal static class KeycloakMapper
             MapUser(e, record, auth, details, type!);
         }
 
-        // Older Keycloak and some event listeners send no id: IdentityEvent derives one ("kc-" and a digest, never a
-        // Keycloak id's UUID).
+        // Older Keycloak and some event listeners send no id: IdentityEvent derives one.
         e.Id = record.FirstText("id", "uid") is { } id ? (isAdmin ? "kc-admin-" : "kc-") + id : null;
         IdentityEvent.Emit(e, record, index, options, items, errors);
     }

@@ -265,6 +265,18 @@ public sealed class RecordsWithoutIdOrTimeTests
         Assert.Equal(["umbra.okta.com", "umbra"], ids.Skip(1).Select(e => e.Subject?.Tenant));
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Map_RecordWithoutId_SubjectsNamedByUserId_KeepsTheSameDerivedId(string name)
+    {
+        // Configuration names the subject differently, not the event: a record keeps its id whichever way it is read.
+        var shape = Of(name);
+        var byLogin = MapperAssert.MapsAll(shape.Map(shape.Body(), Live(Arrived)), 1)[0];
+        var byUserId = MapperAssert.MapsAll(shape.Map(shape.Body(), Live(Arrived) with { SubjectIsUserId = true, EntraSubjectIsUserId = true }), 1)[0];
+
+        Assert.Equal(byLogin.Id, byUserId.Id);
+    }
+
     [Fact]
     public void Map_RecordWithItsVendorsId_KeepsThatId()
     {
