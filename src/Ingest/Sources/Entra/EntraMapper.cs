@@ -658,16 +658,19 @@ internal static partial class EntraMapper
         out DateTimeOffset time,
         out string? timeSource)
     {
-        foreach (var name in timeNames)
+        var name = timeNames[0];
+        JsonElement? value = null;
+        foreach (var candidate in timeNames)
         {
-            if ((details.Find(name) ?? record.Find(name)) is { } value)
+            if ((details.Find(candidate) ?? record.Find(candidate)) is { } present)
             {
-                return IdentityEvent.TryTime(value, "properties." + name, "not an ISO 8601 timestamp", string.Empty, index, options, errors, out time, out timeSource);
+                (name, value) = (candidate, present);
+                break;
             }
         }
 
         return IdentityEvent.TryTime(
-            null, "properties." + timeNames[0], string.Empty, $"required: none of {string.Join(", ", timeNames)} is present", index, options, errors, out time, out timeSource);
+            value, "properties." + name, "not an ISO 8601 timestamp", $"required: none of {string.Join(", ", timeNames)} is present", index, options, errors, out time, out timeSource);
     }
 
     /// <summary>

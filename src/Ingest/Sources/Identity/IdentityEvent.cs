@@ -234,11 +234,12 @@ internal sealed class IdentityEvent(string idp)
     /// The id of a record its vendor sent without one: <see cref="DerivedIdPrefix"/> and a digest of the members that
     /// identify the event, as the adapter read them: its time (none when the record gave none, so a redelivery dated on
     /// arrival keeps its id), the vendor's event type, who (the subject, the vendor's user id, the actor, the target user),
-    /// from where (the address as given, the user agent), what (the resource, the client, the session, the token), how it
-    /// ended (outcome, status, the vendor's result and reason), the role granted, and the vendor's correlation id and message. Members, not
-    /// the record's text: a vendor that delivers one record by several paths (Okta's Event Hooks, System Log API and
-    /// EventBridge) may reorder or add members, and the envelope (the tenant it names) is not the record. Neither
-    /// configuration (subjects named by user id) nor how Ingest classifies the record (its kind) changes the id.
+    /// from where (the address as given, the user agent), what (the resource, the client, the session, the token, the
+    /// role granted), how it ended (outcome, status, the vendor's result and reason), and the vendor's correlation id and
+    /// message. Members, not the record's text: a vendor that delivers one record by several paths (Okta's Event Hooks,
+    /// System Log API and EventBridge) may reorder or add members, and the envelope (the tenant it names) is not the
+    /// record. Neither configuration (subjects named by user id) nor how Ingest classifies the record (its kind) changes
+    /// the id.
     /// </summary>
     private string DerivedId(string prefix) => DerivedIds.Of(
         prefix,
@@ -258,9 +259,9 @@ internal sealed class IdentityEvent(string idp)
         TokenId,
         Outcome,
         Status?.ToString(CultureInfo.InvariantCulture),
+        Get(IdentityAttributes.TargetRole),
         Get(IdentityAttributes.ResultCode),
         Get(IdentityAttributes.FailureReason),
-        Get(IdentityAttributes.TargetRole),
         Get(IdentityAttributes.IdpCorrelationId),
         Get(IdentityAttributes.IdpMessage));
 
