@@ -1,8 +1,9 @@
 namespace ZtStream.Ingest.Sources;
 
 /// <summary>
-/// An id for records their vendor sends without one (Falco's own output, older Keycloak): a digest of what identifies
-/// the record, so the same record delivered twice (a retried post) keeps its id and downstream de-duplication works.
+/// An id for records their vendor sends without one (Falco's own output; an identity provider's record without its id,
+/// <see cref="Identity.IdentityEvent"/>): a digest of what identifies the record, so the same record delivered twice (a
+/// retried post) keeps its id and downstream de-duplication works.
 /// </summary>
 internal static class DerivedIds
 {

@@ -217,7 +217,7 @@ public sealed class IdentitySourceEndpointTests
         var body = """
             {"records":[
               {"category":"SignInLogs","properties":{"id":"e-0","createdDateTime":"2025-01-01T00:00:00Z","userPrincipalName":"a@contoso.example","status":{"errorCode":0}}},
-              {"category":"SignInLogs","properties":{"createdDateTime":"2025-01-01T00:00:00Z","userPrincipalName":"a@contoso.example","status":{"errorCode":0}}},
+              {"category":"SignInLogs","properties":{"id":"e-1","createdDateTime":"soon","userPrincipalName":"a@contoso.example","status":{"errorCode":0}}},
               {"category":"SignInLogs","properties":{"id":"e-2","createdDateTime":"2025-01-01T00:00:01Z","userPrincipalName":"a@contoso.example","status":{"errorCode":50126}}}
             ]}
             """;
@@ -225,8 +225,34 @@ public sealed class IdentitySourceEndpointTests
         using var response = await server.PostAsync("/v1/sources/entra", body, key);
 
         var error = Assert.Single(await IngestAnswer.PartlyAcceptedAsync(response, "e-0", "e-2"));
-        Assert.Equal((1, "properties.id"), (error.Index, error.Field));
+        Assert.Equal((1, "properties.createdDateTime"), (error.Index, error.Field));
         Assert.Equal(2, (await server.ReadLoggedAsync(2)).Count);
+    }
+
+    [Fact]
+    public async Task PostOkta_LogEventWithoutUuidOrPublished_PostedTwice_IsOneIdDatedOnArrival()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await IngestServer.StartInProcessAsync(time: time);
+        var key = await server.AddSourceAsync("okta");
+        var body = """
+            [{"eventType":"user.mfa.factor.deactivate","actor":{"id":"00u3nd0e2example","type":"User","alternateId":"ren.okafor@umbra.example"},
+              "client":{"ipAddress":"203.0.113.144"},"outcome":{"result":"SUCCESS"},
+              "target":[{"id":"00u3nd0e2example","type":"User","alternateId":"ren.okafor@umbra.example"}]}]
+            """;
+
+        using var first = await server.PostAsync("/v1/sources/okta", body, key);
+        var arrived = time.GetUtcNow();
+        time.Advance(TimeSpan.FromMinutes(3));
+        using var again = await server.PostAsync("/v1/sources/okta", body, key);
+
+        await IngestAnswer.AcceptedAsync(first, 1);
+        await IngestAnswer.AcceptedAsync(again, 1);
+        var logged = (await server.ReadLoggedAsync(2)).Select(r => r.Event).ToList();
+        Assert.Single(logged.Select(e => e.Id).Distinct());
+        Assert.StartsWith("okta-", logged[0].Id, StringComparison.Ordinal);
+        Assert.Equal(arrived, logged[0].Time);
+        Assert.Equal("received", logged[0].Attributes!["ingest.time_source"].GetString());
     }
 
     [Fact]

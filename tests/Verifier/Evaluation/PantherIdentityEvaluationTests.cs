@@ -28,21 +28,21 @@ public sealed class PantherIdentityEvaluationTests
     /// <summary>Why ZtStream disagrees with Panther's label where it does, or what a case shows; keyed by "rule · test".</summary>
     private static readonly Dictionary<string, string> Why = new(StringComparer.Ordinal)
     {
-        ["okta_user_mfa_reset · User reset own MFA factor"] = "the record has neither `uuid` nor `published`, which Okta writes on every LogEvent and Ingest requires of every adapter's records (de-duplication, windows)",
-        ["okta_support_reset · Reset by Company Admin"] = "the record has no `published`: no time, no window to count it in; Okta writes it on every LogEvent",
-        ["okta_account_support_access · Support Access Granted"] = "the record has no `uuid` (see row 6)",
-        ["okta_account_support_access · Login Event"] = "the record has no `uuid` (see row 6)",
+        ["okta_user_mfa_reset · User reset own MFA factor"] = "the record has neither `uuid` nor `published`, which Okta writes on every LogEvent: judged under an id derived from what identifies it, dated when the file was read (`ingest.time_source` `read`; live, its arrival)",
+        ["okta_support_reset · Reset by Company Admin"] = "the record has no `published`: dated when the file was read (see row 6)",
+        ["okta_account_support_access · Support Access Granted"] = "the record has no `uuid`: judged under a derived id (see row 6)",
+        ["okta_account_support_access · Login Event"] = "the record has no `uuid`: judged under a derived id (see row 6)",
         ["okta_threatinsight_security_threat_detected · Security Threat Event"] = "ZtStream rates ThreatInsight by the confidence its `threatDetections` state (HIGH → 75); this record states none, and the bare event type says only that Okta flagged a request of that address",
         ["okta_user_account_locked · Account Lock Event"] = "a lock is Okta stopping the guessing, not an attack: the failures before it are what `identity-brute-force` and its day-long companion count; one user locking themselves out is everyday",
         ["okta_group_admin_role_assigned · Group Privilege Grant"] = "the record says the grant failed (`outcome.result` `FAILURE`): no role was granted. The same grant succeeding alerts (`identity-admin-role-granted`, Okta's privileges being its administrator roles, named or not)",
         ["azure_risklevel_passthrough · Failed Sign-In with riskLevelAggregated"] = "a low aggregated risk on a refused sign-in: ZtStream raises high risk on sign-ins that went through (75) and medium ones (40), not low",
         ["azure_risklevel_passthrough · Failed Sign-In with riskLevelDuringSignIn"] = "the sign-in was refused (7000215, a wrong client secret): a high risk that granted nothing; the failures are counted by the brute-force rules",
-        ["azure_high_risk_signin · High Risk During Sign-In"] = "the record has no `properties.id`, which Entra writes on every sign-in and Ingest requires",
-        ["azure_high_risk_signin · High Risk Dismissed"] = "the record has no `properties.id` (see row 25)",
-        ["azure_service_principal_credentials_added · Add Service Principal Credentials"] = "the record has no `properties.id`, which Entra writes on every audit record and Ingest requires",
-        ["azure_service_principal_credentials_added · Create Service Principal"] = "the record has no `properties.id` (see row 25)",
-        ["azure_elevate_user_access_admin · User Elevated to User Access Administrator"] = "the record has no `properties.id` (see row 25)",
-        ["azure_elevate_user_access_admin · Different Operation"] = "the record has no `properties.id` (see row 25)",
+        ["azure_high_risk_signin · High Risk During Sign-In"] = "the record has no `properties.id`, which Entra writes on every sign-in: judged under an id derived from what identifies it",
+        ["azure_high_risk_signin · High Risk Dismissed"] = "the record has no `properties.id`: judged under a derived id (see row 25)",
+        ["azure_service_principal_credentials_added · Add Service Principal Credentials"] = "the record has no `properties.id`, which Entra writes on every audit record: judged under a derived id (see row 25)",
+        ["azure_service_principal_credentials_added · Create Service Principal"] = "the record has no `properties.id`: judged under a derived id (see row 25)",
+        ["azure_elevate_user_access_admin · User Elevated to User Access Administrator"] = "the record has no `properties.id`: judged under a derived id (see row 25)",
+        ["azure_elevate_user_access_admin · Different Operation"] = "the record has no `properties.id`: judged under a derived id (see row 25)",
     };
 
     [Fact]
@@ -116,30 +116,6 @@ public sealed class PantherIdentityEvaluationTests
         return new Outcome(c, events, refused, alerts);
     }
 
-    /// <summary>
-    /// A record refused for what its vendor writes on every record (Okta's <c>uuid</c> and <c>published</c>, Entra's
-    /// <c>properties.id</c>), replayed with it: what the detection says of the record itself.
-    /// </summary>
-    private static Outcome? Completed(Outcome o)
-    {
-        var record = JsonNode.Parse(o.Case.Log)!.AsObject();
-        var id = $"panther-case-{o.Case.Number}";
-        switch (o.Case.Format)
-        {
-            case "okta" when record["uuid"] is null || record["published"] is null:
-                record["uuid"] ??= id;
-                record["published"] ??= "2024-01-01T00:00:00.000Z";
-                break;
-            case "entra" when record["properties"] is JsonObject details && details["id"] is null:
-                details["id"] = id;
-                break;
-            default:
-                return null;
-        }
-
-        return Replay(o.Case, record.ToJsonString());
-    }
-
     private static string Table(IReadOnlyList<Outcome> outcomes)
     {
         var rows = new StringBuilder();
@@ -179,8 +155,7 @@ public sealed class PantherIdentityEvaluationTests
     {
         if (o.Refused.Count > 0)
         {
-            var completed = Completed(o);
-            return $"refused (`{o.Refused[0].Field}`: {Cell(o.Refused[0].Reason)})" + (completed is null ? "" : $"; given it: {Said(completed)}");
+            return $"refused (`{o.Refused[0].Field}`: {Cell(o.Refused[0].Reason)})";
         }
 
         var top = o.Alerts.OrderByDescending(a => a.Score).FirstOrDefault();
@@ -192,7 +167,11 @@ public sealed class PantherIdentityEvaluationTests
     private static string Mapped(Outcome o) => o.Events.FirstOrDefault() is not { } e
         ? "—"
         : string.Create(CultureInfo.InvariantCulture,
-            $"`{e.Kind}` · `{e.Subject?.Id}` · {e.Network?.SrcIp ?? "—"} · {e.Outcome ?? "—"} · {e.Time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}");
+            $"`{e.Kind}` · `{e.Subject?.Id}` · {e.Network?.SrcIp ?? "—"} · {e.Outcome ?? "—"} · {e.Time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}{TimeSource(e)}");
+
+    /// <summary>Where an undated record's time came from (<c>ingest.time_source</c>), after it.</summary>
+    private static string TimeSource(AccessEvent e) =>
+        e.Attributes?.TryGetValue(SourceAttributes.TimeSource, out var source) == true ? $" ({source.GetString()})" : "";
 
     private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
 }

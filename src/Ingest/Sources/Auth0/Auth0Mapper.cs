@@ -10,6 +10,9 @@ internal static class Auth0Mapper
 {
     public const string Idp = "auth0";
 
+    // The prefix of an id derived for a log without its log_id: a log_id is digits (hex in older tenants' _id).
+    private const string DerivedIdPrefix = "auth0-derived-";
+
     public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null) =>
         JsonPayload.MapObjects(json, "an Auth0 log", options, MapOne);
 
@@ -32,25 +35,20 @@ internal static class Auth0Mapper
             return;
         }
 
-        var id = log.FirstText("log_id", "_id") ?? item.Text("log_id");
-        if (id is null)
+        // A log without its log_id or date is still judged: under an id derived from what identifies it, dated as any
+        // undated record. A date that is not a time is bad input.
+        if (!IdentityEvent.TryTime(log.Find("date"), prefix + "date", "not an ISO 8601 timestamp", "required: when the event happened", index, options, errors, out var time, out var timeSource))
         {
-            errors.Add(new ItemError(index, prefix + "log_id", "required: the log's id"));
-            return;
-        }
-
-        var dateValue = log.Find("date");
-        if (!IdentityJson.TryTime(dateValue, out var time))
-        {
-            errors.Add(new ItemError(index, prefix + "date", dateValue is { } d ? $"not an ISO 8601 timestamp: {JsonFields.Describe(d)}" : "required: when the event happened"));
             return;
         }
 
         var details = log.Object("details");
         var e = new IdentityEvent(Idp)
         {
-            Id = "auth0-" + id,
+            Id = (log.FirstText("log_id", "_id") ?? item.Text("log_id")) is { } id ? "auth0-" + id : null,
+            DerivedIdPrefix = DerivedIdPrefix,
             Time = time,
+            TimeSource = timeSource,
             Action = type,
             Tenant = log.Text("tenant_name"),
             // A failed authorization request may name its application only in the request's query or body.

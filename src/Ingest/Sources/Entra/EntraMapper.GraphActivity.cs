@@ -17,7 +17,7 @@ internal static partial class EntraMapper
 
     private static void MapGraphActivity(JsonElement record, JsonElement details, string category, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
-        if (!TryIdAndTime(record, details, "Graph request", "requestId", ["timeGenerated", "time"], index, errors, out var id, out var time))
+        if (!TryIdAndTime(record, details, "requestId", ["timeGenerated", "time"], index, options, errors, out var id, out var time, out var timeSource))
         {
             return;
         }
@@ -46,7 +46,9 @@ internal static partial class EntraMapper
         var e = new IdentityEvent(Idp)
         {
             Id = id,
+            DerivedIdPrefix = DerivedIdPrefix,
             Time = time,
+            TimeSource = timeSource,
             Kind = EventKinds.AccessRequest,
             Action = details.Text("requestMethod")?.ToUpperInvariant(),
             EventType = category.Length > 0 ? category : GraphActivityCategory,

@@ -28,7 +28,7 @@ internal static partial class EntraMapper
     /// </summary>
     private static void MapRisk(JsonElement record, JsonElement details, string category, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
-        if (!TryIdAndTime(record, details, "risk record", "id", ["detectedDateTime", "riskLastUpdatedDateTime", "activityDateTime", "time", "TimeGenerated"], index, errors, out var id, out var time))
+        if (!TryIdAndTime(record, details, "id", ["detectedDateTime", "riskLastUpdatedDateTime", "activityDateTime", "time", "TimeGenerated"], index, options, errors, out var id, out var time, out var timeSource))
         {
             return;
         }
@@ -42,8 +42,10 @@ internal static partial class EntraMapper
         var action = category.Length > 0 ? category : "Risk";
         var e = new IdentityEvent(Idp)
         {
-            Id = updated is null ? id : DerivedIds.Of("entra-risk-", id, updated, state, details.Text("riskLevel")),
+            Id = updated is null || id is null ? id : DerivedIds.Of("entra-risk-", id, updated, state, details.Text("riskLevel")),
+            DerivedIdPrefix = DerivedIdPrefix,
             Time = time,
+            TimeSource = timeSource,
             Kind = EventKinds.AuthRisk,
             Action = action,
             EventType = riskType is null ? action : $"{action}/{riskType}",

@@ -26,7 +26,7 @@ internal static partial class EntraMapper
 
     private static void MapOther(JsonElement record, JsonElement details, string category, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
-        if (!TryTime(record, details, ["activityDateTime", "createdDateTime", "time", "TimeGenerated"], index, errors, out var time))
+        if (!TryTime(record, details, ["activityDateTime", "createdDateTime", "time", "TimeGenerated"], index, options, errors, out var time, out var timeSource))
         {
             return;
         }
@@ -37,6 +37,7 @@ internal static partial class EntraMapper
             // A category without an id of its own keeps one derived from the record, so a redelivered record is one event.
             Id = details.FirstText("id", "requestId") ?? record.FirstText("id", "requestId") ?? DerivedIds.Of("entra-", category, record.GetRawText()),
             Time = time,
+            TimeSource = timeSource,
             Action = operation ?? category,
             EventType = operation is null ? category : $"{category}/{operation}",
             Tenant = TenantOf(record, details),

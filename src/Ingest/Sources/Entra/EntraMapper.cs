@@ -12,6 +12,9 @@ internal static partial class EntraMapper
 {
     public const string Idp = "entra";
 
+    // The prefix of an id derived for a sign-in, audit, risk or Graph record without its own: Entra's ids are GUIDs.
+    private const string DerivedIdPrefix = "entra-";
+
     // Sign-in result codes that interrupt a sign-in for another step rather than fail it. Kept out of the failure
     // counts: a user asked to stay signed in has not mistyped a password.
     private static readonly HashSet<long> Interrupts =
@@ -194,12 +197,19 @@ internal static partial class EntraMapper
 
     private static void MapSignIn(JsonElement record, JsonElement details, string category, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
-        if (!TryIdAndTime(record, details, "sign-in", "id", ["createdDateTime", "time", "TimeGenerated"], index, errors, out var id, out var time))
+        if (!TryIdAndTime(record, details, "id", ["createdDateTime", "time", "TimeGenerated"], index, options, errors, out var id, out var time, out var timeSource))
         {
             return;
         }
 
-        var e = new IdentityEvent(Idp) { Id = id, Time = time, Action = category.Length > 0 ? category : "SignIn" };
+        var e = new IdentityEvent(Idp)
+        {
+            Id = id,
+            DerivedIdPrefix = DerivedIdPrefix,
+            Time = time,
+            TimeSource = timeSource,
+            Action = category.Length > 0 ? category : "SignIn",
+        };
         var servicePrincipal = category.Contains("ServicePrincipal", StringComparison.OrdinalIgnoreCase) || category.Contains("ManagedIdentity", StringComparison.OrdinalIgnoreCase)
             || (details.Text("userPrincipalName") is null && details.Text("servicePrincipalId") is not null);
         if (servicePrincipal)
@@ -378,7 +388,7 @@ internal static partial class EntraMapper
 
     private static void MapAudit(JsonElement record, JsonElement details, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
-        if (!TryIdAndTime(record, details, "audit record", "id", ["activityDateTime", "time", "TimeGenerated"], index, errors, out var id, out var time))
+        if (!TryIdAndTime(record, details, "id", ["activityDateTime", "time", "TimeGenerated"], index, options, errors, out var id, out var time, out var timeSource))
         {
             return;
         }
@@ -391,7 +401,7 @@ internal static partial class EntraMapper
         }
 
         var auditCategory = details.Text("category") is { } c && !c.Equals("AuditLogs", StringComparison.OrdinalIgnoreCase) ? c : details.Text("Category");
-        var e = new IdentityEvent(Idp) { Id = id, Time = time, Action = activity };
+        var e = new IdentityEvent(Idp) { Id = id, DerivedIdPrefix = DerivedIdPrefix, Time = time, TimeSource = timeSource, Action = activity };
         var initiatedBy = details.ObjectOrText("initiatedBy");
         var byUser = initiatedBy.Object("user");
         var byApp = initiatedBy.Object("app");
@@ -613,52 +623,54 @@ internal static partial class EntraMapper
             ?? (graphNames.Length == 0 ? null : details.FirstText(graphNames));
     }
 
-    /// <summary>The record's id and time (the first of <paramref name="timeNames"/> present), or an error naming the field.</summary>
+    /// <summary>
+    /// The record's id (null when it has none: <see cref="IdentityEvent"/> derives one, <see cref="DerivedIdPrefix"/>)
+    /// and its time, the first of <paramref name="timeNames"/> present (<see cref="TryTime"/>).
+    /// </summary>
     private static bool TryIdAndTime(
         JsonElement record,
         JsonElement details,
-        string what,
         string idName,
         string[] timeNames,
         int index,
+        SourceMapOptions options,
         List<ItemError> errors,
-        out string id,
-        out DateTimeOffset time)
+        out string? id,
+        out DateTimeOffset time,
+        out string? timeSource)
     {
-        time = default;
-        id = details.Text(idName) ?? record.Text(idName) ?? string.Empty;
-        if (id.Length == 0)
-        {
-            errors.Add(new ItemError(index, "properties." + idName, $"required: the {what}'s id"));
-            return false;
-        }
-
-        return TryTime(record, details, timeNames, index, errors, out time);
+        id = details.Text(idName) ?? record.Text(idName);
+        return TryTime(record, details, timeNames, index, options, errors, out time, out timeSource);
     }
 
-    /// <summary>The record's time (the first of <paramref name="timeNames"/> present), or an error naming the field.</summary>
-    private static bool TryTime(JsonElement record, JsonElement details, string[] timeNames, int index, List<ItemError> errors, out DateTimeOffset time)
+    /// <summary>
+    /// The record's time: the first of <paramref name="timeNames"/> present; with none, the time an undated record takes
+    /// and where it came from in <paramref name="timeSource"/>. False, with the error naming the field, for a time that is
+    /// not one (or none, with no fallback configured).
+    /// </summary>
+    private static bool TryTime(
+        JsonElement record,
+        JsonElement details,
+        string[] timeNames,
+        int index,
+        SourceMapOptions options,
+        List<ItemError> errors,
+        out DateTimeOffset time,
+        out string? timeSource)
     {
-        time = default;
-        foreach (var name in timeNames)
+        var name = timeNames[0];
+        JsonElement? value = null;
+        foreach (var candidate in timeNames)
         {
-            var value = details.Find(name) ?? record.Find(name);
-            if (value is null)
+            if ((details.Find(candidate) ?? record.Find(candidate)) is { } present)
             {
-                continue;
+                (name, value) = (candidate, present);
+                break;
             }
-
-            if (IdentityJson.TryTime(value, out time))
-            {
-                return true;
-            }
-
-            errors.Add(new ItemError(index, "properties." + name, $"not an ISO 8601 timestamp: {JsonFields.Describe(value.Value)}"));
-            return false;
         }
 
-        errors.Add(new ItemError(index, "properties." + timeNames[0], $"required: none of {string.Join(", ", timeNames)} is present"));
-        return false;
+        return IdentityEvent.TryTime(
+            value, "properties." + name, "not an ISO 8601 timestamp", $"required: none of {string.Join(", ", timeNames)} is present", index, options, errors, out time, out timeSource);
     }
 
     /// <summary>

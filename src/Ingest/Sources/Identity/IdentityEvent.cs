@@ -15,7 +15,20 @@ internal sealed class IdentityEvent(string idp)
 
     public string? Id { get; set; }
 
+    /// <summary>
+    /// The prefix of the id <see cref="Build"/> derives for a record its vendor sent without one (a digest of what
+    /// identifies the event, <see cref="DerivedId"/>): a shape the vendor's own ids never take, so the two cannot collide.
+    /// Null where the record must carry its id (a Shared Signals SET).
+    /// </summary>
+    public string? DerivedIdPrefix { get; init; }
+
     public DateTimeOffset Time { get; set; }
+
+    /// <summary>
+    /// Where <see cref="Time"/> came from when the record gave none (<see cref="TimeSources"/>, kept in
+    /// <c>ingest.time_source</c>); null when it is the record's own.
+    /// </summary>
+    public string? TimeSource { get; init; }
 
     public string Kind { get; set; } = EventKinds.IdpEvent;
 
@@ -148,6 +161,10 @@ internal sealed class IdentityEvent(string idp)
     public AccessEvent? Build(JsonElement raw, SourceMapOptions options, out string? error)
     {
         error = null;
+
+        // Derived before anything below rewrites a member (the subject named by user id, the address chain split).
+        var id = IdentityJson.Clean(Id) ?? (DerivedIdPrefix is { } prefix ? DerivedId(prefix) : null);
+        Set(TimeSources.Attribute, TimeSource);
         string? chain = null;
         var address = IdentityJson.Clean(SourceIp) is { } given ? ForwardedChain.Client(given, out chain) : null;
         Set(IdentityAttributes.NetForwardedFor, chain);
@@ -173,7 +190,7 @@ internal sealed class IdentityEvent(string idp)
             return null;
         }
 
-        if (IdentityJson.Clean(Id) is not { } id)
+        if (id is null)
         {
             error = "the record has no id";
             return null;
@@ -213,6 +230,41 @@ internal sealed class IdentityEvent(string idp)
         };
     }
 
+    /// <summary>
+    /// The id of a record its vendor sent without one: <see cref="DerivedIdPrefix"/> and a digest of the members that
+    /// identify the event, as the adapter read them: its time (none when the record gave none, so a redelivery dated on
+    /// arrival keeps its id), the vendor's event type, who (the subject, the vendor's user id, the actor, the target user),
+    /// from where (the address as given, the user agent), what (the resource, the client, the session, the token, the
+    /// role granted), how it ended (outcome, status, the vendor's result and reason), and the vendor's correlation id and
+    /// message. Members, not the record's text: a vendor that delivers one record by several paths (Okta's Event Hooks,
+    /// System Log API and EventBridge) may reorder or add members, and the envelope (the tenant it names) is not the
+    /// record. Neither configuration (subjects named by user id) nor how Ingest classifies the record (its kind) changes
+    /// the id.
+    /// </summary>
+    private string DerivedId(string prefix) => DerivedIds.Of(
+        prefix,
+        TimeSource is null ? Time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) : "undated",
+        Action,
+        EventType,
+        SubjectId,
+        Get(IdentityAttributes.IdpUserId),
+        Get(IdentityAttributes.Actor),
+        Get(IdentityAttributes.TargetUser),
+        SourceIp,
+        UserAgent,
+        ResourceType,
+        ResourceId,
+        ClientId,
+        SessionId,
+        TokenId,
+        Outcome,
+        Status?.ToString(CultureInfo.InvariantCulture),
+        Get(IdentityAttributes.TargetRole),
+        Get(IdentityAttributes.ResultCode),
+        Get(IdentityAttributes.FailureReason),
+        Get(IdentityAttributes.IdpCorrelationId),
+        Get(IdentityAttributes.IdpMessage));
+
     private static string? Bounded(string? name, SourceMapOptions options) => name is null ? null : DerivedIds.Bounded(name, options.MaxFieldLength);
 
     /// <summary>Maps an item and reports the builder's error, if any, against the whole item.</summary>
@@ -226,6 +278,50 @@ internal sealed class IdentityEvent(string idp)
         }
 
         items.Add(new MappedEvent(index, mapped));
+        if (e.TimeSource is null)
+        {
+            options.Dated(mapped.Time);
+        }
+    }
+
+    /// <summary>
+    /// A record's time from <paramref name="value"/>, its own; without one, the time an undated item takes
+    /// (<see cref="SourceMapOptions.TryFallbackTime"/>: its arrival live, the previous event's in replay), and where that
+    /// came from in <paramref name="source"/> (for <see cref="TimeSource"/>). False, with the item's error at
+    /// <paramref name="field"/>, for a value that is not a time (<paramref name="unreadable"/> and the value: bad input,
+    /// never guessed) or, when no fallback is configured, for none (<paramref name="missing"/>).
+    /// </summary>
+    public static bool TryTime(
+        JsonElement? value,
+        string field,
+        string unreadable,
+        string missing,
+        int index,
+        SourceMapOptions options,
+        List<ItemError> errors,
+        out DateTimeOffset time,
+        out string? source)
+    {
+        source = null;
+        if (value is { } given)
+        {
+            if (IdentityJson.TryTime(given, out time))
+            {
+                return true;
+            }
+
+            errors.Add(new ItemError(index, field, $"{unreadable}: {JsonFields.Describe(given)}"));
+            return false;
+        }
+
+        if (options.TryFallbackTime(out time, out var fallback))
+        {
+            source = fallback;
+            return true;
+        }
+
+        errors.Add(new ItemError(index, field, missing));
+        return false;
     }
 }
 

@@ -11,6 +11,9 @@ internal static class KeycloakMapper
 {
     public const string Idp = "keycloak";
 
+    // The prefix of an id derived for an event without its own: "kc-" and a digest, never "kc-" and a Keycloak UUID.
+    private const string DerivedIdPrefix = "kc-";
+
     public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null) =>
         JsonPayload.MapObjects(json, "a Keycloak event", options, MapOne);
 
@@ -25,19 +28,16 @@ internal static class KeycloakMapper
             return;
         }
 
-        var timeValue = record.Find("time");
-        if (!IdentityJson.TryTime(timeValue, out var time))
+        // An event without its time is still judged, dated as any undated record; a time that is not one is bad input.
+        if (!IdentityEvent.TryTime(record.Find("time"), "time", "not a time (Unix milliseconds or ISO 8601)", "required: when the event happened (Unix milliseconds)", index, options, errors, out var time, out var timeSource))
         {
-            errors.Add(new ItemError(index, "time", timeValue is { } t
-                ? $"not a time (Unix milliseconds or ISO 8601): {JsonFields.Describe(t)}"
-                : "required: when the event happened (Unix milliseconds)"));
             return;
         }
 
         var auth = record.Object("authDetails");
         var details = record.Object("details");
         var realm = record.Text("realmId") ?? auth.Text("realmId") ?? record.Text("realmName");
-        var e = new IdentityEvent(Idp) { Time = time, Tenant = realm };
+        var e = new IdentityEvent(Idp) { DerivedIdPrefix = DerivedIdPrefix, Time = time, TimeSource = timeSource, Tenant = realm };
         if (isAdmin)
         {
             MapAdmin(e, record, auth, type, operation);
@@ -47,21 +47,8 @@ internal static class KeycloakMapper
             MapUser(e, record, auth, details, type!);
         }
 
-        var id = record.FirstText("id", "uid");
-        e.Id = id is not null
-            ? (isAdmin ? "kc-admin-" : "kc-") + id
-            : DerivedIds.Of(
-                "kc-",
-                record.Find("time")?.GetRawText(),
-                type,
-                operation,
-                realm,
-                record.Text("userId") ?? auth.Text("userId"),
-                record.Text("sessionId"),
-                record.Text("clientId") ?? auth.Text("clientId"),
-                record.Text("ipAddress") ?? auth.Text("ipAddress"),
-                record.Text("resourcePath"),
-                record.Text("error"));
+        // Older Keycloak and some event listeners send no id: IdentityEvent derives one.
+        e.Id = record.FirstText("id", "uid") is { } id ? (isAdmin ? "kc-admin-" : "kc-") + id : null;
         IdentityEvent.Emit(e, record, index, options, items, errors);
     }
 

@@ -15,6 +15,9 @@ internal static partial class OktaMapper
     /// <summary>The header of Okta's one-time event hook verification request.</summary>
     public const string VerificationHeader = "x-okta-verification-challenge";
 
+    // The prefix of an id derived for a LogEvent without its uuid: a uuid is hex and dashes only.
+    private const string DerivedIdPrefix = "okta-";
+
     // Suspicious Activity Reporting: the user marked the activity an Okta notification told them of as not theirs.
     private const string SuspiciousActivityReported = "user.account.report_suspicious_activity_by_enduser";
 
@@ -90,22 +93,22 @@ internal static partial class OktaMapper
             return;
         }
 
-        var uuid = log.Text("uuid");
-        if (uuid is null)
+        // A LogEvent without its uuid or published (a test record, a pipeline that dropped them) is still judged: under an
+        // id derived from what identifies it, dated as any undated record. A published that is not a time is bad input.
+        if (!IdentityEvent.TryTime(log.Find("published"), at + "published", "not an ISO 8601 timestamp", "required: when the event happened", index, options, errors, out var time, out var timeSource))
         {
-            errors.Add(new ItemError(index, at + "uuid", "required: the LogEvent's id"));
             return;
         }
 
-        if (!IdentityJson.TryTime(log.Find("published"), out var time))
+        var e = new IdentityEvent(Idp)
         {
-            errors.Add(new ItemError(index, at + "published", log.Find("published") is { } p
-                ? $"not an ISO 8601 timestamp: {JsonFields.Describe(p)}"
-                : "required: when the event happened"));
-            return;
-        }
-
-        var e = new IdentityEvent(Idp) { Id = uuid, Time = time, Action = eventType, Tenant = at.Length > 0 ? EventBridgeOrg(item) : hookOrg };
+            Id = log.Text("uuid"),
+            DerivedIdPrefix = DerivedIdPrefix,
+            Time = time,
+            TimeSource = timeSource,
+            Action = eventType,
+            Tenant = at.Length > 0 ? EventBridgeOrg(item) : hookOrg,
+        };
         var actor = log.Object("actor");
         var targets = log.ListOrOne("target");
         var targetUser = targets.FirstOfType("User");

@@ -139,7 +139,7 @@ public sealed class Auth0MapperTests
              {"log_id":"f","data":{"type":"s","date":"2025-01-01T00:00:00Z","user_name":"u"}}]
             """u8;
 
-        MapperAssert.Rejects(Auth0Mapper.Map(body), mapped: [5], (0, "data.type"), (1, "data.date"), (2, "data.log_id"), (3, "$"), (4, "$"));
+        MapperAssert.Rejects(Auth0Mapper.Map(body), mapped: [2, 5], (0, "data.type"), (1, "data.date"), (3, "$"), (4, "$"));
     }
 
     [Fact]

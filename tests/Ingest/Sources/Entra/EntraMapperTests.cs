@@ -439,8 +439,8 @@ public sealed class EntraMapperTests
 
         MapperAssert.Rejects(
             EntraMapper.Map(body),
-            mapped: [5],
-            (0, "properties.id"), (1, "properties.createdDateTime"), (2, "properties.status.errorCode"), (3, "category"), (4, "properties.activityDisplayName"));
+            mapped: [0, 5],
+            (1, "properties.createdDateTime"), (2, "properties.status.errorCode"), (3, "category"), (4, "properties.activityDisplayName"));
     }
 
     [Fact]

@@ -165,13 +165,16 @@ public sealed class GraphActivityTests
 
         MapperAssert.Rejects(
             result,
-            mapped: [8],
-            (0, "properties.requestId"), (1, "properties.timeGenerated"), (2, "properties.requestUri"), (3, "properties.responseStatusCode"),
+            mapped: [0, 8],
+            (1, "properties.timeGenerated"), (2, "properties.requestUri"), (3, "properties.responseStatusCode"),
             (4, "properties.tokenIssuedAt"), (5, "category"), (6, "category"), (7, "properties.responseStatusCode"));
         Assert.Contains("\"ProvisioningLogs\"", result.Errors.Single(x => x.Index == 5).Reason, StringComparison.Ordinal);
 
+        // A request without its requestId is still judged, under an id derived from it.
+        Assert.StartsWith("entra-", result.Items[0].Id, StringComparison.Ordinal);
+
         // A request whose status the log did not give is still an access, with no outcome.
-        var unknown = Assert.Single(result.Events);
+        var unknown = result.Items[1].Event;
         Assert.Null(unknown.Outcome);
         Assert.Null(unknown.Status);
     }
