@@ -124,7 +124,14 @@ internal sealed class HourlyPeaks
             return;
         }
 
-        ref var c = ref hours[Slot(ticks / TicksPerHour)];
+        var hour = ticks / TicksPerHour;
+        if (hour < NewestHour)
+        {
+            // A late event changes an hour the usual is made of.
+            usualAt = long.MinValue;
+        }
+
+        ref var c = ref hours[Slot(hour)];
         if (alerted)
         {
             c = Alerted;
