@@ -21,23 +21,31 @@ internal sealed record RuleAggregation(string Function, Detection.FieldPath? Fie
     /// <summary>Counts that do not match (a Sigma correlation's <c>neq</c>).</summary>
     public IReadOnlyList<int> Excluded { get; init; } = [];
 
+    /// <summary>Each group judged against its own usual once it has the history (ZtStream rules only); null: the threshold alone.</summary>
+    public RuleBaseline? Baseline { get; init; }
+
     /// <summary>What else identifies the definition (a correlation's type and rules), beyond the fields above.</summary>
     public string Definition { get; init; } = "";
 
     /// <summary>
     /// Entries a group keeps: more cannot change the outcome. With only a lower bound that is the threshold; an upper
-    /// bound or an excluded count needs one more than it, to tell "at" from "past".
+    /// bound or an excluded count needs one more than it, to tell "at" from "past"; a baseline's threshold may be as high
+    /// as its maximum.
     /// </summary>
-    public int Cap => Math.Max(Threshold, Math.Max(Maximum + 1 ?? 0, Excluded.Count == 0 ? 0 : Excluded.Max() + 1));
+    public int Cap => Math.Max(Math.Max(Threshold, Baseline?.Maximum ?? 0), Math.Max(Maximum + 1 ?? 0, Excluded.Count == 0 ? 0 : Excluded.Max() + 1));
 
     /// <summary>Identifies the definition, so state kept for an older definition of the same rule id is not reused.</summary>
     public string Fingerprint => string.Join('|', Function, Field?.Text ?? "", string.Join(',', GroupBy.Select(g => g.Text)), Window.Ticks, Threshold)
-        + (Maximum is null && Excluded.Count == 0 && Definition.Length == 0 ? "" : $"|{Maximum}|{string.Join(',', Excluded)}|{Definition}");
+        + (Maximum is null && Excluded.Count == 0 && Definition.Length == 0 ? "" : $"|{Maximum}|{string.Join(',', Excluded)}|{Definition}")
+        + (Baseline is null ? "" : "|" + Baseline.Fingerprint);
 
     /// <summary>Whether a group's count is one the rule matches at.</summary>
-    public bool Holds(int count)
+    public bool Holds(int count) => Holds(count, Threshold);
+
+    /// <summary>Whether a group's count is one the rule matches at, when the group's threshold is <paramref name="threshold"/>.</summary>
+    public bool Holds(int count, int threshold)
     {
-        if (count < Threshold || count > Maximum)
+        if (count < threshold || count > Maximum)
         {
             return false;
         }

@@ -196,7 +196,7 @@ internal sealed class RuleDetector(RuleSetHolder rules)
 
         Group(agg.GroupBy, null, e, out var group, out var shownGroup);
         var value = agg.Field?.First(e);
-        if (!Aggregations.Observe(rule, agg, group, value, e.Event.Time.UtcTicks, out var count, out var values))
+        if (!Aggregations.Observe(rule, agg, group, value, e.Event.Time.UtcTicks, out var count, out var values, out var threshold, out var usual))
         {
             return null;
         }
@@ -205,7 +205,9 @@ internal sealed class RuleDetector(RuleSetHolder rules)
         var what = agg.Function == RuleAggregation.DistinctCount
             ? $"{count} distinct {agg.Field!.Text} ({Shown(values!)})"
             : $"{count} matching events";
-        return Counted(rule, what, agg, shownGroup);
+        return agg.Baseline is { } baseline
+            ? Counted(rule, what, agg.Window, shownGroup, baseline.Explain(threshold, usual))
+            : Counted(rule, what, agg, shownGroup);
     }
 
     /// <summary>The aggregation reason's words: what was counted, within which window, by which group, against what.</summary>

@@ -15,7 +15,8 @@ internal static partial class ZtStreamRuleReader
         "exceptions", "aggregation", "tests", "author", "references", "status", "license",
     };
 
-    private static readonly HashSet<string> AggregationKeys = new(StringComparer.Ordinal) { "function", "field", "group_by", "window", "threshold" };
+    private static readonly HashSet<string> AggregationKeys = new(StringComparer.Ordinal) { "function", "field", "group_by", "window", "threshold", "baseline" };
+    private static readonly HashSet<string> BaselineKeys = new(StringComparer.Ordinal) { "days", "factor", "minimum", "maximum" };
 
     /// <summary>ATT&amp;CK Enterprise tactics (with ATT&amp;CK 18's stealth and defense-impairment).</summary>
     public static readonly IReadOnlySet<string> Tactics = new HashSet<string>(StringComparer.Ordinal)
@@ -185,7 +186,59 @@ internal static partial class ZtStreamRuleReader
         }
 
         return new RuleAggregation(function, fieldName is null ? null : FieldNames.Instance.Resolve(fieldName),
-            [.. RuleYaml.Strings(map, "group_by").Select(FieldNames.Instance.Resolve)], window, threshold);
+            [.. RuleYaml.Strings(map, "group_by").Select(FieldNames.Instance.Resolve)], window, threshold)
+        {
+            Baseline = RuleYaml.Get(map, "baseline") is { } baseline && !RuleYaml.IsNull(baseline) ? Baseline(baseline, threshold) : null,
+        };
+    }
+
+    /// <summary>An aggregation's <c>baseline</c>: days (7) and factor (3) optional, minimum and maximum required.</summary>
+    private static RuleBaseline Baseline(YamlNode node, int threshold)
+    {
+        if (node is not YamlMappingNode map)
+        {
+            throw new RuleFormatException("aggregation 'baseline' must be a map (days, factor, minimum, maximum)", RuleYaml.Line(node));
+        }
+
+        foreach (var (k, _) in map.Children)
+        {
+            RuleYaml.KnownKey(k, BaselineKeys, "baseline key");
+        }
+
+        var days = Whole(map, "days", 1, RuleBaseline.MaxDays) ?? RuleBaseline.DefaultDays;
+        var factorText = RuleYaml.Text(map, "factor");
+        var factor = RuleBaseline.DefaultFactor;
+        if (factorText is not null
+            && (!double.TryParse(factorText, NumberStyles.Float, CultureInfo.InvariantCulture, out factor) || !(factor >= 1 && factor <= RuleBaseline.MaxFactor)))
+        {
+            throw new RuleFormatException($"baseline 'factor' must be a number from 1 to {RuleBaseline.MaxFactor} (is '{factorText}')", RuleYaml.Line(map));
+        }
+
+        var minimum = Whole(map, "minimum", 1, RuleLimits.MaxCount)
+            ?? throw new RuleFormatException("baseline 'minimum' (the lowest threshold, however quiet a group) is required", RuleYaml.Line(map));
+        var maximum = Whole(map, "maximum", 1, RuleLimits.MaxCount)
+            ?? throw new RuleFormatException("baseline 'maximum' (the highest threshold, however busy a group) is required", RuleYaml.Line(map));
+        if (minimum > threshold || maximum < threshold)
+        {
+            throw new RuleFormatException(
+                $"baseline 'minimum' ({minimum}) and 'maximum' ({maximum}) must hold the aggregation's threshold ({threshold}), which a group without history is judged by",
+                RuleYaml.Line(map));
+        }
+
+        return new RuleBaseline(days, factor, minimum, maximum);
+    }
+
+    private static int? Whole(YamlMappingNode map, string key, int min, int max)
+    {
+        var text = RuleYaml.Text(map, key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw new RuleFormatException($"baseline '{key}' must be a whole number from {min} to {max} (is '{text}')", RuleYaml.Line(map));
     }
 
     internal static List<RuleTest> Tests(YamlNode? node)

@@ -23,14 +23,23 @@ public sealed class IdentityShapedAttackTests
 
         public List<Alert> Alerts { get; } = [];
 
-        /// <summary>The 1-based number of the attempt that raised the first alert naming <paramref name="rule"/>, or 0.</summary>
+        /// <summary>Of the last <see cref="Score"/>: the 1-based number of the attempt that raised the first alert naming <paramref name="rule"/>, or 0.</summary>
         public int FirstAlert { get; private set; }
 
-        /// <summary>The 1-based number of the attempt that raised the first alert of any rule or reason, or 0.</summary>
+        /// <summary>Of the last <see cref="Score"/>: the 1-based number of the attempt that raised the first alert of any rule or reason, or 0.</summary>
         public int FirstAny { get; private set; }
+
+        /// <summary>Another run whose engine starts from this one's checkpoint, as a restarted Verifier does.</summary>
+        public Run Restarted()
+        {
+            var restarted = new Run();
+            restarted.engine.Restore(engine.Checkpoint());
+            return restarted;
+        }
 
         public Run Score(IEnumerable<AccessEvent> attempts, string? rule = null)
         {
+            FirstAlert = FirstAny = 0;
             var n = 0;
             foreach (var attempt in attempts)
             {
@@ -197,6 +206,144 @@ public sealed class IdentityShapedAttackTests
             Assert.All(r.Item2.Alerts, a => Assert.Equal(r.Item1, a.Principal));
         });
     }
+
+    /// <summary>
+    /// A big tenant's ordinary busy hour on day <paramref name="day"/> after <c>T0</c>: 09:00 to 09:55, 140 to 164 of its
+    /// people mistype once, each from a home network of their own (IPv4 /24s and IPv6 /48s, other people each day), and
+    /// get in 30 s later. Entra ID sign-ins of one directory.
+    /// </summary>
+    private static IEnumerable<AccessEvent> BusyMorning(int day) => BusyMorningNetworks(day) is var n
+        ? Enumerable.Range(0, n).SelectMany(u =>
+        {
+            var k = (day * 400) + u;
+            var at = T0.AddDays(day).AddSeconds(3300.0 * u / n);
+            var user = $"staff{k}@contoso.example";
+            var ip = u % 2 == 0 ? $"81.{10 + (k / 256)}.{k % 256}.{20 + (k % 7)}" : $"2a02:{0x3000 + k:x}:{u % 5}::{k:x}";
+            return new[] { EntraSignIn(user, ip, at, 50126), EntraSignIn(user, ip, at.AddSeconds(30)) };
+        })
+        : [];
+
+    /// <summary>The failing networks of <see cref="BusyMorning"/>: days 0–6 are 140, 153, 141, 154, 142, 155, 143 (median 143).</summary>
+    private static int BusyMorningNetworks(int day) => 140 + (day * 13 % 25);
+
+    /// <summary>One failed attempt per network from <paramref name="count"/> networks, one account each, within the hour from <paramref name="start"/>.</summary>
+    private static IEnumerable<AccessEvent> SprayOnEntra(DateTimeOffset start, int count) => Enumerable.Range(0, count)
+        .Select(i => EntraSignIn($"target{i}@contoso.example", i % 2 == 0 ? $"45.{60 + (i / 256)}.{i % 256}.9" : $"2a0c:{0x5000 + i:x}:7::2", start.AddSeconds(3500.0 * i / count), 50126));
+
+    /// <summary>
+    /// A week of a big tenant's busy mornings, 140 to 155 failing networks each (raised at the hundredth while it has no
+    /// history, as before), then its next ordinary busy morning of 156: quiet, against its usual busiest hour of 143.
+    /// </summary>
+    [Fact]
+    public void BigTenant_AWeekOfBusyHoursOverAHundredNetworks_ItsNextOrdinaryBusyHourStaysQuiet()
+    {
+        var run = new Run().Score(Enumerable.Range(0, 7).SelectMany(BusyMorning), Distributed);
+        Assert.True(run.FirstAlert > 0, "no history yet: the hundred holds, " + run);
+
+        run.Score(BusyMorning(7), Distributed);
+
+        Assert.True(run.FirstAlert == 0, $"{BusyMorningNetworks(7)} networks against a usual of 143: " + run);
+    }
+
+    /// <summary>
+    /// The same big tenant sprayed from 600 new networks during its next busy morning (156 of its own failing besides):
+    /// raised when the hour reaches three times its usual busiest hour (3 × 143 = 429 networks), and the reason says the
+    /// count and the usual.
+    /// </summary>
+    [Fact]
+    public void BigTenant_SprayedFromSixHundredNewNetworksInAnHour_IsRaisedAtThreeTimesItsUsual()
+    {
+        var run = new Run().Score(Enumerable.Range(0, 7).SelectMany(BusyMorning));
+        var before = run.Alerts.Count;
+
+        run.Score(BusyMorning(7).Concat(SprayOnEntra(T0.AddDays(7), 600)).OrderBy(e => e.Time), Distributed);
+
+        Assert.True(run.FirstAlert > 0, run.ToString());
+        Assert.Contains(run.Alerts.Skip(before).SelectMany(a => a.Reasons), r => r.Rule == Distributed && r.Text.StartsWith(
+            "Failed sign-ins across one tenant from many networks within an hour: 429 distinct attributes.auth.network (", StringComparison.Ordinal) && r.Text.EndsWith(
+            " within 1 h by subject.id=tenant:72f988bf-86f1-41af-91ab-2d7cd011db47 (threshold 429: 3 × the group's usual busiest hour, 143 (the median of its last 7 days), at least 25, at most 1000) (rule identity-password-spray-distributed)",
+            StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A small Keycloak realm: one to three people mistype from home each day for a week (its usual busiest hour: 2
+    /// networks, the median of 1, 2, 3, 1, 2, 3, 1). A spray from 40 networks in an hour is under the hundred, and raised at 25, the lowest threshold a
+    /// tenant with history has; the same after a restart from a checkpoint taken between the week and the spray. A
+    /// Verifier that lost the week (no checkpoint) judges by the hundred, and does not raise it.
+    /// </summary>
+    [Fact]
+    public void SmallTenant_WithAUsualOfTwoNetworks_SprayedFromForty_IsRaisedAtTwentyFive_AlsoAfterARestart()
+    {
+        var week = SmallTenantsWeek(7).ToList();
+        var spray = SprayOnKeycloak(T0.AddDays(7).AddHours(5), 40).ToList();
+
+        var run = new Run().Score(week);
+        var restarted = run.Restarted();
+        run.Score(spray, Distributed);
+        restarted.Score(spray, Distributed);
+        var cold = new Run().Score(spray, Distributed);
+
+        Assert.True(run.FirstAlert == 25, run.ToString());
+        Assert.True(restarted.FirstAlert == 25, restarted.ToString());
+        Assert.True(cold.FirstAlert == 0, cold.ToString());
+        Assert.Contains(run.Alerts.SelectMany(a => a.Reasons), r => r.Rule == Distributed && r.Text.Contains(
+            "25 distinct attributes.auth.network", StringComparison.Ordinal) && r.Text.Contains(
+            "by subject.id=tenant:acme (threshold 25: 3 × the group's usual busiest hour, 2 (the median of its last 7 days), at least 25, at most 1000)", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The small realm sprayed from 40 networks every afternoon for five days: the hours that were raised are not learned,
+    /// so on the fifth day, four of the week's seven days sprayed, it is still raised at 25 (a median of the counts
+    /// alone would have become 40, and the threshold 120).
+    /// </summary>
+    [Fact]
+    public void SmallTenant_SprayedEveryDayForFiveDays_DoesNotLearnTheSprayAsUsual()
+    {
+        var run = new Run();
+        for (var day = 0; day < 12; day++)
+        {
+            run.Score(SmallTenantsWeek(day + 1).Skip(SmallTenantsWeek(day).Count()));
+            if (day >= 7)
+            {
+                run.Score(SprayOnKeycloak(T0.AddDays(day).AddHours(5), 40), Distributed);
+                Assert.True(run.FirstAlert == 25, $"day {day}: {run}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// A tenant first seen six days ago (Okta's System Log API: <c>idp:okta</c>), three networks failing a day: not yet a
+    /// week of history, so it is judged as before — 99 networks in an hour are quiet, the hundredth is raised.
+    /// </summary>
+    [Fact]
+    public void TenantWithoutAWeekOfHistory_IsJudgedByTheHundred()
+    {
+        var days = Enumerable.Range(0, 6).SelectMany(d => Enumerable.Range(0, 3)
+            .Select(u => Okta("user.session.start", $"okta{d}.{u}@acme.example", $"198.51.{100 + u}.{10 + d}", T0.AddDays(d).AddMinutes(7 * u), "FAILURE", "INVALID_CREDENTIALS")));
+        var spray = Enumerable.Range(0, 120)
+            .Select(i => Okta("user.session.start", $"v{i}@acme.example", $"77.{20 + (i / 200)}.{i % 200}.5", T0.AddDays(6).AddHours(5).AddSeconds(25 * i), "FAILURE", "INVALID_CREDENTIALS"));
+
+        var run = new Run().Score(days);
+        run.Score(spray, Distributed);
+
+        Assert.True(run.FirstAlert == 100, run.ToString());
+        Assert.Contains(run.Alerts.SelectMany(a => a.Reasons), r => r.Rule == Distributed && r.Text.Contains("(threshold 100: under 7 days of the group's history)", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The first <paramref name="days"/> days of a small Keycloak realm (<c>tenant:acme</c>): each morning one to three
+    /// people mistype once from their own home networks, and get in.
+    /// </summary>
+    private static IEnumerable<AccessEvent> SmallTenantsWeek(int days) => Enumerable.Range(0, days).SelectMany(d => Enumerable.Range(0, 1 + (d % 3)).SelectMany(u =>
+    {
+        var at = T0.AddDays(d).AddMinutes(11 * u);
+        var ip = $"92.{40 + d}.{u}.8";
+        return new[] { Keycloak("LOGIN_ERROR", $"clerk{u}", ip, at, error: "invalid_user_credentials"), Keycloak("LOGIN", $"clerk{u}", ip, at.AddSeconds(40)) };
+    }));
+
+    /// <summary>One failed attempt per network at the Keycloak realm from <paramref name="count"/> networks within the hour from <paramref name="start"/>.</summary>
+    private static IEnumerable<AccessEvent> SprayOnKeycloak(DateTimeOffset start, int count) => Enumerable.Range(0, count)
+        .Select(i => Keycloak("LOGIN_ERROR", $"guess{i}", i % 2 == 0 ? $"37.{120 + (i / 256)}.{i % 256}.61" : $"2a0d:{0x6100 + i:x}:3::9", start.AddSeconds(85 * i), error: i % 4 == 0 ? "user_not_found" : "invalid_user_credentials"));
 
     /// <summary>
     /// An IPv6 client that takes another address in its /64 for each account, nine accounts an hour for a day: the address

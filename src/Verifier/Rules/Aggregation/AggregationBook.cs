@@ -6,7 +6,8 @@ namespace ZtStream.Verifier.Rules.Aggregation;
 /// at most <see cref="RuleAggregation.Cap"/> entries (more cannot change the outcome), a rule at most
 /// <see cref="MaxGroupsPerRule"/> groups (expired groups are dropped first, then the least recently seen) and
 /// <see cref="MaxEntriesPerRule"/> entries. Windows run on event time. Written to and read from the engine's
-/// checkpoint; state of a rule whose aggregation changed is discarded on first use.
+/// checkpoint; state of a rule whose aggregation changed is discarded on first use. A group of an aggregation with a
+/// <see cref="RuleBaseline"/> also keeps its <see cref="HourlyPeaks"/>, and is judged against them.
 /// </summary>
 internal sealed class AggregationBook
 {
@@ -29,6 +30,12 @@ internal sealed class AggregationBook
     /// written as before): an older book starts with its rule count, never negative, and is still read.
     /// </summary>
     private const int FormatWithNumbers = -1;
+
+    /// <summary>
+    /// Written instead of <see cref="FormatWithNumbers"/> by a book that holds a group's hourly peaks: each group's numbers,
+    /// then whether it has peaks, then those.
+    /// </summary>
+    private const int FormatWithPeaks = -2;
     private readonly Dictionary<string, RuleState> rules = new(StringComparer.Ordinal);
 
     public int GroupCount => rules.Values.Sum(r => r.Groups.Count);
@@ -36,10 +43,20 @@ internal sealed class AggregationBook
     public long EntryCount => rules.Values.Sum(r => r.Entries);
 
     /// <summary>Folds a matching event in; true when its group is at or over the threshold. <paramref name="count"/> is the group's value.</summary>
-    public bool Observe(Rule rule, RuleAggregation agg, string group, string? value, long ticks, out int count, out IReadOnlyCollection<string>? values)
+    public bool Observe(Rule rule, RuleAggregation agg, string group, string? value, long ticks, out int count, out IReadOnlyCollection<string>? values) =>
+        Observe(rule, agg, group, value, ticks, out count, out values, out _, out _);
+
+    /// <summary>
+    /// Folds a matching event in; true when its group is at or over <paramref name="threshold"/>: the aggregation's, or with
+    /// a baseline, the one the group's <paramref name="usual"/> busiest hour sets (null: the group has no history yet).
+    /// </summary>
+    public bool Observe(Rule rule, RuleAggregation agg, string group, string? value, long ticks, out int count, out IReadOnlyCollection<string>? values,
+        out int threshold, out int? usual)
     {
         values = null;
         count = 0;
+        threshold = agg.Threshold;
+        usual = null;
         if (agg.Function == RuleAggregation.DistinctCount && value is null)
         {
             // No value to count: this event neither adds to nor reaches the threshold.
@@ -95,7 +112,16 @@ internal sealed class AggregationBook
         }
 
         Account(state, g, before);
-        return agg.Holds(count);
+        if (agg.Baseline is { } baseline)
+        {
+            var peaks = g.Peaks ??= new HourlyPeaks(baseline.Days, ticks);
+            peaks.Advance(ticks);
+            usual = peaks.Usual();
+            threshold = usual is { } u ? baseline.Threshold(u) : agg.Threshold;
+            peaks.Learn(ticks, count, alerted: usual is not null && count >= threshold);
+        }
+
+        return agg.Holds(count, threshold);
     }
 
     /// <summary>
@@ -257,10 +283,11 @@ internal sealed class AggregationBook
 
     public void Write(BinaryWriter w)
     {
-        var withNumbers = rules.Values.Any(s => s.Groups.Values.Any(g => g.Numbers is not null));
+        var withPeaks = rules.Values.Any(s => s.Groups.Values.Any(g => g.Peaks is not null));
+        var withNumbers = withPeaks || rules.Values.Any(s => s.Groups.Values.Any(g => g.Numbers is not null));
         if (withNumbers)
         {
-            w.Write(FormatWithNumbers);
+            w.Write(withPeaks ? FormatWithPeaks : FormatWithNumbers);
         }
 
         w.Write(rules.Count);
@@ -295,6 +322,12 @@ internal sealed class AggregationBook
                         w.Write(x);
                     }
                 }
+
+                if (withPeaks)
+                {
+                    w.Write(g.Peaks is not null);
+                    g.Peaks?.Write(w);
+                }
             }
         }
     }
@@ -303,7 +336,8 @@ internal sealed class AggregationBook
     {
         rules.Clear();
         var n = r.ReadInt32();
-        var withNumbers = n == FormatWithNumbers;
+        var withPeaks = n == FormatWithPeaks;
+        var withNumbers = withPeaks || n == FormatWithNumbers;
         if (withNumbers)
         {
             n = r.ReadInt32();
@@ -353,6 +387,11 @@ internal sealed class AggregationBook
                     }
                 }
 
+                if (withPeaks && r.ReadBoolean())
+                {
+                    g.Peaks = HourlyPeaks.Read(r);
+                }
+
                 state.Groups[key] = g;
                 state.Entries += g.Entries;
             }
@@ -384,6 +423,9 @@ internal sealed class AggregationBook
 
         /// <summary>A metric correlation's values, one per entry of <see cref="Times"/> (same order).</summary>
         public List<double>? Numbers { get; set; }
+
+        /// <summary>The group's usual, when its aggregation has a baseline.</summary>
+        public HourlyPeaks? Peaks { get; set; }
 
         public int Entries => (Times?.Count ?? 0) + (Values?.Count ?? 0);
     }
