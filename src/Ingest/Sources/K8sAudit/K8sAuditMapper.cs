@@ -1,3 +1,4 @@
+using System.Globalization;
 using ZtStream.Ingest.Sources.Gcp;
 
 namespace ZtStream.Ingest.Sources.K8sAudit;
@@ -356,7 +357,10 @@ internal static class K8sAuditMapper
     /// </summary>
     private static string EventId(JsonElement e, string? givenId)
     {
-        var received = e.String("requestReceivedTimestamp") is { Length: > 0 } r ? r : null;
+        // The instant, not its spelling: a shipper that rewrites the offset or the fraction digits moves no request.
+        var received = e.String("requestReceivedTimestamp") is { Length: > 0 } r
+            ? JsonFields.TryParseTime(r, out var at) ? at.UtcTicks.ToString(CultureInfo.InvariantCulture) : r
+            : null;
         if (received is null && givenId is null)
         {
             return DerivedIds.Of(DerivedIdPrefix, e.GetRawText());

@@ -314,4 +314,21 @@ public sealed class K8sAuditDerivedIdTests
         Assert.Equal(2, ids.Distinct().Count());
         Assert.Equal(ids[0], ids[1]);
     }
+
+    [Theory]
+    [InlineData("7f3e0c4a-0000-4000-8000-00000000a11d")]
+    [InlineData(null)]
+    public void Map_ArrivalTimeSpelledInAnotherOffsetOrPrecision_IsTheSameRequest(string? auditId)
+    {
+        // A shipper may rewrite the offset or the fraction digits of one request's stages: the instant is what ties them.
+        var utc = Event("ResponseComplete");
+        var offset = Event("ResponseComplete", "2026-12-01T10:00:00.1+01:00");
+        if (auditId is not null)
+        {
+            WithId(utc, auditId);
+            WithId(offset, auditId);
+        }
+
+        Assert.Equal(MapOne(Carried("webhook", utc)).Id, MapOne(Carried("webhook", offset)).Id);
+    }
 }
