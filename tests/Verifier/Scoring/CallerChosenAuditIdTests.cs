@@ -61,6 +61,8 @@ public sealed class CallerChosenAuditIdTests
         };
     }
 
+    public static TheoryData<string> Shapes => ["webhook", "gke", "aks"];
+
     /// <summary>Scores each body's events as the log hands them over; per event, whether Attach/Exec Pod scored it and whether it was taken for a redelivery.</summary>
     private static List<(string Subject, bool Matched, bool Duplicate)> Score(params string[] bodies)
     {
@@ -84,9 +86,7 @@ public sealed class CallerChosenAuditIdTests
     }
 
     [Theory]
-    [InlineData("webhook")]
-    [InlineData("gke")]
-    [InlineData("aks")]
+    [MemberData(nameof(Shapes))]
     public void Score_TwoExecsOfOneUserUnderOneAuditId_EachIsScoredAndMatched(string shape)
     {
         var scored = Score(
@@ -97,9 +97,7 @@ public sealed class CallerChosenAuditIdTests
     }
 
     [Theory]
-    [InlineData("webhook")]
-    [InlineData("gke")]
-    [InlineData("aks")]
+    [MemberData(nameof(Shapes))]
     public void Score_ExecUnderTheAuditIdOfAnotherUsersEarlierRequest_IsScoredAndMatched(string shape)
     {
         var scored = Score(
@@ -110,9 +108,7 @@ public sealed class CallerChosenAuditIdTests
     }
 
     [Theory]
-    [InlineData("webhook")]
-    [InlineData("gke")]
-    [InlineData("aks")]
+    [MemberData(nameof(Shapes))]
     public void Score_TheSameBodyDeliveredTwice_IsOneRequest(string shape)
     {
         var body = Body(shape, Reused, "mallory@example.com", "2026-12-01T09:00:00.100000Z", exec: true);

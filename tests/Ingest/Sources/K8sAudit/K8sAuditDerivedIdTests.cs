@@ -105,16 +105,14 @@ public sealed class K8sAuditDerivedIdTests
             """;
     }
 
+    /// <summary>Every shape an audit record comes in here: native events, AKS's rows, GKE's entries as exported and pushed.</summary>
+    public static TheoryData<string> EveryShape => ["webhook", "lines", "aks-diagnostic", "aks-row", "gke", "pubsub"];
+
     private static AccessEvent MapOne(string body) =>
         Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), 1));
 
     [Theory]
-    [InlineData("webhook")]
-    [InlineData("lines")]
-    [InlineData("aks-diagnostic")]
-    [InlineData("aks-row")]
-    [InlineData("gke")]
-    [InlineData("pubsub")]
+    [MemberData(nameof(EveryShape))]
     public void Map_RecordWithoutItsId_IsJudgedUnderAnIdKeptOnRedeliveryAndNotSharedWithAnotherRequest(string shape)
     {
         var first = MapOne(Record(shape, Received));
@@ -218,12 +216,7 @@ public sealed class K8sAuditDerivedIdTests
     }
 
     [Theory]
-    [InlineData("webhook")]
-    [InlineData("lines")]
-    [InlineData("aks-diagnostic")]
-    [InlineData("aks-row")]
-    [InlineData("gke")]
-    [InlineData("pubsub")]
+    [MemberData(nameof(EveryShape))]
     public void Map_TwoRequestsUnderOneCallerChosenAuditId_AreTwoEventsEachKeptOnRedeliveryAndKeepingTheIdGiven(string shape)
     {
         // kube-apiserver takes auditID from the caller's Audit-ID header: the second request must not pass for a redelivery of the first.
