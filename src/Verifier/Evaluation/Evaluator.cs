@@ -47,6 +47,7 @@ internal sealed record EvaluationReport(
 internal sealed class Evaluator
 {
     private readonly Dictionary<string, (string Scenario, int Index)> attackEvents = new(StringComparer.Ordinal);
+    private readonly HashSet<string> attackEventIds = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ScenarioLabel> labels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int?> detectedAt = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> worstSeverity = new(StringComparer.Ordinal);
@@ -89,8 +90,12 @@ internal sealed class Evaluator
         first = e.Time < first ? e.Time : first;
         last = e.Time > last ? e.Time : last;
 
-        var isAttack = attackEvents.TryGetValue(e.Id, out var attack);
-        if (!isAttack)
+        var isAttack = attackEvents.TryGetValue(e.Id, out var attack) || (GivenId(e) is { } given && attackEvents.TryGetValue(given, out attack));
+        if (isAttack)
+        {
+            attackEventIds.Add(e.Id);
+        }
+        else
         {
             benignEvents++;
             benignAlerted += result.Score >= alertThreshold ? 1 : 0;
@@ -118,7 +123,7 @@ internal sealed class Evaluator
             {
                 foreach (var id in alert.EvidenceEventIds)
                 {
-                    if (attackEvents.ContainsKey(id))
+                    if (attackEvents.ContainsKey(id) || attackEventIds.Contains(id))
                     {
                         truePositive = true;
                         break;
@@ -129,6 +134,13 @@ internal sealed class Evaluator
             alerts[alert.Id] = alerts.GetValueOrDefault(alert.Id) || truePositive;
         }
     }
+
+    /// <summary>
+    /// The id the record gave, when the event id is not it: a Kubernetes audit event's id digests its <c>auditID</c> with
+    /// the request (a caller may choose the <c>auditID</c>), and a labelled audit set names its events by <c>auditID</c>.
+    /// </summary>
+    private static string? GivenId(AccessEvent e) =>
+        e.Attributes is { } a && a.TryGetValue("k8s.audit_id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
 
     public EvaluationReport Report()
     {

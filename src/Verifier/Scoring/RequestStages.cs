@@ -2,9 +2,9 @@ namespace ZtStream.Verifier.Scoring;
 
 /// <summary>
 /// The stages of one Kubernetes request. Every stage its audit policy records — <c>RequestReceived</c> (no response yet),
-/// <c>ResponseStarted</c>, <c>ResponseComplete</c>, <c>Panic</c> — has the request's <c>auditID</c>, which is the event
-/// id, and the API server's webhook often sends the first stage in one batch and the stage with the response in a later
-/// one. The request is scored once, at the first stage the engine sees; a stage without an outcome leaves a marker among
+/// <c>ResponseStarted</c>, <c>ResponseComplete</c>, <c>Panic</c> — has the request's event id (a digest of its
+/// <c>auditID</c> and what its stages share: docs/sources.md "The event id"), and the API server's webhook often sends
+/// the first stage in one batch and the stage with the response in a later one. The request is scored once, at the first stage the engine sees; a stage without an outcome leaves a marker among
 /// the recent ids, and the first later stage that brings the outcome is scored once more as that outcome alone
 /// (<see cref="ScoringEngine"/>): by the rules its outcome decides — those that did not match the request as its first
 /// stage recorded it (<see cref="AsItArrived"/>) — and by the denial count, never as a request of its own. The markers

@@ -158,13 +158,13 @@ public sealed class AuditClustersRun : IAsyncLifetime
             }
         }
 
-        var baseline = Verdict(bySource[original.Source], shared, null, null, null);
+        var baseline = Verdict(bySource[original.Source], shared, null, null, null, GivenIds(original));
         Assert.True(baseline.Count >= 30, $"seed {Seed}: only {baseline.Count} principals' alerts to compare:\n{string.Join("\n", baseline)}");
         var failures = new List<string>();
         foreach (var v in variants.Where(v => names.Contains(v.Name)))
         {
-            var expected = Verdict(bySource[original.Source], shared, v.Renaming, v.Unlogged, v.Unlogged?.OriginalEvents);
-            var actual = Verdict(bySource[v.Source], shared, null, v.Unlogged, v.Unlogged?.Events);
+            var expected = Verdict(bySource[original.Source], shared, v.Renaming, v.Unlogged, v.Unlogged?.OriginalEvents, GivenIds(original));
+            var actual = Verdict(bySource[v.Source], shared, null, v.Unlogged, v.Unlogged?.Events, GivenIds(v));
             var missing = expected.Except(actual).ToList();
             var extra = actual.Except(expected).ToList();
             if (missing.Count + extra.Count > 0)
@@ -180,15 +180,16 @@ public sealed class AuditClustersRun : IAsyncLifetime
     /// What the alerts of one cluster say, one line per principal, workload and resource class: the reasons' rules, and
     /// the events they were raised on (each once, however many stages or scorings an event had), with every name as
     /// <paramref name="renaming"/> writes it; without the reasons of <paramref name="unlogged"/>'s rules and the alerts
-    /// raised on <paramref name="unloggedEvents"/> alone (the ids as the alerts name them).
+    /// raised on <paramref name="unloggedEvents"/> alone; events by the <c>auditID</c> they were given (<paramref name="givenIds"/>).
     /// </summary>
-    private static List<string> Verdict(List<JsonElement> alerts, HashSet<string> shared, AuditRenaming? renaming, Unlogged? unlogged, HashSet<string>? unloggedEvents)
+    private static List<string> Verdict(List<JsonElement> alerts, HashSet<string> shared, AuditRenaming? renaming, Unlogged? unlogged, HashSet<string>? unloggedEvents, Dictionary<string, string> givenIds)
     {
         string Map(string text) => renaming is null ? text : renaming.Map(text);
+        IEnumerable<string> Evidence(JsonElement a) => a.GetProperty("evidence_event_ids").EnumerateArray().Select(e => givenIds[e.GetString()!]);
         IEnumerable<string> Rules(JsonElement a) =>
             a.GetProperty("reasons").EnumerateArray().Select(r => r.GetProperty("rule").GetString()!).Where(r => unlogged?.Rules.Contains(r) != true);
         bool Logged(JsonElement a) => (unlogged is null || Rules(a).Any())
-            && (unloggedEvents is null || a.GetProperty("evidence_event_ids").EnumerateArray().Any(e => !unloggedEvents.Contains(e.GetString()!)));
+            && (unloggedEvents is null || Evidence(a).Any(e => !unloggedEvents.Contains(e)));
         return [.. alerts.Where(a => !shared.Contains(a.GetProperty("principal").GetString()!) && Logged(a))
             .GroupBy(a => (
                 Principal: Map(a.GetProperty("principal").GetString()!),
@@ -196,8 +197,28 @@ public sealed class AuditClustersRun : IAsyncLifetime
                 Class: a.GetProperty("resource_class").GetString()))
             .Select(g => $"{g.Key.Principal} | {g.Key.Workload} | {g.Key.Class} | "
                 + string.Join(",", g.SelectMany(Rules).Distinct().Order(StringComparer.Ordinal))
-                + " | " + string.Join(",", g.SelectMany(a => a.GetProperty("evidence_event_ids").EnumerateArray().Select(e => Map(e.GetString()!))).Distinct().Order(StringComparer.Ordinal)))
+                + " | " + string.Join(",", g.SelectMany(Evidence).Select(Map).Distinct().Order(StringComparer.Ordinal)))
             .Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// Each event id of a variant's posts, as the <c>auditID</c> its request was given: the event id digests it with the
+    /// request's names and time, which a variant renames and reshapes.
+    /// </summary>
+    private static Dictionary<string, string> GivenIds(Variant v)
+    {
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        // An event written without a time is dated on arrival; its id does not depend on when.
+        var undated = ZtStream.Ingest.Sources.SourceMapOptions.Default with { ReceivedAt = DateTimeOffset.UnixEpoch };
+        foreach (var post in v.Posts)
+        {
+            foreach (var e in ZtStream.Ingest.Sources.K8sAudit.K8sAuditMapper.Map(Encoding.UTF8.GetBytes(post.Body), undated).Events)
+            {
+                ids[e.Id] = e.Attributes is { } a && a.TryGetValue("k8s.audit_id", out var id) ? id.GetString()! : e.Id;
+            }
+        }
+
+        return ids;
     }
 
     private sealed record Post(string Body, string? FirehoseRequestId = null, bool PubSubPush = false);

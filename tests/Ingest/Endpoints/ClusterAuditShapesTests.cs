@@ -101,7 +101,7 @@ public sealed class ClusterAuditShapesTests
         using var response = await server.PostAsync("/v1/sources/k8s-audit", Sources.TestData.Cluster("varied-clusters.ndjson"), key);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var aks = Assert.Single(await server.ReadLoggedAsync(8), r => r.Event.Id.Contains("-aks-", StringComparison.Ordinal)).Event;
+        var aks = Assert.Single(await server.ReadLoggedAsync(8), r => r.Event.GivenId().Contains("-aks-", StringComparison.Ordinal)).Event;
         Assert.Equal(("6a1f0c2d-3e4b-4f5a-9b8c-7d6e5f4a3b2c", "lee.park@contoso.example"), (aks.Subject?.Id, aks.Attr("k8s.username")));
     }
 
@@ -129,7 +129,7 @@ public sealed class ClusterAuditShapesTests
 
         var error = Assert.Single(await ProblemErrors.ReadAsync(response, HttpStatusCode.MultiStatus));
         Assert.Equal((2, "log"), (error.Index, error.Field));
-        var events = (await server.ReadLoggedAsync(2)).Select(r => r.Event).OrderBy(e => e.Id, StringComparer.Ordinal).ToArray();
+        var events = (await server.ReadLoggedAsync(2)).Select(r => r.Event).OrderBy(e => e.GivenId(), StringComparer.Ordinal).ToArray();
         Assert.Equal(
             [
                 ("kubernetes-admin", "pods/portforward", "default/web-0", "172.18.0.1"),
@@ -164,7 +164,7 @@ public sealed class ClusterAuditShapesTests
 
         var read = await server.PostAcceptedAsync("/v1/sources/k8s-audit", Encoding.UTF8.GetBytes(body), key, 3, "application/x-ndjson");
 
-        var events = read.Select(r => r.Event).OrderBy(e => e.Id, StringComparer.Ordinal).ToArray();
+        var events = read.Select(r => r.Event).OrderBy(e => e.GivenId(), StringComparer.Ordinal).ToArray();
         Assert.All(events, e => Assert.InRange(e.Resource!.Id!.Length, 1_000, 2_048));
         Assert.All(events, e => Assert.InRange(e.UserAgent!.Length, 1_000, 2_048));
         Assert.StartsWith("default/aaaa", events[0].Resource!.Id, StringComparison.Ordinal);
@@ -180,6 +180,6 @@ public sealed class ClusterAuditShapesTests
 
         var read = await server.PostAcceptedAsync("/v1/sources/k8s-audit", Sources.TestData.Cluster(fixture), key, count);
         Assert.All(read, r => Assert.Equal(EventKinds.K8sAudit, r.Event.Kind));
-        return [.. read.Select(r => r.Event).OrderBy(e => e.Id[^2..], StringComparer.Ordinal)];
+        return [.. read.Select(r => r.Event).OrderBy(e => e.GivenId()[^2..], StringComparer.Ordinal)];
     }
 }

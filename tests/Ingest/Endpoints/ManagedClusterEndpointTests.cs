@@ -24,7 +24,7 @@ public sealed class ManagedClusterEndpointTests
         var errors = await ProblemErrors.ReadAsync(response, HttpStatusCode.MultiStatus);
         Assert.Equal([(2, "records[2].category"), (3, "records[3].properties.log")], errors.Select(e => (e.Index, e.Field)));
         var read = await server.ReadLoggedAsync(2);
-        Assert.Equal(["0a8d6c1e-aks1-4f0e-9a51-7c2d1b3e4f01", "5d1b2c3a-aks2-4c8e-b0f1-2e3d4c5b6a02"], read.Select(r => r.Event.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(["0a8d6c1e-aks1-4f0e-9a51-7c2d1b3e4f01", "5d1b2c3a-aks2-4c8e-b0f1-2e3d4c5b6a02"], read.Select(r => r.Event.GivenId()).Order(StringComparer.Ordinal));
         Assert.All(read, r => Assert.Equal("aks-prod", r.Event.Source));
     }
 
@@ -44,7 +44,7 @@ public sealed class ManagedClusterEndpointTests
         Assert.Equal([(0, "records[0]"), (2, "records[2].category"), (3, "records[3].properties.log")], errors.Select(e => (e.Index, e.Field)));
         Assert.Equal(JsonPayload.InvalidText, errors[0].Reason);
         var read = Assert.Single(await server.ReadLoggedAsync(1));
-        Assert.Equal("5d1b2c3a-aks2-4c8e-b0f1-2e3d4c5b6a02", read.Event.Id);
+        Assert.Equal("5d1b2c3a-aks2-4c8e-b0f1-2e3d4c5b6a02", read.Event.GivenId());
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public sealed class ManagedClusterEndpointTests
         var error = Assert.Single(await ProblemErrors.ReadAsync(response, HttpStatusCode.MultiStatus));
         Assert.Equal((1, "records[1].Type"), (error.Index, error.Field));
         var e = Assert.Single(await server.ReadLoggedAsync(1)).Event;
-        Assert.Equal(("e8a0c2d4-aks5-4f6b-8a1c-3e5d7f9b1a05", "aks-shop-prod", "AKS-SHOP-PROD"), (e.Id, e.Source, e.Attr(K8sAuditMapper.ClusterAttribute)));
+        Assert.Equal(("e8a0c2d4-aks5-4f6b-8a1c-3e5d7f9b1a05", "aks-shop-prod", "AKS-SHOP-PROD"), (e.GivenId(), e.Source, e.Attr(K8sAuditMapper.ClusterAttribute)));
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class SourceScopeTests
     private static async Task AssertLoggedAsync(IngestServer server, string[] ids, params string[] scope)
     {
         var logged = await server.ReadLoggedAsync(ids.Length);
-        Assert.Equal(ids, logged.Select(r => r.Event.Id).Order());
+        Assert.Equal(ids, logged.Select(r => r.Event.GivenId()).Order());
         Assert.All(logged, r => Assert.Equal(scope, r.Event.SourceScope));
     }
 
@@ -55,7 +55,7 @@ public sealed class SourceScopeTests
         Assert.Equal(HttpStatusCode.Accepted, shop.StatusCode);
 
         var logged = Assert.Single(await server.ReadLoggedAsync(1));
-        Assert.Equal("s-1", logged.Event.Id);
+        Assert.Equal("s-1", logged.Event.GivenId());
         Assert.Equal("shop-app", logged.Event.Source);
         Assert.Equal([SourceScopes.Workload], logged.Event.SourceScope);
     }
@@ -209,7 +209,7 @@ public sealed class SourceScopeTests
         var whole = await server.AddSourceAsync("cluster-audit", new SourceScope(Kinds: [EventKinds.K8sAudit], Namespaces: ["*"]));
         using var all = await server.PostAsync("/v1/sources/k8s-audit", $$"""{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[{{string.Join(',', items).Replace("\"o-", "\"w-", StringComparison.Ordinal)}}]}""", whole);
         Assert.Equal(HttpStatusCode.Accepted, all.StatusCode);
-        Assert.Equal(items.Length, (await server.ReadLoggedAsync(2 + items.Length)).Count(r => r.Event.Id.StartsWith("w-", StringComparison.Ordinal)));
+        Assert.Equal(items.Length, (await server.ReadLoggedAsync(2 + items.Length)).Count(r => r.Event.GivenId().StartsWith("w-", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -246,7 +246,7 @@ public sealed class SourceScopeTests
         using var response = await server.PostAsync("/v1/events", Payloads.Array(signIn), key);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var logged = (await server.ReadLoggedAsync(3)).Select(r => r.Event).OrderBy(e => e.Id, StringComparer.Ordinal).ToArray();
+        var logged = (await server.ReadLoggedAsync(3)).Select(r => r.Event).OrderBy(e => e.GivenId(), StringComparer.Ordinal).ToArray();
         Assert.Equal(("f-1", "user:amy@shop.example"), (logged[0].Id, logged[0].Subject?.Id));
         Assert.Equal([SourceScopes.Subject], logged[0].SourceScope);
         Assert.Equal(("f-1@address", "ip:10.9.8.7", "shop-idp"), (logged[1].Id, logged[1].Subject?.Id, logged[1].Source));
@@ -293,7 +293,7 @@ public sealed class SourceScopeTests
         var problem = await HttpProblem.ReadTypedAsync(none, HttpStatusCode.Forbidden, "outside-scope");
         Assert.Equal(HttpStatusCode.Accepted, unlimited.StatusCode);
         var logged = await server.ReadLoggedAsync(2);
-        Assert.Equal(["k-0", "k-4"], logged.Select(r => r.Event.Id).Order());
+        Assert.Equal(["k-0", "k-4"], logged.Select(r => r.Event.GivenId()).Order());
     }
 
     /// <summary>

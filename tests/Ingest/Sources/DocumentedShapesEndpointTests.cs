@@ -127,7 +127,7 @@ public sealed class DocumentedShapesEndpointTests
 
         Assert.Equal(
             Expected.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key} {e.Value.Key} {e.Value.Kind}"),
-            logged.Select(r => $"{r.Event.Id} {r.Record.Key} {r.Event.Kind}").Order(StringComparer.Ordinal));
+            logged.Select(r => $"{r.Event.GivenId()} {r.Record.Key} {r.Event.Kind}").Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -152,7 +152,7 @@ public sealed class DocumentedShapesEndpointTests
             await IngestAnswer.AcceptedAsync(response, 1);
         }
 
-        var keys = (await server.ReadLoggedAsync(bodies.Length)).ToDictionary(r => r.Event.Id, r => r.Record.Key);
+        var keys = (await server.ReadLoggedAsync(bodies.Length)).ToDictionary(r => r.Event.GivenId(), r => r.Record.Key);
 
         Assert.Equal("dana@example.com", keys["6a000000-0000-4000-8000-0000000000d1"]);
         Assert.Equal("dana@example.com", keys["auth0-90020261130100100000000000000000000000000000000000000d2"]);
@@ -179,7 +179,7 @@ public sealed class DocumentedShapesEndpointTests
             await IngestAnswer.AcceptedAsync(response, 1);
         }
 
-        var events = (await server.ReadLoggedAsync(bodies.Length)).Select(r => r.Event).ToDictionary(e => e.Id);
+        var events = (await server.ReadLoggedAsync(bodies.Length)).Select(r => r.Event).ToDictionary(e => e.GivenId());
 
         // Nanoseconds cut to what a DateTimeOffset holds; an offset taken to UTC.
         Assert.Equal(new DateTimeOffset(2026, 11, 30, 8, 11, 0, TimeSpan.Zero).AddTicks(1_234_567), events["6a000000-0000-4000-8000-0000000000b2"].Time);

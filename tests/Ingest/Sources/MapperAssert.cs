@@ -130,7 +130,7 @@ internal static class MapperAssert
     /// </summary>
     public static void IsClusterRequest(AccessEvent e, string id, string subject, string action, string resourceType, string resourceId, string srcIp, string? cluster)
     {
-        Assert.Equal(id, e.Id);
+        Assert.Equal(id, e.GivenId());
         Assert.Equal(subject, e.Subject?.Id);
         Assert.Equal(action, e.Action);
         Assert.Equal(resourceType, e.Resource?.Type);

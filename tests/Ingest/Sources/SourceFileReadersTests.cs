@@ -54,7 +54,7 @@ public sealed class SourceFileReadersTests
 
         var (events, skipped) = Read("k8s-audit", text);
 
-        Assert.Equal(["a-1", "a-3"], events.Select(e => e.Id));
+        Assert.Equal(["a-1", "a-3"], events.Select(e => e.GivenId()));
         Assert.Equal(new DateTimeOffset(2026, 2, 1, 10, 0, 0, TimeSpan.Zero), events[1].Time);
         Assert.Equal(
             [("item 1", "kind"), ("item 2", "user.username")],

@@ -40,6 +40,12 @@ internal static class TestData
     public static string? Attr(this Contracts.Events.AccessEvent e, string key) =>
         e.Attributes is { } a && a.TryGetValue(key, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null;
 
+    /// <summary>
+    /// The id the record gave: a Kubernetes audit event's <c>auditID</c> (its event id is a digest of it and the request),
+    /// else the event id.
+    /// </summary>
+    public static string GivenId(this Contracts.Events.AccessEvent e) => e.Attr("k8s.audit_id") ?? e.Id;
+
     /// <summary>A boolean attribute of an event, or null.</summary>
     public static bool? Flag(this Contracts.Events.AccessEvent e, string key) =>
         e.Attributes is { } a && a.TryGetValue(key, out var v) && v.ValueKind is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False ? v.GetBoolean() : null;

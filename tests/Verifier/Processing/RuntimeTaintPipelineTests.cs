@@ -39,6 +39,7 @@ public sealed class RuntimeTaintPipelineTests(KafkaFixture kafka)
         }
 
         long Links() => workers.Sum(w => w.LinksApplied);
+        var use = TokenUse("use-2", T.AddMinutes(7), "batch-77f9", ip: "10.4.9.3");
         try
         {
             // The service account's bound token used from its pod: the pod's partition learns whose token it holds.
@@ -51,7 +52,7 @@ public sealed class RuntimeTaintPipelineTests(KafkaFixture kafka)
             await Eventually.HoldsAsync(() => a.Alerts.Values.Any(x => x.Principal == "shop/" + pod), "the pod's alert", TimeSpan.FromSeconds(90));
 
             // The token used from another pod afterwards.
-            await a.AppendAsync([TokenUse("use-2", T.AddMinutes(7), "batch-77f9", ip: "10.4.9.3")]);
+            await a.AppendAsync([use]);
             await Eventually.HoldsAsync(() => a.Alerts.Values.Any(x => x.Principal == ServiceAccount), "the service account's alert", TimeSpan.FromSeconds(90));
         }
         finally
@@ -73,7 +74,7 @@ public sealed class RuntimeTaintPipelineTests(KafkaFixture kafka)
         Assert.Contains($"its workload shop/{pod} raised Falco \"Terminal shell in container\" (Critical)", reason.Text, StringComparison.Ordinal);
         Assert.Contains("now used from workload shop/batch-77f9 (10.4.9.3)", reason.Text, StringComparison.Ordinal);
         Assert.Equal("high", saAlert.Severity);
-        Assert.Equal(["use-2"], saAlert.EvidenceEventIds);
+        Assert.Equal([use.Id], saAlert.EvidenceEventIds);
     }
 
     private IEventLog Log(string kind)

@@ -6,7 +6,7 @@ namespace ZtStream.Verifier.Tests.Scoring;
 
 /// <summary>
 /// A cluster whose audit policy records <c>RequestReceived</c>: the webhook sends a request's first stage in one body and
-/// the stage with its response in a later one, under the same <c>auditID</c> (IngestTestData/k8s-audit/clusters,
+/// the stage with its response in a later one, under the same <c>auditID</c>, so the same event id (IngestTestData/k8s-audit/clusters,
 /// <c>stages-apart-*.json</c>: a refused privileged pod create, an exec answered in the second body and ended in the third).
 /// Each body is mapped as the endpoint maps one request's body, and the Verifier restarts from its checkpoint between the
 /// first and the second: a rule that matches the request whatever its answer counts it once, at its first stage; a rule
@@ -141,7 +141,7 @@ public sealed class RequestStagesTests
             (apart.Score, apart.Count, string.Join(",", apart.Reasons.Select(r => r.Rule).Order(StringComparer.Ordinal))));
     }
 
-    /// <summary>The last alert on the event <paramref name="id"/> an engine with the built-in library and the default policy publishes.</summary>
+    /// <summary>The last alert on the request given the <c>auditID</c> <paramref name="id"/> an engine with the built-in library and the default policy publishes.</summary>
     private static Alert AlertOf(string id, List<string> bodies)
     {
         var engine = new ScoringEngine(new VerifierOptions { ModelEnabled = false }, DefaultPolicy.Load(), rules: new RuleSetHolder(new RuleSet(RuleLoader.Load(RuleLoader.Builtin()).Rules)));
@@ -152,7 +152,7 @@ public sealed class RequestStagesTests
             Assert.Empty(mapped.Errors);
             foreach (var e in mapped.Events)
             {
-                if (engine.Score(ContractJson.Serialize(e)).Alert is { } alert && alert.EvidenceEventIds.Contains(id))
+                if (engine.Score(ContractJson.Serialize(e)).Alert is { } alert && GivenId(e) == id && alert.EvidenceEventIds.Contains(e.Id))
                 {
                     last = alert;
                 }
@@ -161,6 +161,9 @@ public sealed class RequestStagesTests
 
         return last ?? throw new InvalidOperationException($"no alert on {id}");
     }
+
+    /// <summary>The <c>auditID</c> the request was given; its event id is a digest of it and the request.</summary>
+    private static string? GivenId(AccessEvent e) => e.Attributes?["k8s.audit_id"].GetString();
 
     private static ScoringEngine Engine(RuleSetHolder? rules) => new(new VerifierOptions { ModelEnabled = false }, rules: rules);
 
@@ -172,7 +175,7 @@ public sealed class RequestStagesTests
     {
         var results = new List<ScoreResult>();
         var written = Body(body);
-        foreach (var (e, id) in (withoutIds ? Body(body, withoutIds: true) : written).Zip(written.Select(w => w.Id)))
+        foreach (var (e, id) in (withoutIds ? Body(body, withoutIds: true) : written).Zip(written.Select(GivenId)))
         {
             var bytes = ContractJson.Serialize(e);
             var result = engines.With.Score(bytes);

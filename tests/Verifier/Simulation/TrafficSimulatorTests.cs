@@ -51,7 +51,7 @@ public sealed class TrafficSimulatorTests
         Assert.All(audit, e =>
         {
             var mapped = Assert.Single(K8sAuditMapper.Map(JsonSerializer.SerializeToUtf8Bytes(e.Raw!.Value)).Events);
-            Assert.Equal(e.Id, mapped.Id);
+            Assert.Equal(e.Id, mapped.Attributes!["k8s.audit_id"].GetString());
             Assert.Equal(e.Time, mapped.Time);
             Assert.Equal(e.Subject!.Id, mapped.Subject!.Id);
             Assert.Equal(e.Action, mapped.Action);

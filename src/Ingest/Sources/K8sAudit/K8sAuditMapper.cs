@@ -1,3 +1,4 @@
+using System.Globalization;
 using ZtStream.Ingest.Sources.Gcp;
 
 namespace ZtStream.Ingest.Sources.K8sAudit;
@@ -66,7 +67,7 @@ internal static class K8sAuditMapper
     }
 
     /// <summary>
-    /// Every stage of one request shares its <c>auditID</c>, which is the event id, and the pipeline keeps the first event of
+    /// Every stage of one request shares its event id (<see cref="EventId"/>), and the pipeline keeps the first event of
     /// an id it sees (the Verifier takes a repeated id for a redelivery). A policy that does not omit <c>RequestReceived</c>
     /// puts that stage first — without the response code, the outcome, or the name a create got — so the stage that says
     /// how the request ended would be the one discarded: a refused request would look unanswered, and rules that match the
@@ -179,7 +180,7 @@ internal static class K8sAuditMapper
         // A token a TokenRequest minted, a token a TokenReview checked, a Secret's values: never kept, wherever the event goes.
         e = AuditCredentials.Without(e, out var redacted);
         var givenId = e.String("auditID") is { Length: > 0 } written ? written : null;
-        var auditId = givenId ?? DerivedId(e);
+        var auditId = EventId(e, givenId);
 
         // The access happened when the request arrived; every stage of one request shares it. Without it the stage's
         // time is the nearest; without either (hand-made or exported events often carry neither), the arrival time live
@@ -337,21 +338,30 @@ internal static class K8sAuditMapper
 
     private static readonly string[] TimeFields = ["requestReceivedTimestamp", "stageTimestamp", "timestamp"];
 
-    /// <summary>What an id derived from an audit event starts with; an API server's own ids are UUIDs.</summary>
+    /// <summary>What an audit event's id starts with: a digest (<see cref="EventId"/>), never the <c>auditID</c> a caller may choose.</summary>
     public const string DerivedIdPrefix = "k8s-";
 
     /// <summary>
-    /// The id of an audit event written without <c>auditID</c> (every API server writes one; exported and hand-made events,
-    /// and GKE entries without <c>insertId</c>, may not): a digest of what every stage of one request shares — when it
-    /// arrived, who sent it from where with which agent, the verb, the URI and the kind of object — so the stages of one
-    /// request are still one id (<see cref="LatestStages"/>, the Verifier's redelivery) and a record posted twice one event.
-    /// The object's name, namespace and uid are left out: the API server completes them from the body after the first
-    /// stage (a create's name), and the URI holds those it was called with. Without <c>requestReceivedTimestamp</c> no
-    /// member says which request a stage belongs to: the digest is of the whole record, so each stage is an event of its own.
+    /// The event id: a digest of what every stage of one request shares — when it arrived, who sent it from where with
+    /// which agent, the verb, the URI and the kind of object — together with the <c>auditID</c> the event gave, so the stages
+    /// of one request are one id (<see cref="LatestStages"/>, the Verifier's redelivery) and a record posted twice one event.
+    /// The <c>auditID</c> alone cannot be the id: the API server takes it from the caller's <c>Audit-ID</c> header when
+    /// there is one, so any caller can send two requests, or a request and someone else's earlier one, under one id, and
+    /// every request after the first would be dropped as a redelivery, never scored. The id given is kept in
+    /// <c>k8s.audit_id</c>. The object's name, namespace and uid are left out: the API server completes them from the body
+    /// after the first stage (a create's name), and the URI holds those it was called with.
+    /// Without <c>requestReceivedTimestamp</c> (an API server always writes it; hand-made and exported events may not): with
+    /// an <c>auditID</c>, the digest is of the id and the other members, so the stages of a hand-made request still tie;
+    /// without one, nothing says which request a stage belongs to, so the digest is of the whole record and each stage is
+    /// an event of its own.
     /// </summary>
-    private static string DerivedId(JsonElement e)
+    private static string EventId(JsonElement e, string? givenId)
     {
-        if (e.String("requestReceivedTimestamp") is not { Length: > 0 } received)
+        // The instant, not its spelling: a shipper that rewrites the offset or the fraction digits moves no request.
+        var received = e.String("requestReceivedTimestamp") is { Length: > 0 } r
+            ? JsonFields.TryParseTime(r, out var at) ? at.UtcTicks.ToString(CultureInfo.InvariantCulture) : r
+            : null;
+        if (received is null && givenId is null)
         {
             return DerivedIds.Of(DerivedIdPrefix, e.GetRawText());
         }
@@ -361,10 +371,15 @@ internal static class K8sAuditMapper
         var sourceIps = e.Child("sourceIPs") is { ValueKind: JsonValueKind.Array } ips
             ? string.Join(',', ips.EnumerateArray().Select(ip => ip.ValueKind == JsonValueKind.String ? ip.GetString() : ip.GetRawText()))
             : null;
-        return DerivedIds.Of(
-            DerivedIdPrefix, received, e.String("verb"), e.String("requestURI"), user.String("username"), user.String("uid"),
+        string?[] shared =
+        [
+            received, e.String("verb"), e.String("requestURI"), user.String("username"), user.String("uid"),
             e.Child("impersonatedUser").String("username"), sourceIps, e.String("userAgent"),
-            objectRef.String("apiGroup"), objectRef.String("apiVersion"), objectRef.String("resource"), objectRef.String("subresource"));
+            objectRef.String("apiGroup"), objectRef.String("apiVersion"), objectRef.String("resource"), objectRef.String("subresource"),
+        ];
+
+        // An event without auditID keeps the id it had before the given id was part of the digest.
+        return givenId is null ? DerivedIds.Of(DerivedIdPrefix, shared) : DerivedIds.Of(DerivedIdPrefix, [givenId, .. shared]);
     }
 
     /// <summary>

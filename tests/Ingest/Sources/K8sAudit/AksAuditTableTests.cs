@@ -107,7 +107,7 @@ public sealed class AksAuditTableTests
         MapperAssert.Rejects(result, [0], (1, "records[1].Type"));
         Assert.Contains("\"ContainerLogV2\"", result.Errors[0].Reason, StringComparison.Ordinal);
         var binding = Assert.Single(result.Events);
-        Assert.Equal("ex-1", binding.Id);
+        Assert.Equal("ex-1", binding.GivenId());
         Assert.Equal("masterclient", binding.Subject?.Id);
         Assert.Equal("clusterrolebindings", binding.Resource?.Type);
         Assert.Equal("AKS-WEU-1", binding.Attr(K8sAuditMapper.ClusterAttribute));
@@ -168,6 +168,6 @@ public sealed class AksAuditTableTests
         var result = K8sAuditMapper.Map(body);
 
         MapperAssert.Rejects(result, [0, 2], (1, "tables[0].rows[1]"));
-        Assert.Equal(["q-1", "q-3"], result.Events.Select(e => e.Id));
+        Assert.Equal(["q-1", "q-3"], result.Events.Select(e => e.GivenId()));
     }
 }

@@ -38,7 +38,7 @@ public sealed class K8sAuditAnonymousTests
 
         var read = await server.PostAcceptedAsync("/v1/sources/k8s-audit", TestData.Cluster("anonymous-callers.ndjson"), key, 6, "application/x-ndjson");
 
-        var keys = read.OrderBy(r => r.Event.Id, StringComparer.Ordinal).Select(r => r.Record.Key).ToArray();
+        var keys = read.OrderBy(r => r.Event.GivenId(), StringComparer.Ordinal).Select(r => r.Record.Key).ToArray();
         Assert.Equal(["ip:203.0.113.50", "ip:203.0.113.50", "ip:2001:db8:99::7", "ip:203.0.113.50", "system:anonymous", "system:anonymous"], keys);
     }
 }

@@ -7,7 +7,7 @@ public sealed class K8sAuditMapperTests
     {
         var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(TestData.K8sTrace("exec_pod.json")), EventKinds.K8sAudit));
 
-        Assert.Equal("ca1ed9f4-7bf4-4c85-81a8-1b11253d1ba6", e.Id);
+        Assert.Equal("ca1ed9f4-7bf4-4c85-81a8-1b11253d1ba6", e.GivenId());
         Assert.Equal(new DateTimeOffset(2018, 10, 26, 13, 38, 34, TimeSpan.Zero).AddTicks(8671160), e.Time);
         Assert.Equal("minikube-user", e.Subject?.Id);
         Assert.Equal("user", e.Subject?.Type);

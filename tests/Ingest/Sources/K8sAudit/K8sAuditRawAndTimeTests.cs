@@ -141,7 +141,7 @@ public sealed class K8sAuditRawAndTimeTests
         Assert.True(mapped.Raw!.Value.GetProperty("truncated").GetBoolean());
         Assert.Equal("Event", mapped.Raw.Value.GetProperty("kind").GetString());
         Assert.Equal(["$"], mapped.Attributes![RawObject.TrimmedAttribute].EnumerateArray().Select(p => p.GetString()));
-        Assert.Equal("big-3", mapped.Id);
+        Assert.Equal("big-3", mapped.GivenId());
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class K8sAuditStagesTests
                 ("5e0c8a51-7d2e-4f10-9a61-000000000003", "ResponseStarted", 200, Outcomes.Success),
                 ("5e0c8a51-7d2e-4f10-9a61-000000000004", "RequestReceived", (int?)null, (string?)null),
             ],
-            e.Select(x => (x.Id, x.Attr("k8s.stage"), x.Status, x.Outcome)));
+            e.Select(x => (x.GivenId(), x.Attr("k8s.stage"), x.Status, x.Outcome)));
         Assert.Equal(("mallory@example.com", "2001:db8:7::12", "pods", "payments/"), (e[0].Subject?.Id, e[0].Network?.SrcIp, e[0].Resource?.Type, e[0].Resource?.Id));
         Assert.Equal("2026-11-30T10:00:02.020000Z", e[1].Attr("k8s.stage_timestamp"));
         Assert.Equal(
@@ -47,7 +47,7 @@ public sealed class K8sAuditStagesTests
 
         var read = await server.PostAcceptedAsync("/v1/sources/k8s-audit", TestData.Cluster("request-stages.ndjson"), key, 7, "application/x-ndjson");
 
-        var first = read.Select(r => r.Event).DistinctBy(x => x.Id).ToDictionary(x => x.Id);
+        var first = read.Select(r => r.Event).DistinctBy(x => x.GivenId()).ToDictionary(x => x.GivenId());
         Assert.Equal((403, Outcomes.Denied), (first[Refused].Status, first[Refused].Outcome));
         Assert.Equal(403, first[Refused].Raw!.Value.GetProperty("responseStatus").GetProperty("code").GetInt32());
         Assert.Equal((101, "ResponseStarted"), (first[Exec].Status, first[Exec].Attr("k8s.stage")));

@@ -61,7 +61,7 @@ public sealed class ManagedClusterEnvelopesTests
 
         var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), 1));
 
-        Assert.Equal("pp-1", e.Id);
+        Assert.Equal("pp-1", e.GivenId());
         Assert.Equal("DEV-AKS", e.Attr(K8sAuditMapper.ClusterAttribute));
     }
 
@@ -121,7 +121,7 @@ public sealed class ManagedClusterEnvelopesTests
         // Record 0 is a CONTROL_MESSAGE (nothing), record 1 holds two log events, record 2 one audit line, record 3 no base64.
         MapperAssert.Rejects(result, [0, 1, 2], (3, "records[3].data"));
         Assert.Equal(1, result.EmptyDeliveries);
-        Assert.Equal(["9f0e1d2c-eks1-4b3a-8c7d-6e5f4a3b2c01", "9f0e1d2c-eks2-4b3a-8c7d-6e5f4a3b2c02", "9f0e1d2c-eks3-4b3a-8c7d-6e5f4a3b2c02"], result.Events.Select(e => e.Id));
+        Assert.Equal(["9f0e1d2c-eks1-4b3a-8c7d-6e5f4a3b2c01", "9f0e1d2c-eks2-4b3a-8c7d-6e5f4a3b2c02", "9f0e1d2c-eks3-4b3a-8c7d-6e5f4a3b2c02"], result.Events.Select(e => e.GivenId()));
         Assert.Contains("not base64", result.Errors[0].Reason, StringComparison.Ordinal);
     }
 
@@ -160,7 +160,7 @@ public sealed class ManagedClusterEnvelopesTests
         Assert.Equal(new DateTimeOffset(2026, 11, 30, 21, 7, 0, TimeSpan.Zero).AddTicks(1234560), pod.Time);
         Assert.Equal(
             ("a1b2c3d4-gke1", "dev@shop.example", "user", "create", "pods", "shop/debug", 200, Outcomes.Success, "203.0.113.45"),
-            (pod.Id, pod.Subject?.Id, pod.Subject?.Type, pod.Action, pod.Resource?.Type, pod.Resource?.Id, pod.Status, pod.Outcome, pod.Network?.SrcIp));
+            (pod.GivenId(), pod.Subject?.Id, pod.Subject?.Type, pod.Action, pod.Resource?.Type, pod.Resource?.Id, pod.Status, pod.Outcome, pod.Network?.SrcIp));
         Assert.Equal("kubectl/v1.30.5 (linux/amd64) kubernetes/74e84a9", pod.UserAgent);
         Assert.Equal("gke-shop", pod.Attr(K8sAuditMapper.ClusterAttribute));
         Assert.Equal("shop-prod-4711", pod.Attr("gcp.project_id"));
@@ -289,7 +289,7 @@ public sealed class ManagedClusterEnvelopesTests
 
         var e = Assert.Single(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body), SourceMapOptions.Default with { ReceivedAt = received }).Events);
 
-        Assert.Equal("op-9", e.Id);
+        Assert.Equal("op-9", e.GivenId());
         Assert.Equal(received, e.Time);
         Assert.Equal(TimeSources.Received, e.Attr(TimeSources.Attribute));
         Assert.Null(e.Network);
@@ -344,7 +344,7 @@ public sealed class ManagedClusterEnvelopesTests
     {
         var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(TestData.Managed("gke-pubsub-push.json")), 1));
 
-        Assert.Equal("a1b2c3d4-gke1", e.Id);
+        Assert.Equal("a1b2c3d4-gke1", e.GivenId());
         Assert.Equal("pods", e.Resource?.Type);
     }
 

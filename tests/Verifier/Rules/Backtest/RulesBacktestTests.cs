@@ -1,3 +1,5 @@
+using ZtStream.Ingest.Sources.K8sAudit;
+
 namespace ZtStream.Verifier.Tests.Rules.Backtest;
 
 /// <summary>
@@ -252,7 +254,10 @@ public sealed class RulesBacktestTests : IDisposable
         Assert.Equal(1, code);
         var (byId, summary) = Json(output);
         Assert.Equal(2, byId["secret-deleted"].GetProperty("matches").GetInt32());
-        Assert.Equal(["a-1", "a-4"], Strings(byId["secret-deleted"], "samples"));
+        // A sample is the event id, which digests the auditID with the request (docs/sources.md).
+        var ids = K8sAuditMapper.Map(Encoding.UTF8.GetBytes(await File.ReadAllTextAsync(events, TestContext.Current.CancellationToken))).Events
+            .ToDictionary(e => e.Attributes!["k8s.audit_id"].GetString()!, e => e.Id);
+        Assert.Equal([ids["a-1"], ids["a-4"]], Strings(byId["secret-deleted"], "samples"));
         Assert.Equal(2, byId["secret-deleted"].GetProperty("principals").GetInt32());
         Assert.Equal(3, summary.GetProperty("events").GetInt32());
         Assert.Equal(1, summary.GetProperty("refused").GetInt32());

@@ -17,13 +17,13 @@ internal sealed class AuditVerdicts
         Events = events;
     }
 
-    /// <summary>Per event id (its first copy): whom and what the adapter says it is about, and how the request ended.</summary>
+    /// <summary>Per request id (<see cref="RequestId"/>; its first copy): whom and what the adapter says it is about, and how the request ended.</summary>
     public Dictionary<string, (string Principal, string? Workload, string? Outcome, int? Status)> Identities { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Per event id (its first copy): the rules whose condition matches it, fired or not (an aggregation's count).</summary>
+    /// <summary>Per request id (<see cref="RequestId"/>; its first copy): the rules whose condition matches it, fired or not (an aggregation's count).</summary>
     public Dictionary<string, HashSet<string>> Matching { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>One line per match: <c>rule | event id | principal | workload</c>, sorted, repeats kept.</summary>
+    /// <summary>One line per match: <c>rule | request id | principal | workload</c>, sorted, repeats kept.</summary>
     public List<string> Firings { get; }
 
     /// <summary>One line per refused item: <c>request #N item I FIELD: REASON</c>.</summary>
@@ -36,7 +36,9 @@ internal sealed class AuditVerdicts
     {
         var engine = new ScoringEngine(new VerifierOptions(), rules: new RuleSetHolder(new RuleSet(rules)));
         var firings = new List<string>();
-        engine.Rules.Matched = (rule, e, _) => firings.Add(Firing(rule.Id, e.Event.Id, engine.KeyOf(e.Event), e.Event.Workload?.Id));
+        var requestsOf = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        string GivenId(AccessEvent e) => RequestId(e, requestsOf);
+        engine.Rules.Matched = (rule, e, _) => firings.Add(Firing(rule.Id, GivenId(e.Event), engine.KeyOf(e.Event), e.Event.Workload?.Id));
         var options = SourceMapOptions.Default with { Clock = new SourceClock(ReadAt) };
         var refused = new List<string>();
         var (request, events) = (0, 0);
@@ -49,10 +51,10 @@ internal sealed class AuditVerdicts
             foreach (var e in result.Events)
             {
                 events++;
-                if (identities.TryAdd(e.Id, (engine.KeyOf(e), e.Workload?.Id, e.Outcome, e.Status)))
+                if (identities.TryAdd(GivenId(e), (engine.KeyOf(e), e.Workload?.Id, e.Outcome, e.Status)))
                 {
                     var re = new RuleEvent(e);
-                    matching[e.Id] = [.. rules.Where(r => r.Correlation is null && r.Condition.Matches(re)).Select(r => r.Id)];
+                    matching[GivenId(e)] = [.. rules.Where(r => r.Correlation is null && r.Condition.Matches(re)).Select(r => r.Id)];
                 }
 
                 engine.Score(e);
@@ -71,6 +73,29 @@ internal sealed class AuditVerdicts
         }
 
         return verdicts;
+    }
+
+    /// <summary>
+    /// The id the request was given (<c>auditID</c>; the second request under one id with <c>#2</c> …), else the event id:
+    /// the event id digests the request's arrival time and names, which the shapes and renamings vary.
+    /// </summary>
+    private static string RequestId(AccessEvent e, Dictionary<string, List<string>> requestsOf)
+    {
+        if (e.Attributes is not { } a || !a.TryGetValue("k8s.audit_id", out var id) || id.GetString() is not { } given)
+        {
+            return e.Id;
+        }
+
+        // Another request under an id already given (a caller may choose it) is told by its order under that id.
+        var requests = requestsOf.TryGetValue(given, out var seen) ? seen : requestsOf[given] = [];
+        var n = requests.IndexOf(e.Id);
+        if (n < 0)
+        {
+            requests.Add(e.Id);
+            n = requests.Count - 1;
+        }
+
+        return n == 0 ? given : $"{given}#{n + 1}";
     }
 
     public static string Firing(string rule, string id, string principal, string? workload) => $"{rule} | {id} | {principal} | {workload}";
