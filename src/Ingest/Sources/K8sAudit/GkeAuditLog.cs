@@ -21,6 +21,13 @@ internal static class GkeAuditLog
     /// </summary>
     private const string NonResourceMethod = "io.k8s";
 
+    /// <summary>
+    /// Whether <paramref name="method"/> is a method of GKE's Kubernetes API (<c>io.k8s.core.v1.pods.create</c>,
+    /// <c>io.k8s.get</c>): no other service's methods are named so, so an entry without <c>serviceName</c> (an export that
+    /// kept only some fields, a hand-made record) is still read as the Kubernetes request it records.
+    /// </summary>
+    public static bool IsKubernetesMethod(string? method) => method is not null && method.StartsWith(NonResourceMethod + ".", StringComparison.Ordinal);
+
     /// <summary>The native event standing for <paramref name="entry"/>, or null and the field and reason it cannot be one.</summary>
     public static JsonDocument? ToAuditEvent(JsonElement entry, out string field, out string error)
     {
@@ -38,7 +45,7 @@ internal static class GkeAuditLog
             return null;
         }
 
-        if (payload.String("serviceName") is not KubernetesService)
+        if (payload.String("serviceName") is not KubernetesService && !IsKubernetesMethod(payload.String("methodName")))
         {
             // Reached only for an entry naming no service: K8sAuditMapper gives other services' entries to CloudAuditEntry.
             (field, error) = ("protoPayload.serviceName", $"required: the service the entry audits ({KubernetesService} for GKE's Kubernetes API, iam.googleapis.com …), got {Quoted(payload.String("serviceName"))}");
@@ -162,8 +169,13 @@ internal static class GkeAuditLog
         {
             // GKE logs an exec, attach or port-forward it let through as one entry with an OK status: the API server
             // answered it 101 Switching Protocols, as a native event of the stream says (K8sAuditMapper counts it at its start).
+            // An entry without a status but saying its authorization was refused (the authorizer's label, or a permission
+            // with "granted": false) was answered 403: the API server runs nothing it did not authorize. A permission that
+            // omits "granted" does not say so here: GKE omits the status of a request that succeeded, so of two omissions the
+            // status's is the one Cloud Logging writes.
             var upgraded = rpcCode == 0 && response is null && resource?.Subresource is "exec" or "attach" or "portforward";
-            w.WriteNumber("code", upgraded ? 101 : HttpStatus(rpcCode));
+            var forbidden = rpcCode == 0 && (entry.Child("labels").String(Decision) == "forbid" || Refused(payload));
+            w.WriteNumber("code", forbidden ? 403 : upgraded ? 101 : HttpStatus(rpcCode));
             WriteString(w, "message", status.String("message"));
         }
 
@@ -236,17 +248,12 @@ internal static class GkeAuditLog
 
     /// <summary>
     /// GKE writes the authorizer's annotations as the entry's labels (<c>authorization.k8s.io/decision</c>, <c>…/reason</c>);
-    /// without them, the decision is read from <c>authorizationInfo</c>: any permission not granted is a forbid.
+    /// without them, the decision is read from <c>authorizationInfo</c> (<see cref="GrantedDecision"/>).
     /// </summary>
     private static void WriteAnnotations(Utf8JsonWriter w, JsonElement entry, JsonElement payload)
     {
         var labels = entry.Child("labels") is { ValueKind: JsonValueKind.Object } l ? l : (JsonElement?)null;
-        string? decision = null;
-        if (labels.String(Decision) is null && payload.Child("authorizationInfo") is { ValueKind: JsonValueKind.Array } checks && checks.GetArrayLength() > 0)
-        {
-            decision = checks.EnumerateArray().Any(c => c.Child("granted") is not { ValueKind: JsonValueKind.True }) ? "forbid" : "allow";
-        }
-
+        var decision = labels.String(Decision) is null ? GrantedDecision(payload) : null;
         if (labels is null && decision is null)
         {
             return;
@@ -266,6 +273,33 @@ internal static class GkeAuditLog
 
         WriteString(w, Decision, decision);
         w.WriteEndObject();
+    }
+
+    /// <summary>Whether <c>authorizationInfo</c> lists a permission with <c>"granted": false</c>.</summary>
+    private static bool Refused(JsonElement payload) =>
+        payload.Child("authorizationInfo") is { ValueKind: JsonValueKind.Array } checks
+        && checks.EnumerateArray().Any(c => c.Child("granted") is { ValueKind: JsonValueKind.False });
+
+    /// <summary>
+    /// What <c>authorizationInfo</c> says: any permission not granted is a forbid, all granted an allow, none listed null.
+    /// Cloud Logging omits <c>"granted": false</c> (proto3's default) — and omits the status of a request that succeeded:
+    /// a permission without <c>granted</c> is refused in an entry with an error status, and granted in one without (the
+    /// API server ran the request, so it was authorized).
+    /// </summary>
+    private static string? GrantedDecision(JsonElement payload)
+    {
+        if (payload.Child("authorizationInfo") is not { ValueKind: JsonValueKind.Array } checks || checks.GetArrayLength() == 0)
+        {
+            return null;
+        }
+
+        var failed = (payload.Child("status") is { } status ? status.Int("code") ?? 0 : 0) != 0;
+        return checks.EnumerateArray().Any(c => c.Child("granted") switch
+        {
+            { ValueKind: JsonValueKind.True } => false,
+            { ValueKind: JsonValueKind.False } => true,
+            _ => failed,
+        }) ? "forbid" : "allow";
     }
 
     /// <summary>

@@ -269,15 +269,26 @@ public sealed class ManagedClusterEnvelopesTests
         Assert.Equal(outcome, e.Outcome);
     }
 
-    [Fact]
-    public void Map_GkeEntryWithoutLabels_TakesTheDecisionFromAuthorizationInfo()
+    /// <summary>
+    /// Without the authorizer's labels the decision is <c>authorizationInfo</c>'s, and an entry without a status (GKE omits
+    /// a success's) that lists a permission <c>"granted": false</c> was answered 403. Cloud Logging omits a false
+    /// <c>granted</c> too: omitted, it is refused beside an error status and granted beside none (the request ran).
+    /// </summary>
+    [Theory]
+    [InlineData("""[{"granted":true,"permission":"a"},{"granted":false,"permission":"b"}]""", "", "forbid", 403, Outcomes.Denied)]
+    [InlineData("""[{"granted":false,"permission":"io.k8s.core.v1.secrets.list"}]""", ""","status":{}""", "forbid", 403, Outcomes.Denied)]
+    [InlineData("""[{"permission":"io.k8s.core.v1.secrets.list"}]""", ""","status":{"code":7,"message":"PERMISSION_DENIED"}""", "forbid", 403, Outcomes.Denied)]
+    [InlineData("""[{"permission":"io.k8s.core.v1.secrets.list"}]""", "", "allow", 200, Outcomes.Success)]
+    [InlineData("""[{"granted":true,"permission":"io.k8s.core.v1.secrets.list"}]""", "", "allow", 200, Outcomes.Success)]
+    public void Map_GkeEntryWithoutLabels_TakesTheDecisionFromAuthorizationInfo(string checks, string status, string decision, int code, string outcome)
     {
-        var body = GkeEntry("io.k8s.core.v1.secrets.list", "core/v1/secrets", ""","authorizationInfo":[{"granted":true,"permission":"a"},{"granted":false,"permission":"b"}]""");
+        var body = GkeEntry("io.k8s.core.v1.secrets.list", "core/v1/secrets", ""","authorizationInfo":""" + checks + status);
 
         var e = Assert.Single(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)).Events);
 
-        Assert.Equal(Outcomes.Denied, e.Outcome);
-        Assert.Equal("forbid", e.Raw!.Value.GetProperty("annotations").GetProperty("authorization.k8s.io/decision").GetString());
+        Assert.Equal(decision, e.Raw!.Value.GetProperty("annotations").GetProperty("authorization.k8s.io/decision").GetString());
+        Assert.Equal(code, e.Status);
+        Assert.Equal(outcome, e.Outcome);
     }
 
     [Fact]
@@ -295,6 +306,38 @@ public sealed class ManagedClusterEnvelopesTests
         Assert.Null(e.Network);
         Assert.Equal("delete", e.Action);
     }
+
+    /// <summary>
+    /// An entry that lost <c>serviceName</c> (and <c>@type</c>) on its way — an export keeping some fields, a converted or
+    /// hand-written record — still names a Kubernetes method, which no other service has: it is the request it records,
+    /// not an item refused. A method of no service is still refused for the service it does not name.
+    /// </summary>
+    [Theory]
+    [InlineData("io.k8s.core.v1.pods.exec.create", "core/v1/namespaces/shop/pods/web-1/exec", "create", "pods/exec", "exec")]
+    [InlineData("io.k8s.rbac.v1.clusterrolebindings.create", "rbac.authorization.k8s.io/v1/clusterrolebindings/backdoor", "create", "clusterrolebindings", null)]
+    [InlineData("io.k8s.get", "readyz", "get", "non_resource_url", null)]
+    public void Map_GkeEntryWithoutServiceName_IsTheKubernetesRequestItsMethodNames(string method, string resourceName, string verb, string? resource, string? subresource)
+    {
+        var body = $$$"""{"protoPayload":{"authenticationInfo":{"principalEmail":"dev@shop.example"},"methodName":"{{{method}}}","resourceName":"{{{resourceName}}}","requestMetadata":{"callerIp":"203.0.113.9"}},"resource":{"type":"k8s_cluster","labels":{"project_id":"shop-prod-4711"}},"timestamp":"2026-11-30T16:01:49.978756Z"}""";
+
+        var mapped = K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body));
+
+        Assert.Empty(mapped.Errors);
+        var e = Assert.Single(mapped.Events);
+        Assert.Equal("dev@shop.example", e.Subject?.Id);
+        Assert.Equal(verb, e.Action);
+        Assert.Equal(resource, e.Resource?.Type);
+        Assert.Equal(subresource, e.Raw!.Value.TryGetProperty("objectRef", out var objectRef) && objectRef.TryGetProperty("subresource", out var sub) ? sub.GetString() : null);
+    }
+
+    [Theory]
+    [InlineData("google.iam.admin.v1.CreateServiceAccountKey")]
+    [InlineData("io.k8sx.core.v1.pods.get")]
+    [InlineData("io.k8s")]
+    public void Map_EntryWithoutServiceNameOrAKubernetesMethod_IsRefusedForTheService(string method) =>
+        MapperAssert.RejectsWhole(
+            K8sAuditMapper.Map(Encoding.UTF8.GetBytes($$$"""{"protoPayload":{"authenticationInfo":{"principalEmail":"a@b.example"},"methodName":"{{{method}}}"},"insertId":"i","timestamp":"2026-11-30T20:00:00Z"}""")),
+            "protoPayload.serviceName");
 
     /// <summary>
     /// Cloud Audit Logs name a caller of a workforce or workload identity pool, which has no e-mail address, in
