@@ -169,12 +169,10 @@ internal static class GkeAuditLog
         {
             // GKE logs an exec, attach or port-forward it let through as one entry with an OK status: the API server
             // answered it 101 Switching Protocols, as a native event of the stream says (K8sAuditMapper counts it at its start).
-            // An entry without a status but saying its authorization was refused (the authorizer's label, or a permission
-            // with "granted": false) was answered 403: the API server runs nothing it did not authorize. A permission that
-            // omits "granted" does not say so here: GKE omits the status of a request that succeeded, so of two omissions the
-            // status's is the one Cloud Logging writes.
+            // An entry without a status but whose authorization was refused (the authorizer's label, else a permission with
+            // "granted": false: GrantedDecision) was answered 403: the API server runs nothing it did not authorize.
             var upgraded = rpcCode == 0 && response is null && resource?.Subresource is "exec" or "attach" or "portforward";
-            var forbidden = rpcCode == 0 && (entry.Child("labels").String(Decision) == "forbid" || Refused(payload));
+            var forbidden = rpcCode == 0 && (entry.Child("labels").String(Decision) ?? GrantedDecision(payload)) == "forbid";
             w.WriteNumber("code", forbidden ? 403 : upgraded ? 101 : HttpStatus(rpcCode));
             WriteString(w, "message", status.String("message"));
         }
@@ -274,11 +272,6 @@ internal static class GkeAuditLog
         WriteString(w, Decision, decision);
         w.WriteEndObject();
     }
-
-    /// <summary>Whether <c>authorizationInfo</c> lists a permission with <c>"granted": false</c>.</summary>
-    private static bool Refused(JsonElement payload) =>
-        payload.Child("authorizationInfo") is { ValueKind: JsonValueKind.Array } checks
-        && checks.EnumerateArray().Any(c => c.Child("granted") is { ValueKind: JsonValueKind.False });
 
     /// <summary>
     /// What <c>authorizationInfo</c> says: any permission not granted is a forbid, all granted an allow, none listed null.
