@@ -1316,4 +1316,16 @@ public sealed class AuthenticationDetectorTests
         OneReason(restored.Score(Okta("user.mfa.factor.activate", "sam.lee@acme.example", "203.0.113.152", T0.AddMinutes(3), session: session, target: "sam.lee@acme.example")),
             AuthenticationDetector.Persistence, 80, $"in session {session}");
     }
+
+    [Fact]
+    public void Options_PersistenceWindow_MustBePositive_AndAShorterOneIsHonoured()
+    {
+        Assert.Contains("Verifier:Authentication:PersistenceWindow", Assert.Single(new AuthenticationOptions { PersistenceWindow = TimeSpan.Zero }.Validate("Verifier:Authentication")));
+        Assert.Empty(new AuthenticationOptions().Validate("Verifier:Authentication"));
+
+        var harness = new Harness(new AuthenticationOptions { PersistenceWindow = TimeSpan.FromMinutes(5) }, rules: true);
+        harness.Score(EntraSignIn("ivo.berg@contoso.example", "203.0.113.160", T0, session: "5e550000-7e57-4000-8000-0000000000a4", risk: "high"));
+        Assert.Empty(Findings(harness, EntraAudit("User registered security info", "UserManagement", "ivo.berg@contoso.example", T0.AddMinutes(10)),
+            AuthenticationDetector.Persistence));
+    }
 }
