@@ -57,4 +57,16 @@ internal static class Techniques
 
     /// <summary>T1078.004 Valid Accounts: Cloud Accounts — an identity-provider account signed in from somewhere new or risky.</summary>
     public static readonly AttackMapping CloudAccounts = new(["T1078.004"], ["initial-access"]);
+
+    /// <summary>
+    /// T1098.005 Account Manipulation: Device Registration and T1556.006 Modify Authentication Process: Multi-Factor
+    /// Authentication — a second factor or authenticator the attacker holds registered to the account.
+    /// </summary>
+    public static readonly AttackMapping FactorRegistration = new(["T1098.005", "T1556.006"], ["persistence"]);
+
+    /// <summary>T1098.001 Account Manipulation: Additional Cloud Credentials — an API token or application secret created.</summary>
+    public static readonly AttackMapping AdditionalCloudCredentials = new(["T1098.001"], ["persistence"]);
+
+    /// <summary>T1098 Account Manipulation — the password, or the address its reset goes to, changed.</summary>
+    public static readonly AttackMapping AccountManipulation = new(["T1098"], ["persistence"]);
 }

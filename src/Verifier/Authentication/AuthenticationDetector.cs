@@ -18,6 +18,7 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
     public const string NewCountry = "new_country";
     public const string NewDevice = "new_device";
     public const string RiskySession = "risky_session";
+    public const string Persistence = "persistence_in_risky_session";
 
     /// <summary>A session whose sign-in scored this much or more colours the access that follows in it.</summary>
     public const int RiskySignIn = 50;
@@ -41,12 +42,14 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
     private const string RiskTiming = "idp.risk_timing";
     private const string RequestId = "idp.request_id";
     private const string CorrelationId = "idp.correlation_id";
+    private const string Change = "auth.change";
 
     private readonly long failureWindow = options.FailureWindow.Ticks;
     private readonly long mfaWindow = options.MfaWindow.Ticks;
     private readonly long concurrency = options.SessionConcurrency.Ticks;
     private readonly long grace = options.SessionEndGrace.Ticks;
     private readonly long riskWindow = options.RiskySessionWindow.Ticks;
+    private readonly long persistenceWindow = options.PersistenceWindow.Ticks;
 
     /// <summary>
     /// Whether <paramref name="e"/> is the address twin Ingest writes beside a failed sign-in (keyed by <c>ip:ADDRESS</c>,
@@ -92,9 +95,15 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
                 break;
         }
 
+        var step = identityKind ? StepOf(e, a) : null;
+        if (step is not null)
+        {
+            Persisted(e, who, s, step.Value, session, ticks, found);
+        }
+
         if (!string.IsNullOrEmpty(session))
         {
-            Session(e, who, s, a, session, identityKind, ticks, found);
+            Session(e, who, s, a, session, identityKind, step is null, ticks, found);
         }
         else if (e.Kind == EventKinds.AuthSessionRevoked)
         {
@@ -298,7 +307,7 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
     }
 
     private void Session(
-        AccessEvent e, in Identity who, AuthenticationState s, Dictionary<string, JsonElement>? a, string session, bool identityKind, long ticks, List<Contribution> found)
+        AccessEvent e, in Identity who, AuthenticationState s, Dictionary<string, JsonElement>? a, string session, bool identityKind, bool marks, long ticks, List<Contribution> found)
     {
         var id = StableHash.Of(session);
         var sourceName = e.Source ?? EventAttributes.Text(a, IdpName) ?? "";
@@ -332,7 +341,7 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
                 s.Sessions[i] = new AuthenticationState.Session { Id = id, Source = source, FirstTicks = ticks, LastTicks = ticks };
             }
 
-            if (e.Outcome != Outcomes.Denied)
+            if (marks && e.Outcome != Outcomes.Denied)
             {
                 MarkRisk(e, s, i, ticks, found);
             }
@@ -395,7 +404,7 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
             x.LastTicks = Math.Max(x.LastTicks, ticks);
         }
 
-        if (identityKind && e.Outcome != Outcomes.Denied)
+        if (identityKind && marks && e.Outcome != Outcomes.Denied)
         {
             MarkRisk(e, s, i, ticks, found);
         }
@@ -493,9 +502,27 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
 
     private void Risky(AccessEvent e, in Identity who, AuthenticationState s, string session, ulong id, long ticks, List<Contribution> found)
     {
+        var risk = RiskIn(s, id, ticks, out var riskTicks, out var reason);
+        if (risk == 0)
+        {
+            return;
+        }
+
+        var at = new DateTimeOffset(riskTicks, TimeSpan.Zero);
+        found.Add(Finding(RiskySession, Math.Min(80, (int)Math.Round(0.8 * risk)),
+            $"{Access(e)} by {who.Describe()} in session {session}, {Numbers.Duration(e.Time - at)} after it was rated risky (score {Numbers.Int(risk)}) at {Numbers.Time(at)}: {reason}"));
+    }
+
+    /// <summary>
+    /// How risky session <paramref name="id"/> is at <paramref name="ticks"/> (0: not), since when and why: its own risky
+    /// sign-in within <see cref="AuthenticationOptions.RiskySessionWindow"/>, or a rating of the principal that reaches it
+    /// and was not cleared by then; until the session ended.
+    /// </summary>
+    private int RiskIn(AuthenticationState s, ulong id, long ticks, out long riskTicks, out string? reason)
+    {
         var risk = 0;
-        var riskTicks = 0L;
-        string? reason = null;
+        riskTicks = 0L;
+        reason = null;
         foreach (ref readonly var x in s.Sessions.AsSpan())
         {
             if (x.Id != id || (x.EndedTicks != 0 && ticks > x.EndedTicks))
@@ -522,15 +549,100 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
             }
         }
 
-        if (risk == 0)
+        return risk;
+    }
+
+    /// <summary>
+    /// The principal's most risky sign-in at most <see cref="AuthenticationOptions.PersistenceWindow"/> before
+    /// <paramref name="ticks"/>, for a record that names no session: a session whose own sign-in (or a token issued in it)
+    /// scored ≥ <see cref="RiskySignIn"/> and had not ended, or a rating the provider found on one of its sign-ins (narrowed
+    /// to it) and had not cleared. A rating of the principal as a whole is not one: its remedy is the user's own password
+    /// change or new factor (Entra's risk policies ask for both), so the step is the cure, not the attack.
+    /// </summary>
+    private int RiskySignInBefore(AuthenticationState s, long ticks, out long riskTicks, out string? reason)
+    {
+        var risk = 0;
+        riskTicks = 0L;
+        reason = null;
+        foreach (ref readonly var x in s.Sessions.AsSpan())
+        {
+            if (x.Id != 0 && x.Risk > risk && ticks >= x.RiskTicks && ticks - x.RiskTicks <= persistenceWindow && (x.EndedTicks == 0 || ticks <= x.EndedTicks))
+            {
+                (risk, riskTicks, reason) = (x.Risk, x.RiskTicks, x.RiskReason);
+            }
+        }
+
+        foreach (ref readonly var r in s.Ratings.AsSpan())
+        {
+            if (r.Ticks != 0 && r.Narrowed && r.Risk > risk && ticks >= r.Ticks && ticks - r.Ticks <= persistenceWindow
+                && (r.ClearedTicks == 0 || ticks < r.ClearedTicks))
+            {
+                (risk, riskTicks, reason) = (r.Risk, r.Ticks, r.Reason);
+            }
+        }
+
+        return risk;
+    }
+
+    /// <summary>
+    /// A step that makes the access last, as the adapters map it (docs/events.md): a second factor or authenticator
+    /// registered or changed, the password changed or reset, the e-mail address or phone number (where resets go) changed,
+    /// an API token or application secret created. Only the subject's own, done: not another actor's (a help desk, the
+    /// provider's automation), not a failed attempt, not a removal or a reset merely requested.
+    /// </summary>
+    private static PersistenceStep? StepOf(AccessEvent e, Dictionary<string, JsonElement>? a)
+    {
+        if (e.Kind is not (EventKinds.AuthCredentialChange or EventKinds.AuthAccountChange or EventKinds.AuthAdminChange)
+            || e.Outcome is Outcomes.Denied or Outcomes.Error
+            || EventAttributes.Text(a, Actor) is not null
+            || e.Subject?.Type is "system" or "service_account")
+        {
+            return null;
+        }
+
+        var change = EventAttributes.Text(a, Change);
+        var factor = EventAttributes.Text(a, Factor);
+        var password = factor is null or "password";
+        return (e.Kind, change) switch
+        {
+            (EventKinds.AuthCredentialChange, "enroll") => new(Techniques.FactorRegistration, $"registered a new {factor ?? "second factor"}"),
+            (EventKinds.AuthCredentialChange, "update") when !password => new(Techniques.FactorRegistration, $"changed its {factor}"),
+            (EventKinds.AuthCredentialChange, "update") => new(Techniques.AccountManipulation, "changed its password"),
+            (EventKinds.AuthCredentialChange, "reset") => new(Techniques.AccountManipulation, password ? "reset its password" : $"reset its {factor}"),
+            (EventKinds.AuthAccountChange, "email_update") => new(Techniques.AccountManipulation, "changed its e-mail address"),
+            (EventKinds.AuthAccountChange, "phone_update") => new(Techniques.AccountManipulation, "changed its phone number"),
+            (EventKinds.AuthAdminChange, "api_token_create") => new(Techniques.AdditionalCloudCredentials, "created an API token"),
+            (EventKinds.AuthAdminChange, "app_credential_change") => new(Techniques.AdditionalCloudCredentials, "changed an application's secrets or certificates"),
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// The persistence step of a taken-over session: the principal makes its access last (<see cref="StepOf"/>) in a
+    /// session the detector holds as risky (<see cref="RiskIn"/>: the session's lifetime within RiskySessionWindow), or,
+    /// when the record names no session (Entra's audit records, Auth0's enrolments), shortly after a risky sign-in
+    /// (<see cref="RiskySignInBefore"/>). The step alone is routine; after the sign-in it is how the attacker stays.
+    /// </summary>
+    private void Persisted(AccessEvent e, in Identity who, AuthenticationState s, PersistenceStep step, string? session, long ticks, List<Contribution> found)
+    {
+        var named = !string.IsNullOrEmpty(session);
+        var risk = named ? RiskIn(s, StableHash.Of(session!), ticks, out var riskTicks, out var reason) : RiskySignInBefore(s, ticks, out riskTicks, out reason);
+        if (risk < RiskySignIn)
         {
             return;
         }
 
         var at = new DateTimeOffset(riskTicks, TimeSpan.Zero);
-        found.Add(Finding(RiskySession, Math.Min(80, (int)Math.Round(0.8 * risk)),
-            $"{Access(e)} by {who.Describe()} in session {session}, {Numbers.Duration(e.Time - at)} after it was rated risky (score {Numbers.Int(risk)}) at {Numbers.Time(at)}: {reason}"));
+        var after = Numbers.Duration(e.Time - at);
+        var where = named
+            ? $"in session {session}, {after} after it was rated risky (score {Numbers.Int(risk)}) at {Numbers.Time(at)}"
+            : $"{after} after a risky sign-in (score {Numbers.Int(risk)}) at {Numbers.Time(at)} (the record names no session)";
+        found.Add(new Contribution(Detectors.Identity, Persistence, 80,
+            $"{who.Describe()} {step.What} at {IdpOf(e)}{(e.Network?.SrcIp is { } ip ? " from " + ip : "")} {where}: {reason}").Of(step.Attack));
     }
+
+    /// <summary>What a persistence step did, in words, and the technique it is.</summary>
+    private readonly record struct PersistenceStep(AttackMapping Attack, string What);
 
     /// <summary>
     /// An <c>auth.risk</c> event naming no session: the provider rates the principal, not one sign-in (Entra's offline

@@ -27,6 +27,13 @@ internal sealed record AuthenticationOptions
     /// <summary>How long a risky sign-in raises the risk of access in its session (or until the session ends).</summary>
     public TimeSpan RiskySessionWindow { get; init; } = TimeSpan.FromHours(12);
 
+    /// <summary>
+    /// A step that makes access last (a factor registered, the password or recovery address changed, an API token created)
+    /// whose record names no session counts as taken over when it follows a risky sign-in of the principal by at most this
+    /// long: the records that name their session are judged by that session, within <see cref="RiskySessionWindow"/>.
+    /// </summary>
+    public TimeSpan PersistenceWindow { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>Successful sign-ins a principal must have before a new country or device is a reason.</summary>
     public int NewLocationMinimumSignIns { get; init; } = 5;
 
@@ -37,6 +44,7 @@ internal sealed record AuthenticationOptions
         problems.Positive($"{section}:{nameof(MfaWindow)}", MfaWindow);
         problems.Positive($"{section}:{nameof(SessionConcurrency)}", SessionConcurrency);
         problems.Positive($"{section}:{nameof(RiskySessionWindow)}", RiskySessionWindow);
+        problems.Positive($"{section}:{nameof(PersistenceWindow)}", PersistenceWindow);
         if (SessionEndGrace < TimeSpan.Zero)
         {
             problems.Add($"{section}:{nameof(SessionEndGrace)} must be zero or more (is {SessionEndGrace})");

@@ -1128,4 +1128,204 @@ public sealed class AuthenticationDetectorTests
         Assert.Contains(problems, p => p.StartsWith("Verifier:Authentication:FailureWindow", StringComparison.Ordinal));
         Assert.Contains(VerifierOptionsValidator.Validate(new VerifierOptions { Authentication = new() { MfaFatigueMinimum = 0 } }), p => p.Contains("MfaFatigueMinimum", StringComparison.Ordinal));
     }
+
+    // --- Persistence in a taken-over session: the step that makes the attacker's access last ---
+
+    [Fact]
+    public void OktaRiskySignIn_ThenAFactorActivatedInItsSession_IsPersistence_TheSameWithoutTheRiskIsNot()
+    {
+        var engine = Engine();
+        engine.Score(Okta("user.session.start", "kit.ames@acme.example", "203.0.113.171", T0, session: "idxPersistKit1", risk: "HIGH"));
+        var step = engine.Score(Okta("user.mfa.factor.activate", "kit.ames@acme.example", "203.0.113.171", T0.AddMinutes(4),
+            session: "idxPersistKit1", factor: "OKTA_VERIFY_PUSH", target: "kit.ames@acme.example"));
+        var reason = OneReason(step, AuthenticationDetector.Persistence, 80,
+            "kit.ames@acme.example", "registered a new", "at okta from 203.0.113.171", "in session idxPersistKit1, 4 min after it was rated risky");
+        Assert.Equal(["T1098.005", "T1556.006"], reason.Techniques);
+        Assert.Equal(Severities.High, step.Alert!.Severity);
+
+        // A sign-in nothing scored: the same activation is the user's routine.
+        engine.Score(Okta("user.session.start", "lee.moss@acme.example", "203.0.113.172", T0, session: "idxPersistLee1"));
+        Assert.Empty(Reasons(engine.Score(Okta("user.mfa.factor.activate", "lee.moss@acme.example", "203.0.113.172", T0.AddMinutes(4),
+            session: "idxPersistLee1", factor: "OKTA_VERIFY_PUSH", target: "lee.moss@acme.example")), AuthenticationDetector.Persistence));
+    }
+
+    [Fact]
+    public void Okta_AFailedChange_OrAStepInAnotherCalmSession_OrAfterTheRiskySessionEnded_IsNotPersistence()
+    {
+        var harness = new Harness(rules: true);
+        harness.Score(Okta("user.session.start", "kit.ames@acme.example", "203.0.113.171", T0, session: "idxPersistKit2", risk: "HIGH"));
+        Assert.Empty(Findings(harness, Okta("user.account.update_password", "kit.ames@acme.example", "203.0.113.171", T0.AddMinutes(2),
+            "FAILURE", "VERIFICATION_ERROR", session: "idxPersistKit2", target: "kit.ames@acme.example"), AuthenticationDetector.Persistence));
+
+        // The record names its session, and that session's sign-in was calm: the risky one beside it does not colour it.
+        harness.Score(Okta("user.session.start", "kit.ames@acme.example", "198.51.100.171", T0.AddMinutes(3), session: "idxPersistKit3"));
+        Assert.Empty(Findings(harness, Okta("user.mfa.factor.activate", "kit.ames@acme.example", "198.51.100.171", T0.AddMinutes(5),
+            session: "idxPersistKit3", target: "kit.ames@acme.example"), AuthenticationDetector.Persistence));
+
+        OneFinding(Findings(harness, Okta("user.account.update_password", "kit.ames@acme.example", "203.0.113.171", T0.AddMinutes(6),
+            session: "idxPersistKit2", target: "kit.ames@acme.example"), AuthenticationDetector.Persistence), 80, "changed its password");
+
+        harness.Score(Okta("user.session.end", "kit.ames@acme.example", "203.0.113.171", T0.AddMinutes(7), session: "idxPersistKit2"));
+        Assert.Empty(Findings(harness, Okta("user.mfa.factor.update", "kit.ames@acme.example", "203.0.113.171", T0.AddMinutes(9),
+            session: "idxPersistKit2", target: "kit.ames@acme.example"), AuthenticationDetector.Persistence));
+    }
+
+    [Fact]
+    public void Okta_ApiTokenCreatedInARiskySession_IsPersistence_ARoutineStepThatARuleScores_MarksNoSessionRisky()
+    {
+        var harness = new Harness(rules: true);
+
+        // identity-api-credential-created scores the token (60); it is the step, not a taken-over sign-in, so the password
+        // change after it in the same calm session is not persistence.
+        harness.Score(Okta("user.session.start", "ops.lead@acme.example", "198.51.100.180", T0, session: "idxPersistOps1"));
+        var token = harness.Score(Okta("system.api_token.create", "ops.lead@acme.example", "198.51.100.180", T0.AddMinutes(1), session: "idxPersistOps1"));
+        Assert.Contains(token, c => c.Rule == "identity-api-credential-created" && c.Score >= AuthenticationDetector.RiskySignIn);
+        Assert.DoesNotContain(token, c => c.Rule == AuthenticationDetector.Persistence);
+        Assert.Empty(Findings(harness, Okta("user.account.update_password", "ops.lead@acme.example", "198.51.100.180", T0.AddMinutes(2),
+            session: "idxPersistOps1", target: "ops.lead@acme.example"), AuthenticationDetector.Persistence));
+
+        harness.Score(Okta("user.session.start", "ops.lead@acme.example", "203.0.113.180", T0.AddHours(1), session: "idxPersistOps2", risk: "HIGH"));
+        var found = OneFinding(Findings(harness, Okta("system.api_token.create", "ops.lead@acme.example", "203.0.113.180", T0.AddHours(1).AddMinutes(3),
+            session: "idxPersistOps2"), AuthenticationDetector.Persistence), 80, "created an API token", "in session idxPersistOps2");
+        Assert.Equal(["T1098.001"], found.Techniques);
+    }
+
+    [Fact]
+    public void EntraRiskySignIn_ThenSecurityInfoRegistered_IsPersistence_WithinThePersistenceWindowOnly()
+    {
+        var harness = new Harness(rules: true);
+        harness.Score(EntraSignIn("ivo.berg@contoso.example", "203.0.113.160", T0, session: "5e550000-7e57-4000-8000-0000000000a1", risk: "high"));
+        OneFinding(Findings(harness, EntraAudit("User registered security info", "UserManagement", "ivo.berg@contoso.example", T0.AddMinutes(10)),
+            AuthenticationDetector.Persistence), 80, "registered a new second factor", "10 min after a risky sign-in", "the record names no session");
+        OneFinding(Findings(harness, EntraAudit("Reset password (self-service)", "UserManagement", "ivo.berg@contoso.example", T0.AddMinutes(12)),
+            AuthenticationDetector.Persistence), 80, "reset its password");
+
+        // An hour on, a record that names no session can no longer be tied to that sign-in.
+        Assert.Empty(Findings(harness, EntraAudit("User changed default security info", "UserManagement", "ivo.berg@contoso.example", T0.AddMinutes(61)),
+            AuthenticationDetector.Persistence));
+
+        // The same registration after a sign-in nothing scored.
+        harness.Score(EntraSignIn("uma.roth@contoso.example", "198.51.100.160", T0, session: "5e550000-7e57-4000-8000-0000000000a2"));
+        Assert.Empty(Findings(harness, EntraAudit("User registered security info", "UserManagement", "uma.roth@contoso.example", T0.AddMinutes(10)),
+            AuthenticationDetector.Persistence));
+    }
+
+    [Fact]
+    public void Entra_HelpDeskResetsThePassword_OrAFailedSelfServiceReset_AfterTheRiskySignIn_IsNotPersistence()
+    {
+        var harness = new Harness(rules: true);
+        harness.Score(EntraSignIn("ivo.berg@contoso.example", "203.0.113.160", T0, session: "5e550000-7e57-4000-8000-0000000000a3", risk: "high"));
+        var byAdmin = EntraAudit("Reset user password", "UserManagement", "helpdesk@contoso.example", T0.AddMinutes(5), target: "ivo.berg@contoso.example");
+        Assert.Equal("ivo.berg@contoso.example", byAdmin.Subject?.Id);
+        Assert.Empty(Findings(harness, byAdmin, AuthenticationDetector.Persistence));
+        Assert.Empty(Findings(harness, EntraAudit("Reset password (self-service)", "UserManagement", "ivo.berg@contoso.example", T0.AddMinutes(6), result: "failure"),
+            AuthenticationDetector.Persistence));
+    }
+
+    /// <summary>Nora's sign-in at 09:00 whose record id the offline detection below names (its <c>requestId</c>).</summary>
+    private static AccessEvent NoraSignInNamedByTheDetection() => Assert.Single(EntraByUserId($$$"""
+        {"records":[{"time":"2024-05-06T09:00:00.000Z","category":"SignInLogs","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","resultType":"0",
+         "properties":{"id":"e0000000-0000-4000-8000-0000000000f1","correlationId":"c0000000-5e55-4000-8000-0000000000f1","createdDateTime":"2024-05-06T09:00:00.000Z",
+          "userPrincipalName":"nora.falk@contoso.example","userId":"{{{NoraId}}}","appDisplayName":"My Signins","ipAddress":"203.0.113.77",
+          "isInteractive":true,"status":{"errorCode":0},"riskLevelDuringSignIn":"none","riskState":"none",
+          "sessionId":"5e550000-7e57-4000-8000-0000000000e1","uniqueTokenIdentifier":"UGVyc2lzdE5vcmExAAAA"}}]}
+        """));
+
+    /// <summary>Nora registers security info, <paramref name="minutes"/> after 09:00 (keyed by her object id, as her sign-ins are).</summary>
+    private static AccessEvent NoraRegistersSecurityInfo(int minutes) => Assert.Single(EntraByUserId($$$"""
+        {"records":[{"time":"2024-05-06T09:{{{minutes:D2}}}:00.000Z","category":"AuditLogs","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47",
+         "properties":{"id":"Persist_Nora_{{{minutes}}}","category":"UserManagement","result":"success","activityDisplayName":"User registered security info",
+          "activityDateTime":"2024-05-06T09:{{{minutes:D2}}}:00.000Z","loggedByService":"Authentication Methods",
+          "initiatedBy":{"user":{"id":"{{{NoraId}}}","userPrincipalName":"nora.falk@contoso.example","ipAddress":"203.0.113.77"}},
+          "targetResources":[{"id":"{{{NoraId}}}","type":"User","userPrincipalName":"nora.falk@contoso.example"}]}}]}
+        """));
+
+    [Fact]
+    public void EntraDetectionOnTheSignIn_HeldMakesTheStepPersistence_DismissedBeforeItDoesNot()
+    {
+        var held = Engine();
+        held.Score(NoraSignInNamedByTheDetection());
+        held.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "anonymizedIPAddress", "high", "atRisk", "2024-05-06T09:10:00.000Z"));
+        OneReason(held.Score(NoraRegistersSecurityInfo(20)), AuthenticationDetector.Persistence, 80, "10 min after a risky sign-in", "anonymizedIPAddress");
+
+        var dismissed = Engine();
+        dismissed.Score(NoraSignInNamedByTheDetection());
+        dismissed.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "anonymizedIPAddress", "high", "atRisk", "2024-05-06T09:10:00.000Z"));
+        dismissed.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "anonymizedIPAddress", "high", "dismissed", "2024-05-06T09:10:00.000Z",
+            "2024-05-06T09:15:00.000Z", "adminDismissedAllRiskForUser"));
+        Assert.Empty(Reasons(dismissed.Score(NoraRegistersSecurityInfo(20)), AuthenticationDetector.Persistence));
+    }
+
+    [Fact]
+    public void EntraRiskyUser_RatingThePrincipalWhole_DoesNotMakeItsOwnRemedyPersistence()
+    {
+        // Entra's user-risk policy asks the user to change the password or register a factor: the rating names no sign-in.
+        var engine = Engine();
+        NoraSignsIn(engine, "UGVyc2lzdE5vcmEyAAAA");
+        engine.Score(GraphRiskyUser(NoraId, "nora.falk@contoso.example", "high", "atRisk", "none", "2024-05-06T09:10:00Z"));
+        Assert.Single(RiskySessionAt(engine, "UGVyc2lzdE5vcmEyAAAA", 15));
+        Assert.Empty(Reasons(engine.Score(NoraRegistersSecurityInfo(20)), AuthenticationDetector.Persistence));
+    }
+
+    [Fact]
+    public void Keycloak_TakenOverSession_OtpOrEmailChanged_IsPersistence_AFailedPasswordUpdateIsNot()
+    {
+        var harness = new Harness();
+        foreach (var e in Enumerable.Range(0, 12).Select(i => Keycloak("LOGIN_ERROR", "alice", "198.51.100.12", T0.AddSeconds(30 * i), error: "invalid_user_credentials")))
+        {
+            harness.Score(e);
+        }
+
+        harness.Score(Keycloak("LOGIN", "alice", "198.51.100.12", T0.AddMinutes(7), session: "5e55c0de-4b3d-4e8f-9a7b-c6d5e4f3a201"));
+        OneFinding(Findings(harness, Keycloak("UPDATE_TOTP", "alice", "198.51.100.12", T0.AddMinutes(9), session: "5e55c0de-4b3d-4e8f-9a7b-c6d5e4f3a201"),
+            AuthenticationDetector.Persistence), 80, "registered a new otp", "in session 5e55c0de-4b3d-4e8f-9a7b-c6d5e4f3a201", "2 min after it was rated risky (score 75)");
+        OneFinding(Findings(harness, Keycloak("UPDATE_EMAIL", "alice", "198.51.100.12", T0.AddMinutes(10), session: "5e55c0de-4b3d-4e8f-9a7b-c6d5e4f3a201"),
+            AuthenticationDetector.Persistence), 80, "changed its e-mail address");
+        Assert.Empty(Findings(harness, Keycloak("UPDATE_PASSWORD_ERROR", "alice", "198.51.100.12", T0.AddMinutes(11), session: "5e55c0de-4b3d-4e8f-9a7b-c6d5e4f3a201",
+            error: "invalid_password_history"), AuthenticationDetector.Persistence));
+    }
+
+    [Fact]
+    public void Auth0_GuardianEnrolmentAfterARiskySignIn_NamesNoSession_IsPersistence_APasswordResetRequestIsNot()
+    {
+        var harness = new Harness();
+        foreach (var e in Enumerable.Range(0, 10).Select(i => Auth0("fp", "ana@acme.example", "203.0.113.201", T0.AddSeconds(20 * i))))
+        {
+            harness.Score(e);
+        }
+
+        harness.Score(Auth0("s", "ana@acme.example", "203.0.113.201", T0.AddMinutes(4), session: "5e55a0a0-persist-ana1"));
+        OneFinding(Findings(harness, Auth0("gd_enrollment_complete", "ana@acme.example", "203.0.113.201", T0.AddMinutes(6), authenticator: "push"),
+            AuthenticationDetector.Persistence), 80, "registered a new push", "2 min after a risky sign-in (score 75)");
+        OneFinding(Findings(harness, Auth0("sce", "ana@acme.example", "203.0.113.201", T0.AddMinutes(7)), AuthenticationDetector.Persistence), 80, "changed its e-mail address");
+        Assert.Empty(Findings(harness, Auth0("scpr", "ana@acme.example", "203.0.113.201", T0.AddMinutes(8)), AuthenticationDetector.Persistence));
+    }
+
+    /// <summary>The reason adds no state: a checkpoint written before it (formats 6 and 7) still holds the risky session it reads.</summary>
+    [Theory]
+    [InlineData(6)]
+    [InlineData(7)]
+    public void Checkpoint_OlderFormat_StillRead_AStepInTheRestoredRiskySessionIsPersistence(int format)
+    {
+        var session = $"idxPersistOld{format}";
+        var engine = Engine();
+        engine.Score(Okta("user.session.start", "sam.lee@acme.example", "203.0.113.152", T0, session: session, risk: "HIGH"));
+
+        var restored = Engine();
+        restored.Restore(Rules.CheckpointFormats.AsFormatWithOneAuthenticationState(engine.Checkpoint(), format));
+        OneReason(restored.Score(Okta("user.mfa.factor.activate", "sam.lee@acme.example", "203.0.113.152", T0.AddMinutes(3), session: session, target: "sam.lee@acme.example")),
+            AuthenticationDetector.Persistence, 80, $"in session {session}");
+    }
+
+    [Fact]
+    public void Options_PersistenceWindow_MustBePositive_AndAShorterOneIsHonoured()
+    {
+        Assert.Contains("Verifier:Authentication:PersistenceWindow", Assert.Single(new AuthenticationOptions { PersistenceWindow = TimeSpan.Zero }.Validate("Verifier:Authentication")));
+        Assert.Empty(new AuthenticationOptions().Validate("Verifier:Authentication"));
+
+        var harness = new Harness(new AuthenticationOptions { PersistenceWindow = TimeSpan.FromMinutes(5) }, rules: true);
+        harness.Score(EntraSignIn("ivo.berg@contoso.example", "203.0.113.160", T0, session: "5e550000-7e57-4000-8000-0000000000a4", risk: "high"));
+        Assert.Empty(Findings(harness, EntraAudit("User registered security info", "UserManagement", "ivo.berg@contoso.example", T0.AddMinutes(10)),
+            AuthenticationDetector.Persistence));
+    }
 }

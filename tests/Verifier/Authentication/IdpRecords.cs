@@ -179,6 +179,33 @@ internal static class IdpRecords
         return Entra("MicrosoftGraphActivityLogs", at, properties);
     }
 
+    /// <summary>
+    /// A directory audit record (<c>AuditLogs</c>) of <paramref name="activity"/>, initiated by user <paramref name="by"/> on
+    /// user <paramref name="target"/> (<paramref name="by"/> when null). Audit records name no session.
+    /// </summary>
+    public static AccessEvent EntraAudit(string activity, string category, string by, DateTimeOffset at, string? target = null, string result = "success")
+    {
+        var properties = new JsonObject
+        {
+            ["id"] = "Persist_" + Id(),
+            ["category"] = category,
+            ["correlationId"] = "c0000000-0000-4000-8000-" + Id(),
+            ["result"] = result,
+            ["activityDisplayName"] = activity,
+            ["activityDateTime"] = Time(at),
+            ["loggedByService"] = "Authentication Methods",
+            ["initiatedBy"] = new JsonObject
+            {
+                ["user"] = new JsonObject { ["id"] = "5b6c8c1e-0000-4000-8000-0000000000a9", ["userPrincipalName"] = by, ["ipAddress"] = "203.0.113.160" },
+            },
+            ["targetResources"] = new JsonArray(new JsonObject
+            {
+                ["id"] = "5b6c8c1e-0000-4000-8000-000000000001", ["type"] = "User", ["userPrincipalName"] = target ?? by,
+            }),
+        };
+        return Entra("AuditLogs", at, properties);
+    }
+
     /// <summary>One record of <paramref name="category"/> in the <c>{"records":[…]}</c> envelope diagnostic settings export, mapped.</summary>
     private static AccessEvent Entra(string category, DateTimeOffset at, JsonObject properties, string? resultType = null)
     {

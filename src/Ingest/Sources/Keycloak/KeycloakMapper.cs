@@ -140,6 +140,14 @@ internal static class KeycloakMapper
             case "REMOVE_CREDENTIAL":
                 e.Change(EventKinds.AuthCredentialChange, "remove").Set(IdentityAttributes.Factor, Factors.Normalise(credentialType) ?? (baseType == "REMOVE_TOTP" ? Factors.Otp : null));
                 break;
+            case "UPDATE_EMAIL":
+                // The user's own e-mail address, where Keycloak sends password-reset links: a recovery address.
+                e.Change(EventKinds.AuthAccountChange, "email_update");
+                break;
+            case "UPDATE_PROFILE" when details.Text("updated_email") is not null:
+                // Before UPDATE_EMAIL, a profile update that changed the address said so in details.updated_email.
+                e.Change(EventKinds.AuthAccountChange, "email_update");
+                break;
             case "USER_DISABLED_BY_PERMANENT_LOCKOUT":
             case "USER_DISABLED_BY_TEMPORARY_LOCKOUT":
                 e.Change(EventKinds.AuthAccountChange, "locked");

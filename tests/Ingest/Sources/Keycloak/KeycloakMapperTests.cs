@@ -241,4 +241,27 @@ public sealed class KeycloakMapperTests
 
         Assert.Equal(["::1", "fe80::1"], e.Select(x => x.Network?.SrcIp));
     }
+
+    /// <summary>
+    /// A new e-mail address is where the next password-reset link goes: UPDATE_EMAIL, and an older Keycloak's UPDATE_PROFILE
+    /// that names the new address, are an account change; a profile update that left the address alone stays a provider event.
+    /// </summary>
+    [Fact]
+    public void Map_EmailChanged_IsAnEmailUpdate()
+    {
+        var body = """
+            {"id":"pe1","time":1796026800000,"type":"UPDATE_EMAIL","realmId":"corp","clientId":"account-console","userId":"7a01","sessionId":"s9","ipAddress":"198.51.100.7","details":{"username":"dana","previous_email":"dana@example.com","updated_email":"dana@example.net"}}
+            {"id":"pe2","time":1796026810000,"type":"UPDATE_PROFILE","realmId":"corp","clientId":"account-console","userId":"7a01","sessionId":"s9","ipAddress":"198.51.100.7","details":{"username":"dana","previous_email":"dana@example.net","updated_email":"dana@example.org"}}
+            {"id":"pe3","time":1796026820000,"type":"UPDATE_PROFILE","realmId":"corp","clientId":"account-console","userId":"7a01","sessionId":"s9","ipAddress":"198.51.100.7","details":{"username":"dana","previous_first_name":"Dana","updated_first_name":"Dane"}}
+            {"id":"pe4","time":1796026830000,"type":"UPDATE_EMAIL_ERROR","realmId":"corp","clientId":"account-console","userId":"7a01","sessionId":"s9","ipAddress":"198.51.100.7","error":"email_in_use","details":{"username":"dana"}}
+            """u8;
+
+        var e = MapperAssert.MapsAll(KeycloakMapper.Map(body), EventKinds.AuthAccountChange, EventKinds.AuthAccountChange, EventKinds.IdpEvent, EventKinds.AuthAccountChange);
+
+        MapperAssert.IsChange(e[0], EventKinds.AuthAccountChange, "email_update", "dana", actor: null);
+        MapperAssert.IsChange(e[1], EventKinds.AuthAccountChange, "email_update", "dana", actor: null);
+        Assert.Equal("s9", e[0].Token?.SessionId);
+        Assert.Equal(Outcomes.Success, e[0].Outcome);
+        Assert.Equal(Outcomes.Denied, e[3].Outcome);
+    }
 }
