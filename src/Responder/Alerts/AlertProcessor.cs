@@ -20,7 +20,7 @@ internal sealed class AlertProcessor(
         // A staged rule's alert is neither counted against nor merged by the live caps (the Verifier caps its own).
         if (alert.RaisedBy is null && !alert.Staged && await alerts.GetAsync(alert.Id, cancellationToken) is null)
         {
-            var (mine, all) = await alerts.OpenCountsAsync(alert.Principal, cancellationToken);
+            var (mine, all) = await alerts.OpenCountsAsync(alert.Principal, alert.PrincipalCluster, cancellationToken);
             var o = options.Value;
             if (mine >= o.MaxOpenAlertsPerPrincipal || all >= o.MaxOpenAlerts)
             {
@@ -62,7 +62,8 @@ internal sealed class AlertProcessor(
         var now = time.GetUtcNow();
         var bucket = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % FloodWindow.Ticks), TimeSpan.Zero);
         var principal = perPrincipal ? alert.Principal : "ztstream-responder";
-        var id = FloodId(principal, bucket);
+        var cluster = perPrincipal ? alert.PrincipalCluster : null;
+        var id = FloodId(principal, cluster, bucket);
         var merged = JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert);
         var flood = await alerts.MergeAsync(
             audit,
@@ -73,7 +74,7 @@ internal sealed class AlertProcessor(
             {
                 var count = (existing?.Alert.Count ?? 0) + 1;
                 var why = perPrincipal
-                    ? $"alert flood: {alert.Principal} already has {mine} open alerts (Responder:MaxOpenAlertsPerPrincipal {options.Value.MaxOpenAlertsPerPrincipal}); {count} more merged here since {bucket:O}, each kept in this alert's history"
+                    ? $"alert flood: {alert.Principal}{(cluster is null ? "" : $" (cluster {cluster})")} already has {mine} open alerts (Responder:MaxOpenAlertsPerPrincipal {options.Value.MaxOpenAlertsPerPrincipal}); {count} more merged here since {bucket:O}, each kept in this alert's history"
                     : $"alert flood: {all} open alerts (Responder:MaxOpenAlerts {options.Value.MaxOpenAlerts}); {count} more merged here since {bucket:O}, each kept in this alert's history";
                 var reasons = new List<AlertReason> { new(Detectors.Responder, FloodRule, Math.Max(alert.Score, existing?.Alert.Score ?? 0), why) };
                 foreach (var r in existing?.Alert.Reasons.Skip(1) ?? [])
@@ -89,8 +90,9 @@ internal sealed class AlertProcessor(
                 var flood = new Alert
                 {
                     Id = id,
-                    DedupKey = $"{principal}|{Detectors.Responder}|{FloodRule}|{bucket:O}",
+                    DedupKey = $"{principal}|{Detectors.Responder}|{FloodRule}|{bucket:O}" + (cluster is null ? "" : "|" + cluster),
                     Principal = principal,
+                    PrincipalCluster = cluster,
                     Detector = Detectors.Responder,
                     Score = reasons[0].Score,
                     Severity = Severities.FromScore(reasons[0].Score),
@@ -118,6 +120,7 @@ internal sealed class AlertProcessor(
         }
     }
 
-    private static string FloodId(string principal, DateTimeOffset bucket) =>
-        $"alert-flood-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(principal)).AsSpan(0, 8))}-{bucket.ToUnixTimeSeconds()}";
+    // A principal of one cluster has a flood of its own; without a cluster the id is what it always was.
+    private static string FloodId(string principal, string? cluster, DateTimeOffset bucket) =>
+        $"alert-flood-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(cluster is null ? principal : principal + "|" + cluster)).AsSpan(0, 8))}-{bucket.ToUnixTimeSeconds()}";
 }

@@ -128,13 +128,17 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
 
     /// <summary>
     /// Open live alerts (raised by the Verifier, not yet given a verdict: open, acknowledged or in progress; not a staged
-    /// rule's, which has caps of its own in the Verifier) of <paramref name="principal"/>, and of everyone.
+    /// rule's, which has caps of its own in the Verifier) of <paramref name="principal"/> in <paramref name="cluster"/>,
+    /// and of everyone. A principal that exists once per cluster (a Kubernetes service account, <see cref="Alert.PrincipalCluster"/>)
+    /// is another principal in each cluster, as the Verifier counts it: <c>default</c>'s service account in twelve clusters
+    /// is twelve accounts, not one with twelve times the alerts.
     /// </summary>
-    public async Task<(long Principal, long Total)> OpenCountsAsync(string principal, CancellationToken cancellationToken)
+    public async Task<(long Principal, long Total)> OpenCountsAsync(string principal, string? cluster, CancellationToken cancellationToken)
     {
         const string count = "SELECT COUNT(*) FROM responder_alerts WHERE status IN ('open', 'acknowledged', 'in_progress') AND raised_by IS NULL AND staged = 0";
         await using var connection = await store.OpenAsync(cancellationToken);
-        var mine = await connection.ExecuteScalarAsync<long>(new CommandDefinition(count + " AND principal = @principal", new { principal }, cancellationToken: cancellationToken));
+        var mine = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            count + " AND principal = @principal AND COALESCE(principal_cluster, '') = @cluster", new { principal, cluster = cluster ?? "" }, cancellationToken: cancellationToken));
         var all = await connection.ExecuteScalarAsync<long>(new CommandDefinition(count, cancellationToken: cancellationToken));
         return (mine, all);
     }

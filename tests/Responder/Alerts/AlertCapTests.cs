@@ -39,6 +39,33 @@ public sealed class AlertCapTests
         Assert.Empty(await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: flood.Alert.Id), Ct));
     }
 
+    /// <summary>
+    /// A Kubernetes service account is one principal per cluster (the alert says which, <see cref="Alert.PrincipalCluster"/>):
+    /// <c>default</c>'s account in two clusters is two accounts, each with its own cap and its own flood alert, naming its
+    /// cluster, as the Verifier counts them.
+    /// </summary>
+    [Fact]
+    public async Task PastThePerPrincipalCap_SameAccountNameInAnotherCluster_CappedApart()
+    {
+        await using var host = await new ResponderTestHost().WithSetting("Responder:MaxOpenAlertsPerPrincipal", "2").StartAsync();
+        var processor = host.Get<AlertProcessor>();
+        const string account = "system:serviceaccount:default:default";
+        foreach (var cluster in new[] { "prod-eu", "prod-us" })
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await processor.HandleAsync(TestAlerts.Critical($"{cluster}-{i}", principal: account) with { PrincipalCluster = cluster }, Ct);
+            }
+        }
+
+        var all = await host.Get<AlertStore>().QueryAsync(new AlertQuery(Principal: account, Limit: 100), Ct);
+        Assert.Equal(["prod-eu-0", "prod-eu-1", "prod-us-0", "prod-us-1"], all.Where(a => a.Alert.Detector != Detectors.Responder).Select(a => a.Alert.Id).Order(StringComparer.Ordinal));
+        var floods = all.Where(a => a.Alert.Detector == Detectors.Responder).Select(a => a.Alert).OrderBy(a => a.PrincipalCluster, StringComparer.Ordinal).ToList();
+        Assert.Equal([("prod-eu", 1), ("prod-us", 1)], floods.Select(f => (f.PrincipalCluster, f.Count)));
+        Assert.Contains("(cluster prod-us) already has 2 open alerts", floods[1].Reasons[0].Text, StringComparison.Ordinal);
+        Assert.NotEqual(floods[0].Id, floods[1].Id);
+    }
+
     [Fact]
     public async Task PastTheTotalCap_AnyNewAlertMergesIntoTheOneInstanceFloodAlert()
     {

@@ -140,6 +140,6 @@ public sealed class StagedAlertTests
         Assert.NotNull(await store.GetAsync("al-live-1", Ct));
         Assert.NotNull(await store.GetAsync("al-live-2", Ct));
         Assert.DoesNotContain(await store.QueryAsync(new AlertQuery(Limit: 50), Ct), a => a.Alert.RaisedBy is not null);
-        Assert.Equal((2L, 2L), await store.OpenCountsAsync("ann", Ct));
+        Assert.Equal((2L, 2L), await store.OpenCountsAsync("ann", null, Ct));
     }
 }

@@ -422,6 +422,10 @@ internal static partial class EntraMapper
         var targetUser = userTarget is { } named ? UserName(named.FirstText("userPrincipalName", "displayName", "id"), named.Text("id")) : null;
         var (kind, change) = ClassifyAudit(activity, auditCategory);
         e.Change(kind, change);
+        if (change == "app_consent")
+        {
+            Consent(e, target);
+        }
 
         if (kind is EventKinds.AuthCredentialChange or EventKinds.AuthAccountChange or EventKinds.AuthSessionRevoked && targetUser is not null)
         {

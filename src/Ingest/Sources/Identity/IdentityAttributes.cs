@@ -78,6 +78,13 @@ internal static class IdentityAttributes
     /// <summary>Delegated scopes granted in or presented with a token (array): Entra <c>scp</c>, Okta <c>grantedScopes</c>.</summary>
     public const string Scopes = "auth.scopes";
 
+    /// <summary>
+    /// For an application consent (<c>auth.change</c> <c>app_consent</c>), whom it was granted for: <c>all_users</c> (an
+    /// administrator's consent on behalf of the whole tenant, or application permissions, which are tenant-wide) or
+    /// <c>user</c> (the consenting user's own data). Absent when the record does not say.
+    /// </summary>
+    public const string Consent = "auth.consent";
+
     /// <summary>Application permissions in the token (array): Entra <c>roles</c>, what an application may do on its own.</summary>
     public const string AppRoles = "auth.app_roles";
 

@@ -175,6 +175,10 @@ internal static class KeycloakMapper
         "LOGOUT" => (EventKinds.AuthLogout, null),
         "DELETE_ACCOUNT" => (EventKinds.AuthAccountChange, "deleted"),
         "REGISTER" => (EventKinds.AuthAccountChange, "created"),
+
+        // The account console's consent to an application (its REST API); a consent given on the login page is the
+        // LOGIN event itself, its details.consent consent_granted.
+        "GRANT_CONSENT" or "UPDATE_CONSENT" => (EventKinds.AuthAdminChange, "app_consent"),
         _ => (EventKinds.IdpEvent, null),
     };
 

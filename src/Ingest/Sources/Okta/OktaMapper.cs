@@ -21,6 +21,13 @@ internal static partial class OktaMapper
     // Suspicious Activity Reporting: the user marked the activity an Okta notification told them of as not theirs.
     private const string SuspiciousActivityReported = "user.account.report_suspicious_activity_by_enduser";
 
+    // OAuth consent: a user's to a custom authorization server, a user's to the org authorization server, and an
+    // administrator's grant of the org's API scopes to an application (Okta's event types catalogue).
+    private const string UserConsentGranted = "app.oauth2.as.consent.grant";
+    private const string OrgUserConsentGranted = "app.oauth2.consent.grant";
+    private const string AdminConsentGranted = "app.oauth2.admin.consent.grant";
+    private const string AppConsent = "app_consent";
+
     public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
     {
         // Set when the payload is an Event Hook delivery: every event it carries is of the org that sent it.
@@ -228,6 +235,14 @@ internal static partial class OktaMapper
             }
         }
 
+        // A consent names each scope granted as a ConsentGrant target. An administrator's consent grants the org's API
+        // scopes (okta.*) to the application itself, for every user; a user's, the user's own.
+        if (change == AppConsent)
+        {
+            e.Add(IdentityAttributes.Scopes, ConsentedScopes(targets))
+                .Set(IdentityAttributes.Consent, eventType.Equals(AdminConsentGranted, StringComparison.OrdinalIgnoreCase) ? "all_users" : "user");
+        }
+
         // What a token was granted (authorization servers' token and consent grants) and how its client proved itself.
         e.Add(IdentityAttributes.Scopes, debug.Words("grantedScopes"))
             .Set(IdentityAttributes.ClientAuth, debug.Text("clientAuthType")?.ToLowerInvariant() switch
@@ -276,6 +291,7 @@ internal static partial class OktaMapper
                 or "user.risk.change" or "user.risk.detect" => (EventKinds.AuthRisk, null),
             "system.api_token.create" => (EventKinds.AuthAdminChange, "api_token_create"),
             "system.api_token.revoke" => (EventKinds.AuthAdminChange, "api_token_revoke"),
+            UserConsentGranted or OrgUserConsentGranted or AdminConsentGranted => (EventKinds.AuthAdminChange, AppConsent),
             _ => null,
         };
         if (known is { } pair)
@@ -341,6 +357,34 @@ internal static partial class OktaMapper
         }
 
         return (EventKinds.IdpEvent, null);
+    }
+
+    /// <summary>The scopes a consent granted: its <c>ConsentGrant</c> targets' names.</summary>
+    private static List<string> ConsentedScopes(JsonElement? targets)
+    {
+        var scopes = new List<string>();
+        if (targets is { ValueKind: JsonValueKind.Array } list)
+        {
+            foreach (var target in list.EnumerateArray())
+            {
+                Add(target);
+            }
+        }
+        else if (targets is { } one)
+        {
+            Add(one);
+        }
+
+        return scopes;
+
+        void Add(JsonElement target)
+        {
+            if (target.ValueKind == JsonValueKind.Object && string.Equals(target.Text("type"), "ConsentGrant", StringComparison.OrdinalIgnoreCase)
+                && target.Text("displayName") is { } scope)
+            {
+                scopes.Add(scope);
+            }
+        }
     }
 
     // Identity Engine logs every authenticator verified; the password is the first factor, not MFA.

@@ -27,6 +27,25 @@ public sealed class KeycloakMapperTests
         Assert.Equal("kc-c0ffee00-1234-4abc-8def-0123456789ab", e[6].Id);
     }
 
+    /// <summary>
+    /// The account console's consents (its REST API: GRANT_CONSENT when the consent is new, UPDATE_CONSENT when changed)
+    /// are the user's consent to an application, as Entra's and Okta's are; a refused one is GRANT_CONSENT_ERROR.
+    /// </summary>
+    [Fact]
+    public void Map_AccountConsoleConsents_AppConsentOfTheUser()
+    {
+        var body = """
+            [{"time":1722762100000,"type":"GRANT_CONSENT","realmId":"acme","clientId":"account-console","userId":"c0a5c0a5-1111-4222-8333-444455556666","ipAddress":"198.51.100.75","details":{"username":"alice"}},
+             {"time":1722762150000,"type":"UPDATE_CONSENT","realmId":"acme","clientId":"account-console","userId":"c0a5c0a5-1111-4222-8333-444455556666","ipAddress":"198.51.100.75","details":{"username":"alice"}},
+             {"time":1722762300000,"type":"GRANT_CONSENT_ERROR","realmId":"acme","clientId":"account-console","userId":"c0a5c0a5-1111-4222-8333-444455556666","ipAddress":"198.51.100.75","details":{"username":"alice"},"error":"consent_denied"}]
+            """;
+
+        var e = MapperAssert.MapsAll(KeycloakMapper.Map(Encoding.UTF8.GetBytes(body)), EventKinds.AuthAdminChange, EventKinds.AuthAdminChange, EventKinds.AuthAdminChange);
+
+        Assert.All(e, x => MapperAssert.IsChange(x, EventKinds.AuthAdminChange, "app_consent", "alice", null));
+        Assert.Equal([Outcomes.Success, Outcomes.Success, Outcomes.Denied], e.Select(x => x.Outcome));
+    }
+
     [Fact]
     public void Map_EventsWithoutId_KeepTheSameDerivedIdWhenDeliveredAgain()
     {
