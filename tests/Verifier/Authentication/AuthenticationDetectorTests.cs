@@ -738,11 +738,7 @@ public sealed class AuthenticationDetectorTests
     public void Checkpoint_OlderFormat_WithoutRatingsOrSignInLinks_IsStillRead_WithItsSessionsRisk(int format)
     {
         var session = $"idxOld{format}";
-        var engine = Engine();
-        engine.Score(Okta("user.session.start", "sam.lee@acme.example", "203.0.113.152", T0, session: session, risk: "HIGH"));
-
-        var restored = Engine();
-        restored.Restore(Rules.CheckpointFormats.AsFormatWithOneAuthenticationState(engine.Checkpoint(), format));
+        var restored = RestoredWithRiskySession(session, format);
         OneReason(restored.Score(SdkAccess("sam.lee@acme.example", session, T0.AddMinutes(3))), AuthenticationDetector.RiskySession, 60, $"in session {session}");
         var state = restored.StateOf("sam.lee@acme.example")!.Authentication!;
         Assert.Null(state.Ratings);
@@ -1308,13 +1304,19 @@ public sealed class AuthenticationDetectorTests
     public void Checkpoint_OlderFormat_StillRead_AStepInTheRestoredRiskySessionIsPersistence(int format)
     {
         var session = $"idxPersistOld{format}";
-        var engine = Engine();
-        engine.Score(Okta("user.session.start", "sam.lee@acme.example", "203.0.113.152", T0, session: session, risk: "HIGH"));
-
-        var restored = Engine();
-        restored.Restore(Rules.CheckpointFormats.AsFormatWithOneAuthenticationState(engine.Checkpoint(), format));
+        var restored = RestoredWithRiskySession(session, format);
         OneReason(restored.Score(Okta("user.mfa.factor.activate", "sam.lee@acme.example", "203.0.113.152", T0.AddMinutes(3), session: session, target: "sam.lee@acme.example")),
             AuthenticationDetector.Persistence, 80, $"in session {session}");
+    }
+
+    /// <summary>An engine restored from a checkpoint of <paramref name="format"/> holding one Okta session the provider rated high.</summary>
+    private static ScoringEngine RestoredWithRiskySession(string session, int format)
+    {
+        var engine = Engine();
+        engine.Score(Okta("user.session.start", "sam.lee@acme.example", "203.0.113.152", T0, session: session, risk: "HIGH"));
+        var restored = Engine();
+        restored.Restore(Rules.CheckpointFormats.AsFormatWithOneAuthenticationState(engine.Checkpoint(), format));
+        return restored;
     }
 
     [Fact]
