@@ -154,6 +154,28 @@ internal static class IdentityJson
     }
 
     /// <summary>
+    /// Every object of a <see cref="ListOrOne(JsonElement, string)"/> list whose <c>type</c> is <paramref name="type"/>
+    /// (case-insensitive), in order. <see cref="FirstOfType"/> stays a loop of its own: it runs on every record, this only
+    /// where a record's kind needs all of them.
+    /// </summary>
+    public static IEnumerable<JsonElement> AllOfType(this JsonElement? list, string type)
+    {
+        IEnumerable<JsonElement> items = list switch
+        {
+            { ValueKind: JsonValueKind.Object } one => [one],
+            { ValueKind: JsonValueKind.Array } array => array.EnumerateArray(),
+            _ => [],
+        };
+        foreach (var item in items)
+        {
+            if (item.ValueKind == JsonValueKind.Object && string.Equals(item.Text("type"), type, StringComparison.OrdinalIgnoreCase))
+            {
+                yield return item;
+            }
+        }
+    }
+
+    /// <summary>
     /// A value as it is, or, when it is text holding a JSON object or array, that object or array. Text that only looks
     /// like JSON (Okta's <c>{reasons=…, level=HIGH}</c>) stays text, for the callers that read it as such.
     /// </summary>

@@ -360,32 +360,8 @@ internal static partial class OktaMapper
     }
 
     /// <summary>The scopes a consent granted: its <c>ConsentGrant</c> targets' names.</summary>
-    private static List<string> ConsentedScopes(JsonElement? targets)
-    {
-        var scopes = new List<string>();
-        if (targets is { ValueKind: JsonValueKind.Array } list)
-        {
-            foreach (var target in list.EnumerateArray())
-            {
-                Add(target);
-            }
-        }
-        else if (targets is { } one)
-        {
-            Add(one);
-        }
-
-        return scopes;
-
-        void Add(JsonElement target)
-        {
-            if (target.ValueKind == JsonValueKind.Object && string.Equals(target.Text("type"), "ConsentGrant", StringComparison.OrdinalIgnoreCase)
-                && target.Text("displayName") is { } scope)
-            {
-                scopes.Add(scope);
-            }
-        }
-    }
+    private static List<string> ConsentedScopes(JsonElement? targets) =>
+        [.. targets.AllOfType("ConsentGrant").Select(target => target.Text("displayName")).OfType<string>()];
 
     // Identity Engine logs every authenticator verified; the password is the first factor, not MFA.
     private static string VerifiedFactorKind(JsonElement log) =>
