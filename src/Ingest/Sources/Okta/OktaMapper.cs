@@ -218,8 +218,12 @@ internal static partial class OktaMapper
         if (eventType.Equals(SuspiciousActivityReported, StringComparison.OrdinalIgnoreCase))
         {
             // The user says the sign-in or change Okta told them of was not theirs: high, as Entra ID Protection rates the
-            // same report (userReportedSuspiciousActivity).
+            // same report (userReportedSuspiciousActivity). The session the record names is the one the user reported
+            // from (the dashboard's report-suspicious-activity request), not the one reported, which the record names only
+            // by its address and transaction (debugData.suspiciousActivityEvent*): so the report rates the user, and with
+            // it every session of theirs open then, rather than the very session that raised the alarm.
             e.Add(IdentityAttributes.IdpRiskEvents, ["userReportedSuspiciousActivity"]).Risk("high");
+            e.SessionId = null;
         }
 
         var factor = debug.Text("factor")

@@ -252,6 +252,19 @@ public sealed class OktaMapperTests
     }
 
     [Fact]
+    public void Map_SuspiciousActivityReportedFromTheDashboard_NamesNoSession_TheReportedActivityIsNotTheReportersSession()
+    {
+        // Reported from the Okta dashboard: the record's session is the user's own, the one they reported from; the activity
+        // reported is named by its address and transaction only.
+        var e = Assert.Single(OktaMapper.Map("""{"uuid":"1d51a000-0000-4000-8000-000000000011","published":"2024-06-03T10:00:00.000Z","eventType":"user.account.report_suspicious_activity_by_enduser","actor":{"id":"00u1dsig0001","type":"User","alternateId":"rae.quinn@acme.example"},"client":{"ipAddress":"198.51.100.7"},"authenticationContext":{"externalSessionId":"idx1dsigDashboard"},"outcome":{"result":"SUCCESS"},"debugContext":{"debugData":{"requestUri":"/api/internal/users/me/report-suspicious-activity","suspiciousActivityEventIp":"203.0.113.77","suspiciousActivityEventType":"system.email.new_device_notification.sent_message"}}}"""u8).Events);
+
+        Assert.Equal(EventKinds.AuthRisk, e.Kind);
+        Assert.Equal("high", e.Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.Null(e.Token?.SessionId);
+        Assert.Equal("198.51.100.7", e.Network?.SrcIp);
+    }
+
+    [Fact]
     public void Map_SessionContextChange_IsARiskOfTheSessionsUser_NamingWhatChanged_WhoeverLoggedIt()
     {
         // Identity Threat Protection's post-auth session evaluation (developer.okta.com/docs/reference/api/itp-et): the user's
