@@ -447,12 +447,14 @@ public sealed class AuthenticationDetectorTests
         // 60), but the attempts got nothing: her own session stays calm.
         var engine = Engine();
         engine.Score(Auth0("s", "ana@acme.example", "198.51.100.61", T0, session: "a0-calm-1"));
+        engine.Score(SdkAccess("ana@acme.example", "a0-calm-1", T0.AddMinutes(1), ip: "198.51.100.61"));
         var blocked = engine.Score(Auth0("limit_wc", "ana@acme.example", "203.0.113.66", T0.AddMinutes(5)));
         var leaked = engine.Score(Auth0("pwd_leak", "ana@acme.example", "203.0.113.66", T0.AddMinutes(6)));
 
         Assert.Equal((IdentitySignals.Risk, 60), (blocked.Alert?.Reasons[0].Rule, blocked.Alert?.Reasons[0].Score));
         Assert.Equal(Severities.Medium, leaked.Alert?.Severity);
-        Assert.Empty(Reasons(engine.Score(SdkAccess("ana@acme.example", "a0-calm-1", T0.AddMinutes(10))), AuthenticationDetector.RiskySession));
+        // Nothing on her next request: before, the blocked verdicts rated her open session (risky_session, 0.8 × the verdict).
+        Assert.Equal(0, engine.Score(SdkAccess("ana@acme.example", "a0-calm-1", T0.AddMinutes(10), ip: "198.51.100.61")).Score);
     }
 
     [Fact]
@@ -463,6 +465,7 @@ public sealed class AuthenticationDetectorTests
         var engine = Engine();
         engine.Score(Okta("user.session.start", "rae.quinn@acme.example", "198.51.100.7", T0, session: "idx1dsigDashboard"));
         engine.Score(Okta("user.session.start", "rae.quinn@acme.example", "203.0.113.77", T0.AddMinutes(1), session: "idx1dsigOther"));
+        engine.Score(SdkAccess("rae.quinn@acme.example", "idx1dsigOther", T0.AddMinutes(2), ip: "203.0.113.77"));
         engine.Score(Map("okta", """{"uuid":"1d51a000-0000-4000-8000-000000000021","published":"2024-05-06T09:05:00.000Z","eventType":"user.account.report_suspicious_activity_by_enduser","actor":{"id":"00u1dsig0001","type":"User","alternateId":"rae.quinn@acme.example"},"client":{"ipAddress":"198.51.100.7"},"authenticationContext":{"externalSessionId":"idx1dsigDashboard"},"outcome":{"result":"SUCCESS"},"debugContext":{"debugData":{"suspiciousActivityEventIp":"203.0.113.77"}}}"""));
 
         OneReason(engine.Score(SdkAccess("rae.quinn@acme.example", "idx1dsigOther", T0.AddMinutes(10), ip: "203.0.113.77")), AuthenticationDetector.RiskySession, 60,
