@@ -646,7 +646,9 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
 
     /// <summary>
     /// An <c>auth.risk</c> event naming no session: the provider rates the principal, not one sign-in (Entra's offline
-    /// detections and risky-user state, found after the sign-in). Held at high risk or confirmed compromised, every session
+    /// detections and risky-user state, found after the sign-in). A verdict on a request the provider refused (Auth0's
+    /// blocked account or breached password, ThreatInsight's DENY) rates no session: the attempt got none, and an attacker
+    /// guessing at an account must not colour its owner's sessions. Held at high risk or confirmed compromised, every session
     /// and token of the principal open at that time is risky from then on, or, for a detection that names a sign-in still
     /// linked in the state, that sign-in's session and token only; dismissed, remediated or confirmed safe, the
     /// rating it clears no longer is from then on (the detection's own, or, for a risky user's or service principal's
@@ -664,7 +666,7 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
         {
             s.Clear(detection ? key : null, ticks);
         }
-        else if (RatesAtHighRisk(a) && RiskOf(found, out var top) is var score and >= RiskySignIn)
+        else if (RatesAtHighRisk(a) && e.Outcome != Outcomes.Denied && RiskOf(found, out var top) is var score and >= RiskySignIn)
         {
             // A detection names the sign-in it was found on (its requestId is the sign-in's id, its correlationId the
             // sign-in's): when that sign-in was seen, the rating is of its session and token, not of the principal.

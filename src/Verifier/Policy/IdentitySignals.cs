@@ -48,10 +48,16 @@ internal static class IdentitySignals
                     $"{idp} reports the account of {who.Describe()} {Text(a, "auth.change")}{because}; its sessions must not outlive it"));
                 break;
             case EventKinds.AuthRisk when Text(a, "idp.risk_level") is "high" or "medium":
+                // A verdict on a request the provider refused (Auth0's blocked account or address and breached password,
+                // ThreatInsight's DENY) is evidence about the account and the address, not of a session to end: the attempt
+                // got nothing. It alerts (60, medium) below the high severity a response policy revokes on, unless other
+                // findings on the subject add to it; a verdict on what went through keeps 75 / 50.
                 var level = Text(a, "idp.risk_level")!;
                 var findings = List(a, "idp.risk_events");
-                output.Add(new(Detectors.Policy, Risk, level == "high" ? 75 : 50,
-                    $"{idp} rates {who.Describe()} at {level} risk" + (findings.Count > 0 ? $": {string.Join(", ", findings)}" : "") + because));
+                var blocked = e.Outcome == Outcomes.Denied;
+                output.Add(new(Detectors.Policy, Risk, (level, blocked) switch { ("high", false) => 75, ("high", true) => 60, (_, false) => 50, _ => 40 },
+                    $"{idp} rates {who.Describe()} at {level} risk" + (findings.Count > 0 ? $": {string.Join(", ", findings)}" : "") + because
+                    + (blocked ? $"; {idp} blocked the request" : "")));
                 break;
             case EventKinds.AuthContextChange when Text(a, "auth.change") == "device_compliance" && Flag(a, "device.compliant") == false:
                 output.Add(new(Detectors.Policy, DeviceNoncompliant, 70,

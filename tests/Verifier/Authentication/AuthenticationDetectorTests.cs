@@ -437,6 +437,41 @@ public sealed class AuthenticationDetectorTests
         Assert.Empty(Last(harness, cased, AuthenticationDetector.NewCountry));
     }
 
+    // --- What the provider or the user already says: blocked verdicts, a user's report ---
+
+    [Fact]
+    public void Auth0_VerdictsOnRequestsItBlocked_RateNoSessionOfTheAccount()
+    {
+        // Ana is signed in; an attacker's address then gets blocked guessing at her account (brute-force protection) and a
+        // login with her leaked password is refused (breached password detection). Each alerts on her account (idp_risk at
+        // 60), but the attempts got nothing: her own session stays calm.
+        var engine = Engine();
+        engine.Score(Auth0("s", "ana@acme.example", "198.51.100.61", T0, session: "a0-calm-1"));
+        engine.Score(SdkAccess("ana@acme.example", "a0-calm-1", T0.AddMinutes(1), ip: "198.51.100.61"));
+        var blocked = engine.Score(Auth0("limit_wc", "ana@acme.example", "203.0.113.66", T0.AddMinutes(5)));
+        var leaked = engine.Score(Auth0("pwd_leak", "ana@acme.example", "203.0.113.66", T0.AddMinutes(6)));
+
+        Assert.Equal((IdentitySignals.Risk, 60), (blocked.Alert?.Reasons[0].Rule, blocked.Alert?.Reasons[0].Score));
+        Assert.Equal(Severities.Medium, leaked.Alert?.Severity);
+        // Nothing on her next request: before, the blocked verdicts rated her open session (risky_session, 0.8 × the verdict).
+        Assert.Equal(0, engine.Score(SdkAccess("ana@acme.example", "a0-calm-1", T0.AddMinutes(10), ip: "198.51.100.61")).Score);
+    }
+
+    [Fact]
+    public void Okta_UserReportsActivityFromTheDashboard_EverySessionOpenThenIsRisky()
+    {
+        // Rae has two sessions open; from the dashboard's one she reports a sign-in Okta e-mailed her about as not hers. The
+        // report names the dashboard's session; the one reported may be the other.
+        var engine = Engine();
+        engine.Score(Okta("user.session.start", "rae.quinn@acme.example", "198.51.100.7", T0, session: "idx1dsigDashboard"));
+        engine.Score(Okta("user.session.start", "rae.quinn@acme.example", "203.0.113.77", T0.AddMinutes(1), session: "idx1dsigOther"));
+        engine.Score(SdkAccess("rae.quinn@acme.example", "idx1dsigOther", T0.AddMinutes(2), ip: "203.0.113.77"));
+        engine.Score(Map("okta", """{"uuid":"1d51a000-0000-4000-8000-000000000021","published":"2024-05-06T09:05:00.000Z","eventType":"user.account.report_suspicious_activity_by_enduser","actor":{"id":"00u1dsig0001","type":"User","alternateId":"rae.quinn@acme.example"},"client":{"ipAddress":"198.51.100.7"},"authenticationContext":{"externalSessionId":"idx1dsigDashboard"},"outcome":{"result":"SUCCESS"},"debugContext":{"debugData":{"suspiciousActivityEventIp":"203.0.113.77"}}}"""));
+
+        OneReason(engine.Score(SdkAccess("rae.quinn@acme.example", "idx1dsigOther", T0.AddMinutes(10), ip: "203.0.113.77")), AuthenticationDetector.RiskySession, 60,
+            "userReportedSuspiciousActivity");
+    }
+
     // --- Entra ID Protection: the provider's rating of the user (or service principal), found after the sign-in ---
 
     private const string NoraId = "2e3f4a5b-0000-4000-8000-0000000000e1";

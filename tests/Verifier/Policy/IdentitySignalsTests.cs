@@ -61,6 +61,24 @@ public sealed class IdentitySignalsTests
     }
 
     [Theory]
+    [InlineData("high", Outcomes.Success, 75)]
+    [InlineData("high", Outcomes.Denied, 60)]
+    [InlineData("medium", Outcomes.Success, 50)]
+    [InlineData("medium", Outcomes.Denied, 40)]
+    public void Score_ARiskTheProviderBlocked_AlertsBelowWhatARevocationActsOn(string level, string outcome, int score)
+    {
+        var e = Signal(EventKinds.AuthRisk, new() { ["idp.name"] = "auth0", ["idp.risk_level"] = level, ["idp.risk_events"] = new[] { "brute_force" } }) with { Outcome = outcome };
+
+        var result = Engine().Score(e);
+
+        Assert.Equal(score, result.Score);
+        if (result.Alert is { } alert)
+        {
+            Assert.Equal(outcome == Outcomes.Denied, alert.Reasons[0].Text.EndsWith("auth0 blocked the request", StringComparison.Ordinal));
+        }
+    }
+
+    [Theory]
     [InlineData("disabled", 90)]
     [InlineData("deleted", 90)]
     [InlineData("locked", 0)]

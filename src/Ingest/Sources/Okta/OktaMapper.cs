@@ -21,6 +21,10 @@ internal static partial class OktaMapper
     // Suspicious Activity Reporting: the user marked the activity an Okta notification told them of as not theirs.
     private const string SuspiciousActivityReported = "user.account.report_suspicious_activity_by_enduser";
 
+    // Identity Threat Protection's post-auth session evaluation: the context a session is used in (its address, its
+    // device) changed from the one it was made in.
+    private const string SessionContextChanged = "user.session.context.change";
+
     // OAuth consent: a user's to a custom authorization server, a user's to the org authorization server, and an
     // administrator's grant of the org's API scopes to an application (Okta's event types catalogue).
     private const string UserConsentGranted = "app.oauth2.as.consent.grant";
@@ -122,10 +126,11 @@ internal static partial class OktaMapper
         var (kind, change) = Classify(eventType, log);
         e.Change(kind, change);
 
-        // The subject is whose sign-in, session, credential or account it is; for administrative changes it is the
-        // administrator, and the affected user is named in auth.target_user.
+        // The subject is whose sign-in, session, credential or account it is, or whom a risk rates (Identity Threat
+        // Protection logs a user's risk and a session's context change under its system principal when it finds them
+        // itself); for administrative changes it is the administrator, and the affected user is named in auth.target_user.
         var actorName = UserName(actor);
-        var affectsTarget = kind is EventKinds.AuthSessionRevoked or EventKinds.AuthCredentialChange or EventKinds.AuthAccountChange
+        var affectsTarget = kind is EventKinds.AuthSessionRevoked or EventKinds.AuthCredentialChange or EventKinds.AuthAccountChange or EventKinds.AuthRisk
             && targetUser is not null;
         if (affectsTarget)
         {
@@ -201,11 +206,24 @@ internal static partial class OktaMapper
         e.Set(IdentityAttributes.IdpMessage, log.Text("displayMessage"))
             .Set(IdentityAttributes.IdpCorrelationId, log.Object("transaction").Text("id") ?? debug.Text("requestId"));
         Risk(e, debug);
+        if (eventType.Equals(SessionContextChanged, StringComparison.OrdinalIgnoreCase))
+        {
+            // What changed (causes: ipAddress.change, deviceContext.change) beside the risk Okta rated the change at. The
+            // session that changed is debugData's externalSessionId: a change Okta found asynchronously (a device's) is
+            // logged by its system principal, outside the session, whose authenticationContext names none or "unknown".
+            e.Add(IdentityAttributes.IdpRiskEvents, [.. debug.Words("causes").Select(cause => cause.Trim('[', ']', '"')).Where(cause => cause.Length > 0)]);
+            e.SessionId = debug.Text("externalSessionId") ?? e.SessionId;
+        }
+
         if (eventType.Equals(SuspiciousActivityReported, StringComparison.OrdinalIgnoreCase))
         {
             // The user says the sign-in or change Okta told them of was not theirs: high, as Entra ID Protection rates the
-            // same report (userReportedSuspiciousActivity).
+            // same report (userReportedSuspiciousActivity). The session the record names is the one the user reported
+            // from (the dashboard's report-suspicious-activity request), not the one reported, which the record names only
+            // by its address and transaction (debugData.suspiciousActivityEvent*): so the report rates the user, and with
+            // it every session of theirs open then, rather than the very session that raised the alarm.
             e.Add(IdentityAttributes.IdpRiskEvents, ["userReportedSuspiciousActivity"]).Risk("high");
+            e.SessionId = null;
         }
 
         var factor = debug.Text("factor")
@@ -287,7 +305,7 @@ internal static partial class OktaMapper
             "user.mfa.factor.reset_all" or "user.account.reset_password" or "user.credential.forgot_password" => (EventKinds.AuthCredentialChange, "reset"),
             "user.account.lock" or "user.account.lock.limit" => (EventKinds.AuthAccountChange, "locked"),
             "user.account.unlock" or "user.account.unlock_by_admin" => (EventKinds.AuthAccountChange, "unlocked"),
-            SuspiciousActivityReported or "security.threat.detected" or "security.session.detect_client_roaming"
+            SuspiciousActivityReported or "security.threat.detected" or "security.session.detect_client_roaming" or SessionContextChanged
                 or "user.risk.change" or "user.risk.detect" => (EventKinds.AuthRisk, null),
             "system.api_token.create" => (EventKinds.AuthAdminChange, "api_token_create"),
             "system.api_token.revoke" => (EventKinds.AuthAdminChange, "api_token_revoke"),

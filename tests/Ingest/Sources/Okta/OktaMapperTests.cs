@@ -252,6 +252,60 @@ public sealed class OktaMapperTests
     }
 
     [Fact]
+    public void Map_SuspiciousActivityReportedFromTheDashboard_NamesNoSession_TheReportedActivityIsNotTheReportersSession()
+    {
+        // Reported from the Okta dashboard: the record's session is the user's own, the one they reported from; the activity
+        // reported is named by its address and transaction only.
+        var e = Assert.Single(OktaMapper.Map("""{"uuid":"1d51a000-0000-4000-8000-000000000011","published":"2024-06-03T10:00:00.000Z","eventType":"user.account.report_suspicious_activity_by_enduser","actor":{"id":"00u1dsig0001","type":"User","alternateId":"rae.quinn@acme.example"},"client":{"ipAddress":"198.51.100.7"},"authenticationContext":{"externalSessionId":"idx1dsigDashboard"},"outcome":{"result":"SUCCESS"},"debugContext":{"debugData":{"requestUri":"/api/internal/users/me/report-suspicious-activity","suspiciousActivityEventIp":"203.0.113.77","suspiciousActivityEventType":"system.email.new_device_notification.sent_message"}}}"""u8).Events);
+
+        Assert.Equal(EventKinds.AuthRisk, e.Kind);
+        Assert.Equal("high", e.Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.Null(e.Token?.SessionId);
+        Assert.Equal("198.51.100.7", e.Network?.SrcIp);
+    }
+
+    [Fact]
+    public void Map_SessionContextChange_IsARiskOfTheSessionsUser_NamingWhatChanged_WhoeverLoggedIt()
+    {
+        // Identity Threat Protection's post-auth session evaluation (developer.okta.com/docs/reference/api/itp-et): the user's
+        // own request from a new address, as a bare LogEvent, with causes as an array and the risk as Okta's text.
+        const string Moved = """{"uuid":"1d51a000-0000-4000-8000-000000000001","published":"2024-06-03T09:00:00.000Z","eventType":"user.session.context.change","actor":{"id":"00u1dsig0001","type":"User","alternateId":"Rae.Quinn@acme.example"},"client":{"ipAddress":"203.0.113.77"},"authenticationContext":{"externalSessionId":"idx1dsigSession01"},"outcome":{"result":"SUCCESS"},"target":[{"id":"00u1dsig0001","type":"User","alternateId":"rae.quinn@acme.example"},{"id":"idx1dsigSession01","type":"Session"}],"debugContext":{"debugData":{"causes":["ipAddress.change"],"externalSessionId":"idx1dsigSession01","previousIpAddress":"198.51.100.7","newIpAddress":"203.0.113.77","risk":"{reasons=New ASN, New IP, New Country, level=HIGH}","threatSuspected":"false"}}}""";
+
+        var moved = Assert.Single(OktaMapper.Map(Encoding.UTF8.GetBytes(Moved)).Events);
+
+        Assert.Equal(EventKinds.AuthRisk, moved.Kind);
+        Assert.Equal("rae.quinn@acme.example", moved.Subject?.Id);
+        Assert.Equal("idx1dsigSession01", moved.Token?.SessionId);
+        Assert.Equal("high", moved.Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.Equal(["New ASN", "New IP", "New Country", "ipAddress.change"], moved.List(IdentityAttributes.IdpRiskEvents));
+        Assert.Equal("203.0.113.77", moved.Network?.SrcIp);
+
+        // A device's change Okta found itself, in an Event Hook delivery: logged by its system principal outside the session
+        // (no authenticationContext), causes as Okta's text, no risk rated. Still the user's session, and the user's risk.
+        const string Hook = """{"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","cloudEventsVersion":"0.1","source":"https://acme.okta.com/api/v1/eventHooks/who1dsig","eventId":"1d51a000-0000-4000-8000-0000000000e1","data":{"events":[{"uuid":"1d51a000-0000-4000-8000-000000000002","published":"2024-06-03T09:05:00.000Z","eventType":"user.session.context.change","actor":{"id":"0oa1dsigsystem","type":"SystemPrincipal","alternateId":"system@okta.com"},"outcome":{"result":"SUCCESS"},"target":[{"id":"00u1dsig0001","type":"User","alternateId":"rae.quinn@acme.example"},{"id":"idx1dsigSession01","type":"Session"}],"debugContext":{"debugData":{"causes":"[deviceContext.change]","externalSessionId":"idx1dsigSession01"}}}]}}""";
+
+        var device = Assert.Single(OktaMapper.Map(Encoding.UTF8.GetBytes(Hook)).Events);
+
+        Assert.Equal(EventKinds.AuthRisk, device.Kind);
+        Assert.Equal("rae.quinn@acme.example", device.Subject?.Id);
+        Assert.Equal("system@okta.com", device.Attr(IdentityAttributes.Actor));
+        Assert.Equal("idx1dsigSession01", device.Token?.SessionId);
+        Assert.Null(device.Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.Equal(["deviceContext.change"], device.List(IdentityAttributes.IdpRiskEvents));
+        Assert.Equal("acme.okta.com", device.Subject?.Tenant);
+    }
+
+    [Fact]
+    public void Map_SessionContextChange_WithoutDebugData_KeepsTheRecordsOwnSession()
+    {
+        var e = Assert.Single(OktaMapper.Map("""{"uuid":"1d51a000-0000-4000-8000-000000000003","published":"2024-06-03T09:10:00Z","eventType":"user.session.context.change","actor":{"id":"00u1dsig0001","type":"User","alternateId":"rae.quinn@acme.example"},"authenticationContext":{"externalSessionId":"idx1dsigSession02"}}"""u8).Events);
+
+        Assert.Equal(EventKinds.AuthRisk, e.Kind);
+        Assert.Equal("idx1dsigSession02", e.Token?.SessionId);
+        Assert.Empty(e.List(IdentityAttributes.IdpRiskEvents));
+    }
+
+    [Fact]
     public void Map_AFailedSignInOfAnUnknownUser_KeepsTheAttemptedNameAndTheReason()
     {
         var e = Assert.Single(OktaMapper.Map("""{"uuid":"u-3","published":"2025-01-01T00:00:00Z","eventType":"user.session.start","actor":{"id":"unknown","type":"User","alternateId":"ceo@globex.example"},"client":{"ipAddress":"203.0.113.5"},"outcome":{"result":"FAILURE","reason":"VERIFICATION_ERROR"}}"""u8).Events);
@@ -359,6 +413,7 @@ public sealed class OktaMapperTests
     [InlineData("user.account.report_suspicious_activity_by_enduser", EventKinds.AuthRisk, null)]
     [InlineData("security.threat.detected", EventKinds.AuthRisk, null)]
     [InlineData("security.session.detect_client_roaming", EventKinds.AuthRisk, null)]
+    [InlineData("user.session.context.change", EventKinds.AuthRisk, null)]
     [InlineData("user.risk.change", EventKinds.AuthRisk, null)]
     [InlineData("user.risk.detect", EventKinds.AuthRisk, null)]
     [InlineData("system.api_token.create", EventKinds.AuthAdminChange, "api_token_create")]
