@@ -466,10 +466,10 @@ internal static partial class EntraMapper
             e.Set(IdentityAttributes.FailureReason, details.Text("resultReason"));
         }
 
-        Application(e, change, activity, targets);
         e.EventType = auditCategory is null ? activity : $"{auditCategory}/{activity}";
         e.Set(IdentityAttributes.IdpCorrelationId, details.Text("correlationId") ?? record.Text("correlationId"))
             .Set(IdentityAttributes.TargetRole, RoleName(target) ?? (IsRole(targetType) ? target.Text("displayName") : null) ?? ElevatedRole(activity));
+        Application(e, change, activity, targets);
         IdentityEvent.Emit(e, record, index, options, items, errors);
     }
 
