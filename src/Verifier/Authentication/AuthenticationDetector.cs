@@ -612,7 +612,7 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
             (EventKinds.AuthAccountChange, "email_update") => new(Techniques.AccountManipulation, "changed its e-mail address"),
             (EventKinds.AuthAccountChange, "phone_update") => new(Techniques.AccountManipulation, "changed its phone number"),
             (EventKinds.AuthAdminChange, "api_token_create") => new(Techniques.AdditionalCloudCredentials, "created an API token"),
-            (EventKinds.AuthAdminChange, "app_credential_change") => new(Techniques.AdditionalCloudCredentials, "changed an application's secrets or certificates"),
+            (EventKinds.AuthAdminChange, "app_credential_change") => new(Techniques.AdditionalCloudCredentials, "changed an application's secrets, certificates or federated credentials"),
             _ => null,
         };
     }

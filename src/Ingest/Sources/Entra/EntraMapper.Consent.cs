@@ -14,27 +14,16 @@ internal static partial class EntraMapper
 {
     private static void Consent(IdentityEvent e, JsonElement? target)
     {
-        if (target.ArrayOrText("modifiedProperties") is not { } properties)
-        {
-            return;
-        }
-
         bool? allUsers = null;
-        string? permissions = null;
-        foreach (var property in properties.EnumerateArray())
+        foreach (var name in (string[])["ConsentContext.OnBehalfOfAll", "ConsentContext.IsAppOnly"])
         {
-            var value = property.Text("newValue")?.Trim().Trim('"');
-            switch (property.Text("displayName"))
+            if (bool.TryParse(Modified(target, name), out var flag))
             {
-                case "ConsentContext.OnBehalfOfAll" or "ConsentContext.IsAppOnly" when bool.TryParse(value, out var flag):
-                    allUsers = (allUsers ?? false) || flag;
-                    break;
-                case "ConsentAction.Permissions":
-                    permissions = value;
-                    break;
+                allUsers = (allUsers ?? false) || flag;
             }
         }
 
+        var permissions = Modified(target, "ConsentAction.Permissions");
         var arrow = permissions?.IndexOf("=>", StringComparison.Ordinal) ?? -1;
         var before = arrow < 0 ? [] : Grants(permissions![..arrow]);
         var granted = new List<string>();

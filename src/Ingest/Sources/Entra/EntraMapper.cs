@@ -420,12 +420,8 @@ internal static partial class EntraMapper
             : IsRole(targetType) ? targets.FirstOfType("User")
             : null;
         var targetUser = userTarget is { } named ? UserName(named.FirstText("userPrincipalName", "displayName", "id"), named.Text("id")) : null;
-        var (kind, change) = ClassifyAudit(activity, auditCategory);
+        var (kind, change) = ApplicationChange(ClassifyAudit(activity, auditCategory), activity, target);
         e.Change(kind, change);
-        if (change == "app_consent")
-        {
-            Consent(e, target);
-        }
 
         if (kind is EventKinds.AuthCredentialChange or EventKinds.AuthAccountChange or EventKinds.AuthSessionRevoked && targetUser is not null)
         {
@@ -473,6 +469,7 @@ internal static partial class EntraMapper
         e.EventType = auditCategory is null ? activity : $"{auditCategory}/{activity}";
         e.Set(IdentityAttributes.IdpCorrelationId, details.Text("correlationId") ?? record.Text("correlationId"))
             .Set(IdentityAttributes.TargetRole, RoleName(target) ?? (IsRole(targetType) ? target.Text("displayName") : null) ?? ElevatedRole(activity));
+        Application(e, change, activity, targets);
         IdentityEvent.Emit(e, record, index, options, items, errors);
     }
 
@@ -522,6 +519,19 @@ internal static partial class EntraMapper
         if (Has("member to role") && (Has("requested") || Has("pim activation")))
         {
             return (EventKinds.AuthAdminChange, Has("requested") ? "role_request" : "role_activation");
+        }
+
+        // An app role assigned to a service principal is an application permission (Graph's Mail.Read, or an API's own
+        // "Admin" role), not a directory role: granted like a consent (EntraMapper.Applications.cs). One assigned to a
+        // user or group gives access to that one application. Neither is a role_grant.
+        if (Has("app role assignment"))
+        {
+            return (EventKinds.AuthAdminChange, Has("remove") ? AppRoleRevoke : Has("service principal") ? AppConsent : AppRoleAssign);
+        }
+
+        if (Has("owner to application") || Has("owner to service principal"))
+        {
+            return (EventKinds.AuthAdminChange, AppOwnerAdd);
         }
 
         if (Has("member to role") || Has("eligible member to role") || (Has("role assignment") && !Has("remove")) || ElevatedRole(activity) is not null)
@@ -583,7 +593,7 @@ internal static partial class EntraMapper
 
         if (Has("credentials") || Has("certificates and secrets"))
         {
-            return (EventKinds.AuthAdminChange, "app_credential_change");
+            return (EventKinds.AuthAdminChange, Has("remove") ? AppCredentialRemove : AppCredentialChange);
         }
 
         if (Has("federation") || Has("domain authentication") || Has("identity provider"))
@@ -593,7 +603,14 @@ internal static partial class EntraMapper
 
         if (Has("consent to application"))
         {
-            return (EventKinds.AuthAdminChange, "app_consent");
+            return (EventKinds.AuthAdminChange, AppConsent);
+        }
+
+        // A domain added to the tenant and verified: routine alone, the first steps of a federated-domain backdoor whose
+        // trust is the federation above.
+        if (a is "add unverified domain" or "add verified domain" or "verify domain")
+        {
+            return (EventKinds.AuthAdminChange, a is "verify domain" ? "domain_verify" : "domain_add");
         }
 
         if (a is "add application" or "add service principal")
@@ -701,22 +718,5 @@ internal static partial class EntraMapper
     }
 
     /// <summary>The role a role assignment names, from the target's modified properties (<c>Role.DisplayName</c>).</summary>
-    private static string? RoleName(JsonElement? target)
-    {
-        if (target.ArrayOrText("modifiedProperties") is not { } properties)
-        {
-            return null;
-        }
-
-        foreach (var property in properties.EnumerateArray())
-        {
-            if (string.Equals(property.Text("displayName"), "Role.DisplayName", StringComparison.OrdinalIgnoreCase))
-            {
-                // Entra writes the value JSON-encoded: "\"Global Administrator\"".
-                return property.Text("newValue")?.Trim('"');
-            }
-        }
-
-        return null;
-    }
+    private static string? RoleName(JsonElement? target) => Modified(target, "Role.DisplayName");
 }

@@ -80,8 +80,10 @@ internal static class IdentityAttributes
 
     /// <summary>
     /// For an application consent (<c>auth.change</c> <c>app_consent</c>), whom it was granted for: <c>all_users</c> (an
-    /// administrator's consent on behalf of the whole tenant, or application permissions, which are tenant-wide) or
-    /// <c>user</c> (the consenting user's own data). Absent when the record does not say.
+    /// administrator's consent on behalf of the whole tenant, or application permissions, which are tenant-wide),
+    /// <c>user</c> (the consenting user's own data) or <c>application</c> (one application permission assigned to the
+    /// application directly, Entra's "Add app role assignment to service principal": its <c>auth.scopes</c> name it).
+    /// Absent when the record does not say.
     /// </summary>
     public const string Consent = "auth.consent";
 
