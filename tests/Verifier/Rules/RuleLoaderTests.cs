@@ -41,6 +41,15 @@ public sealed class RuleLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Builtin_EveryRuleNamesTheKindsItReads()
+    {
+        // A rule naming no kind is evaluated on every event of every source (the set is indexed by kind): a library
+        // rule reads one source's records, so it names their kind.
+        var unindexed = RuleLoader.Load(RuleLoader.Builtin()).Rules.Where(r => r.Kinds.Count == 0).Select(r => r.Id).ToList();
+        Assert.Empty(unindexed);
+    }
+
+    [Fact]
     public void FalcoShapedFile_WithoutTheFalcoLoader_IsAnErrorNotASkip()
     {
         var error = Assert.Single(RuleLoader.Load([new RuleSource("falco_rules.yaml", FalcoFile)], formats: []).Errors);
