@@ -267,9 +267,22 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
             }
 
             var remaining = _options.FlushInterval - _time.GetElapsedTime(started);
-            if (batch.Count == 0 || remaining <= TimeSpan.Zero || FlushRequested || Volatile.Read(ref _disposed) != 0)
+            if (batch.Count == 0 || remaining <= TimeSpan.Zero)
             {
                 return;
+            }
+
+            if (FlushRequested || Volatile.Read(ref _disposed) != 0)
+            {
+                // An event written after the failed read above and before the flush was asked is queued before the flush:
+                // read once more now that the flush is seen, so it leaves in this batch rather than a second request.
+                if (!_queue.Reader.TryRead(out var late))
+                {
+                    return;
+                }
+
+                batch.Add(late);
+                continue;
             }
 
             using var linger = new CancellationTokenSource(remaining, _time);
