@@ -75,4 +75,25 @@ public sealed class EntraSignInFlowTests
         Assert.Equal("700016", e[1].Attr(IdentityAttributes.ResultCode));
         Assert.Equal(Outcomes.Denied, e[1].Outcome);
     }
+
+    [Fact]
+    public void Map_AuditInitiator_NameShownBesideTheLogin_IsKept_OnlyForAUser()
+    {
+        // An actor token's change: a Microsoft service's name beside the impersonated user's login. Export, Log Analytics
+        // row (InitiatedBy a JSON text) and Graph directoryAudit; then an application initiator, which has no login.
+        var e = MapperAssert.MapsAll(EntraMapper.Map("""
+            [{"time":"2025-03-16T01:00:00Z","category":"AuditLogs","operationName":"Update user","properties":{"id":"Directory_ee1a5000-0101","activityDateTime":"2025-03-16T01:00:00Z",
+              "activityDisplayName":"Update user","category":"UserManagement","result":"success","initiatedBy":{"user":{"id":"ee1a5000-0000-4000-8000-0000000000d5",
+              "displayName":"Office 365 Exchange Online","userPrincipalName":"lee.ortiz@contoso.example"}},"targetResources":[{"id":"ee1a5000-0000-4000-8000-0000000000d6","userPrincipalName":"omar.reyes@contoso.example","type":"User"}]}},
+             {"TimeGenerated":"2025-03-16T01:01:00Z","Type":"AuditLogs","Id":"Directory_ee1a5000-0102","OperationName":"Update user","Category":"UserManagement","Result":"success",
+              "InitiatedBy":"{\"user\":{\"displayName\":\"Office 365 SharePoint Online\",\"userPrincipalName\":\"lee.ortiz@contoso.example\"}}","TargetResources":"[]"},
+             {"id":"Directory_ee1a5000-0103","activityDateTime":"2025-03-16T01:02:00Z","activityDisplayName":"Update user","category":"UserManagement","result":"success",
+              "initiatedBy":{"user":{"displayName":"Dataverse","userPrincipalName":"lee.ortiz@contoso.example","ipAddress":null},"app":null},"targetResources":[]},
+             {"id":"Directory_ee1a5000-0104","activityDateTime":"2025-03-16T01:03:00Z","activityDisplayName":"Update user","category":"UserManagement","result":"success",
+              "initiatedBy":{"user":null,"app":{"displayName":"Office 365 Exchange Online","appId":"00000002-0000-0ff1-ce00-000000000000"}},"targetResources":[]}]
+            """u8), 4);
+
+        Assert.Equal(["Office 365 Exchange Online", "Office 365 SharePoint Online", "Dataverse", null], e.Select(x => x.Attr(IdentityAttributes.ActorDisplayName)));
+        Assert.Equal("lee.ortiz@contoso.example", e[1].Subject?.Id);
+    }
 }
