@@ -440,7 +440,7 @@ internal static partial class EntraMapper
             : IsRole(targetType) ? targets.FirstOfType("User")
             : null;
         var targetUser = userTarget is { } named ? UserName(named.FirstText("userPrincipalName", "displayName", "id"), named.Text("id")) : null;
-        var (kind, change) = ApplicationChange(ClassifyAudit(activity, auditCategory), activity, target);
+        var (kind, change) = DomainTrustChange(ApplicationChange(ClassifyAudit(activity, auditCategory), activity, target), activity, target);
         e.Change(kind, change);
 
         if (kind is EventKinds.AuthCredentialChange or EventKinds.AuthAccountChange or EventKinds.AuthSessionRevoked && targetUser is not null)
@@ -650,6 +650,17 @@ internal static partial class EntraMapper
 
         return (EventKinds.IdpEvent, null);
     }
+
+    /// <summary>
+    /// A "Set domain authentication" that made the domain managed again: its target's <c>LiveType</c> becomes
+    /// <c>Managed</c> (Microsoft's Sentinel rule for federation changes reads the same property for <c>Federated</c>).
+    /// The directory stops trusting the outside identity provider: <c>idp_deactivate</c>, not a trust created or changed.
+    /// </summary>
+    private static (string Kind, string? Change) DomainTrustChange((string Kind, string? Change) classified, string activity, JsonElement? target) =>
+        classified.Change == "idp_change" && activity.Equals("Set domain authentication", StringComparison.OrdinalIgnoreCase)
+            && string.Equals(Modified(target, "LiveType"), "Managed", StringComparison.OrdinalIgnoreCase)
+            ? (classified.Kind, "idp_deactivate")
+            : classified;
 
     /// <summary>
     /// The directory (Entra tenant) a record belongs to. A diagnostic export's <c>tenantId</c> is the directory; a Log
