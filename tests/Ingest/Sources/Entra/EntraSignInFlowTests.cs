@@ -62,9 +62,9 @@ public sealed class EntraSignInFlowTests
     public void Map_SignInWithoutFlowFields_NullOrMissing_SetsNone()
     {
         var e = MapperAssert.MapsAll(EntraMapper.Map("""
-            [{"id":"ee1a5000-0000-4000-8000-000000000121","createdDateTime":"2025-03-13T02:00:00Z","userPrincipalName":"kim.ng@contoso.example",
+            [{"id":"ee1a5000-0000-4000-8000-000000000121","createdDateTime":"2025-03-13T02:00:00Z","userPrincipalName":"noor.bassi@contoso.example",
               "ipAddress":"203.0.113.63","authenticationProtocol":null,"incomingTokenType":null,"originalTransferMethod":"","status":{"errorCode":50126}},
-             {"id":"ee1a5000-0000-4000-8000-000000000122","createdDateTime":"2025-03-13T02:01:00Z","userPrincipalName":"kim.ng@contoso.example",
+             {"id":"ee1a5000-0000-4000-8000-000000000122","createdDateTime":"2025-03-13T02:01:00Z","userPrincipalName":"noor.bassi@contoso.example",
               "ipAddress":"203.0.113.63","authenticationProtocol":"ropc","status":{"errorCode":700016}}]
             """u8), 2);
 
@@ -91,7 +91,7 @@ public sealed class EntraSignInFlowTests
              {"id":"Directory_ee1a5000-0103","activityDateTime":"2025-03-16T01:02:00Z","activityDisplayName":"Update user","category":"UserManagement","result":"success",
               "initiatedBy":{"user":{"displayName":"Dataverse","userPrincipalName":"lee.ortiz@contoso.example","ipAddress":null},"app":null},"targetResources":[]},
              {"id":"Directory_ee1a5000-0104","activityDateTime":"2025-03-16T01:03:00Z","activityDisplayName":"Update user","category":"UserManagement","result":"success",
-              "initiatedBy":{"user":null,"app":{"displayName":"Office 365 Exchange Online","appId":"00000002-0000-0ff1-ce00-000000000000"}},"targetResources":[]}]
+              "initiatedBy":{"user":null,"app":{"displayName":"Office 365 Exchange Online"}},"targetResources":[]}]
             """u8), 4);
 
         Assert.Equal(["Office 365 Exchange Online", "Office 365 SharePoint Online", "Dataverse", null], e.Select(x => x.Attr(IdentityAttributes.ActorDisplayName)));
