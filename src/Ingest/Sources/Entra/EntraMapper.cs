@@ -246,7 +246,10 @@ internal static partial class EntraMapper
             .Set(IdentityAttributes.ConditionalAccess, details.Text("conditionalAccessStatus"))
             .Set(IdentityAttributes.IdpCorrelationId, details.Text("correlationId") ?? record.Text("correlationId"))
             .Set(IdentityAttributes.TokenId, details.Text("uniqueTokenIdentifier"))
-            .Set("auth.requirement", details.Text("authenticationRequirement"));
+            .Set("auth.requirement", details.Text("authenticationRequirement"))
+            .Set(IdentityAttributes.Protocol, EnumMember(details.Text("authenticationProtocol")))
+            .Set(IdentityAttributes.TransferMethod, EnumMember(details.Text("originalTransferMethod")))
+            .Add(IdentityAttributes.IncomingToken, (details.Text("incomingTokenType") ?? string.Empty).Split(',').Select(EnumMember).OfType<string>());
 
         Location(e, record, details, recordCountry: true);
 
@@ -329,6 +332,23 @@ internal static partial class EntraMapper
         }
 
         IdentityEvent.Emit(e, record, index, options, items, errors);
+    }
+
+    /// <summary>
+    /// A member of one of Graph's enumerations as Graph names it (<c>primaryRefreshToken</c>), from the name or the label a
+    /// record gives (Microsoft Learn's examples write <c>"Primary Refresh Token"</c>); <c>none</c> says nothing, so null.
+    /// </summary>
+    internal static string? EnumMember(string? value)
+    {
+        var words = value?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+        if (words.Length == 0)
+        {
+            return null;
+        }
+
+        var joined = string.Concat(words.Select((word, i) => i == 0 ? word : char.ToUpperInvariant(word[0]) + word[1..]));
+        var member = char.ToLowerInvariant(joined[0]) + joined[1..];
+        return member.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : member;
     }
 
     /// <summary>
@@ -420,7 +440,7 @@ internal static partial class EntraMapper
             : IsRole(targetType) ? targets.FirstOfType("User")
             : null;
         var targetUser = userTarget is { } named ? UserName(named.FirstText("userPrincipalName", "displayName", "id"), named.Text("id")) : null;
-        var (kind, change) = ApplicationChange(ClassifyAudit(activity, auditCategory), activity, target);
+        var (kind, change) = DomainTrustChange(ApplicationChange(ClassifyAudit(activity, auditCategory), activity, target), activity, target);
         e.Change(kind, change);
 
         if (kind is EventKinds.AuthCredentialChange or EventKinds.AuthAccountChange or EventKinds.AuthSessionRevoked && targetUser is not null)
@@ -447,6 +467,11 @@ internal static partial class EntraMapper
 
         e.Tenant = TenantOf(record, details);
         e.SourceIp = byUser.Text("ipAddress") ?? record.Text("callerIpAddress");
+        if (byUser.Text("userPrincipalName") is not null)
+        {
+            e.Set(IdentityAttributes.ActorDisplayName, byUser.Text("displayName"));
+        }
+
         if (target is not null && targetType is not null && (targetUser is null || IsRole(targetType)))
         {
             e.ResourceType = targetType.ToLowerInvariant();
@@ -625,6 +650,17 @@ internal static partial class EntraMapper
 
         return (EventKinds.IdpEvent, null);
     }
+
+    /// <summary>
+    /// A "Set domain authentication" that made the domain managed again: its target's <c>LiveType</c> becomes
+    /// <c>Managed</c> (Microsoft's Sentinel rule for federation changes reads the same property for <c>Federated</c>).
+    /// The directory stops trusting the outside identity provider: <c>idp_deactivate</c>, not a trust created or changed.
+    /// </summary>
+    private static (string Kind, string? Change) DomainTrustChange((string Kind, string? Change) classified, string activity, JsonElement? target) =>
+        classified.Change == "idp_change" && activity.Equals("Set domain authentication", StringComparison.OrdinalIgnoreCase)
+            && string.Equals(Modified(target, "LiveType"), "Managed", StringComparison.OrdinalIgnoreCase)
+            ? (classified.Kind, "idp_deactivate")
+            : classified;
 
     /// <summary>
     /// The directory (Entra tenant) a record belongs to. A diagnostic export's <c>tenantId</c> is the directory; a Log

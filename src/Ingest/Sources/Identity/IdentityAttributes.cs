@@ -54,6 +54,21 @@ internal static class IdentityAttributes
     /// <summary>The client software used (Entra <c>clientAppUsed</c>: Browser, Exchange ActiveSync …).</summary>
     public const string ClientApp = "auth.client_app";
 
+    /// <summary>
+    /// The protocol or grant the sign-in used (Entra <c>authenticationProtocol</c>: <c>deviceCode</c>, <c>ropc</c>,
+    /// <c>oAuth2</c>, <c>saml20</c> …); absent when the provider names none.
+    /// </summary>
+    public const string Protocol = "auth.protocol";
+
+    /// <summary>
+    /// The tokens the client presented to authenticate (array; Entra <c>incomingTokenType</c>: <c>primaryRefreshToken</c>,
+    /// <c>refreshToken</c>, <c>saml20</c> …).
+    /// </summary>
+    public const string IncomingToken = "auth.incoming_token";
+
+    /// <summary>How the session was first handed to this client (Entra <c>originalTransferMethod</c>: <c>deviceCodeFlow</c>, <c>authenticationTransfer</c>).</summary>
+    public const string TransferMethod = "auth.transfer_method";
+
     /// <summary>The connection or upstream identity provider the user authenticated through.</summary>
     public const string Connection = "auth.connection";
 
@@ -65,6 +80,12 @@ internal static class IdentityAttributes
 
     /// <summary>Who made the change when it is not the subject (an administrator).</summary>
     public const string Actor = "auth.actor";
+
+    /// <summary>
+    /// The name a record shows for the user who acted, beside their login (Entra <c>initiatedBy.user.displayName</c>). An
+    /// actor token names the Microsoft service that used it here and the user it impersonated as the login.
+    /// </summary>
+    public const string ActorDisplayName = "auth.actor_display_name";
 
     /// <summary>The user an administrative change affected.</summary>
     public const string TargetUser = "auth.target_user";
