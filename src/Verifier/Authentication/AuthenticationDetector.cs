@@ -458,12 +458,14 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
     }
 
     /// <summary>
-    /// The event's browser device token, folded to 32 bits (0: none, or a second-factor step, which another device may
-    /// answer: a push accepted on a phone is not the browser's request).
+    /// The event's browser device token, folded to 32 bits. 0: none; a second-factor step, which another device may
+    /// answer (a push accepted on a phone is not the browser's request); or a record the subject did not make itself (an
+    /// administrator's change to the user, the provider's own finding), whose token is the maker's browser.
     /// </summary>
     private static uint DeviceTokenOf(AccessEvent e, Dictionary<string, JsonElement>? a)
     {
-        if (e.Kind == EventKinds.AuthMfa || EventAttributes.Text(a, DeviceToken) is not { Length: > 0 } token)
+        if (e.Kind == EventKinds.AuthMfa || EventAttributes.Text(a, Actor) is not null || e.Subject?.Type is "system"
+            || EventAttributes.Text(a, DeviceToken) is not { Length: > 0 } token)
         {
             return 0;
         }

@@ -260,6 +260,13 @@ public sealed class AuthenticationDetectorTests
             Okta("user.authentication.sso", "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(22), session: "idxDtLena7", dtHash: "okel-dt-ffff6666"),
         ], AuthenticationDetector.SessionHijack));
 
+        // A record the user did not make (Identity Threat Protection's finding on the session, logged by Okta's system
+        // principal) names the session but not the user's browser.
+        Assert.Empty(Last(harness, [
+            Okta("user.authentication.sso", "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(23), session: "idxDtLena7", dtHash: "okel-dt-ffff6666"),
+            Map("okta", """{"uuid":"0ce1f000-0000-4000-8000-000000000001","published":"2024-05-06T09:23:30.000Z","eventType":"user.session.context.change","actor":{"id":"0oa0ce1system","type":"SystemPrincipal","alternateId":"system@okta.com"},"client":{"ipAddress":"198.51.100.75"},"outcome":{"result":"SUCCESS"},"target":[{"id":"00u1lena.ortiz","type":"User","alternateId":"lena.ortiz@acme.example"}],"debugContext":{"debugData":{"causes":"[deviceContext.change]","externalSessionId":"idxDtLena7","dtHash":"okel-dt-sys00001"}}}"""),
+        ], AuthenticationDetector.SessionHijack));
+
         // A push answered on the phone is a step of the browser's sign-in, not a request of another browser.
         Assert.Empty(Last(harness, [
             Okta("user.authentication.sso", "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(24), session: "idxDtLena7", dtHash: "okel-dt-ffff6666"),
