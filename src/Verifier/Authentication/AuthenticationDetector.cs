@@ -32,6 +32,7 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
     private const string Country = "geo.country";
     private const string DeviceId = "device.id";
     private const string DeviceName = "device.name";
+    private const string DeviceToken = "device.token_hash";
     private const string Asn = "net.asn";
     private const string TwinOf = "auth.twin_of";
     private const string TokenId = "auth.token_id";
@@ -331,14 +332,25 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
         }
 
         var i = s.Find(id, source);
+        var deviceToken = DeviceTokenOf(e, a);
+        var deviceMoved = i >= 0 && deviceToken != 0 && s.Sessions[i].DeviceToken != 0 && deviceToken != s.Sessions[i].DeviceToken;
         if (!FromTheUsersClient(e, a))
         {
             // A token grant or a background sign-in is made by an application's server or the provider's own services, from
             // their address and with their client: it says nothing about where the user is, but may still mark the session.
+            // A browser's device token does say which browser made the request, whatever the event.
             if (i < 0)
             {
                 i = s.Slot();
-                s.Sessions[i] = new AuthenticationState.Session { Id = id, Source = source, FirstTicks = ticks, LastTicks = ticks };
+                s.Sessions[i] = new AuthenticationState.Session { Id = id, Source = source, FirstTicks = ticks, LastTicks = ticks, DeviceToken = deviceToken };
+            }
+            else if (deviceMoved)
+            {
+                Hijack(e, who, session, sourceName, s.Sessions[i], ticks, false, false, true, found);
+            }
+            else if (s.Sessions[i].DeviceToken == 0)
+            {
+                s.Sessions[i].DeviceToken = deviceToken;
             }
 
             if (marks && e.Outcome != Outcomes.Denied)
@@ -370,6 +382,7 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
                 AgentText = AuthenticationState.Cut(e.UserAgent),
                 FirstTicks = ticks,
                 LastTicks = ticks,
+                DeviceToken = deviceToken,
             };
         }
         else
@@ -377,16 +390,14 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
             ref var x = ref s.Sessions[i];
             var networkMoved = x.Network.DiffersFrom(network) && Math.Abs(ticks - x.LastTicks) <= concurrency;
             var agentChanged = agent != 0 && x.Agent != 0 && agent != x.Agent;
-            if (networkMoved || agentChanged)
+            if (networkMoved || agentChanged || deviceMoved)
             {
-                var what = (networkMoved, agentChanged) switch
-                {
-                    (true, true) => $"from {e.Network!.SrcIp} with user agent '{AuthenticationState.Cut(e.UserAgent)}' ({Numbers.Duration(TimeSpan.FromTicks(Math.Abs(ticks - x.LastTicks)))} after use from {x.Address} with '{x.AgentText}')",
-                    (true, false) => $"from {e.Network!.SrcIp}, another network, {Numbers.Duration(TimeSpan.FromTicks(Math.Abs(ticks - x.LastTicks)))} after use from {x.Address}",
-                    _ => $"with user agent '{AuthenticationState.Cut(e.UserAgent)}' after '{x.AgentText}'",
-                };
-                found.Add(Finding(SessionHijack, networkMoved && agentChanged ? 85 : networkMoved ? 65 : 70,
-                    $"session {session} of {who.Describe()} at {(sourceName.Length > 0 ? sourceName : "its source")} used {what}: one session, two {(networkMoved && agentChanged ? "networks and clients" : networkMoved ? "networks at once" : "clients")}"));
+                Hijack(e, who, session, sourceName, x, ticks, networkMoved, agentChanged, deviceMoved, found);
+            }
+
+            if (x.DeviceToken == 0)
+            {
+                x.DeviceToken = deviceToken;
             }
 
             if (network.Known)
@@ -408,6 +419,59 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
         {
             MarkRisk(e, s, i, ticks, found);
         }
+    }
+
+    /// <summary>
+    /// One session used from another network at once, with another client, or with another browser's device token (its
+    /// cookie replayed from elsewhere): one finding however many of the three, scored by how many and which.
+    /// </summary>
+    private static void Hijack(
+        AccessEvent e, in Identity who, string session, string sourceName, in AuthenticationState.Session x, long ticks,
+        bool networkMoved, bool agentChanged, bool deviceMoved, List<Contribution> found)
+    {
+        var what = (networkMoved, agentChanged) switch
+        {
+            (true, true) => $"from {e.Network!.SrcIp} with user agent '{AuthenticationState.Cut(e.UserAgent)}' ({Numbers.Duration(TimeSpan.FromTicks(Math.Abs(ticks - x.LastTicks)))} after use from {x.Address} with '{x.AgentText}')",
+            (true, false) => $"from {e.Network!.SrcIp}, another network, {Numbers.Duration(TimeSpan.FromTicks(Math.Abs(ticks - x.LastTicks)))} after use from {x.Address}",
+            (false, true) => $"with user agent '{AuthenticationState.Cut(e.UserAgent)}' after '{x.AgentText}'",
+            _ => $"{(e.Network?.SrcIp is { } ip ? "from " + ip + " " : "")}by {e.Action ?? e.Kind}",
+        };
+        var two = (networkMoved, agentChanged) switch
+        {
+            (true, true) => "networks and clients",
+            (true, false) => "networks at once",
+            (false, true) => "clients",
+            _ => "browsers",
+        };
+        var device = deviceMoved ? $" with a device token other than the one it was first used with{(networkMoved || agentChanged ? "" : ", its cookie replayed from another browser")}" : "";
+
+        // Another network alone may be a phone leaving Wi-Fi, another client a rewritten user agent; another browser's device
+        // token cannot come from the browser the session was made in. Two of the three together are the replay itself.
+        var score = ((networkMoved ? 1 : 0) + (agentChanged ? 1 : 0) + (deviceMoved ? 1 : 0)) switch
+        {
+            3 => 90,
+            2 => 85,
+            _ => deviceMoved ? 75 : networkMoved ? 65 : 70,
+        };
+        found.Add(Finding(SessionHijack, score,
+            $"session {session} of {who.Describe()} at {(sourceName.Length > 0 ? sourceName : "its source")} used {what}{device}: one session, two {two}"));
+    }
+
+    /// <summary>
+    /// The event's browser device token, folded to 32 bits. 0: none; a second-factor step, which another device may
+    /// answer (a push accepted on a phone is not the browser's request); or a record the subject did not make itself (an
+    /// administrator's change to the user, the provider's own finding), whose token is the maker's browser.
+    /// </summary>
+    private static uint DeviceTokenOf(AccessEvent e, Dictionary<string, JsonElement>? a)
+    {
+        if (e.Kind == EventKinds.AuthMfa || EventAttributes.Text(a, Actor) is not null || e.Subject?.Type is "system"
+            || EventAttributes.Text(a, DeviceToken) is not { Length: > 0 } token)
+        {
+            return 0;
+        }
+
+        var hash = StableHash.Of(token);
+        return (uint)(hash ^ (hash >> 32)) is var folded and not 0 ? folded : 1;
     }
 
     /// <summary>

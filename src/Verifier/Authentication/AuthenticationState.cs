@@ -510,6 +510,12 @@ internal sealed class AuthenticationState
         // as long as that session (0: since FirstTicks).
         public long OpenedTicks;
 
+        // The browser's device token the session was first used with (Okta's dtHash), folded to 32 bits: the struct's
+        // padding beside Risk holds it, so a session costs no more memory (0: none seen). Kept in memory, not in
+        // checkpoints or parked states: after a restart the session's next use is its first again, which misses a replay
+        // across the restart but never raises one.
+        public uint DeviceToken;
+
         public readonly long Opened => OpenedTicks != 0 ? Math.Min(OpenedTicks, FirstTicks) : FirstTicks;
 
         public readonly void Write(BinaryWriter w)

@@ -56,7 +56,8 @@ internal static class IdpRecords
         string? country = null,
         string? factor = null,
         string agent = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 Version/17.4 Safari/605.1.15",
-        string? target = null)
+        string? target = null,
+        string? dtHash = null)
     {
         var client = new JsonObject { ["ipAddress"] = ip, ["userAgent"] = new JsonObject { ["rawUserAgent"] = agent } };
         if (country is not null)
@@ -71,6 +72,7 @@ internal static class IdpRecords
         }
 
         Put(debug, "factor", factor);
+        Put(debug, "dtHash", dtHash);
 
         var log = new JsonObject
         {

@@ -138,6 +138,12 @@ internal static class IdentityAttributes
     /// <summary>The browser or client of the device.</summary>
     public const string DeviceBrowser = "device.browser";
 
+    /// <summary>
+    /// The browser's device token as the provider logs it (Okta's <c>debugData.dtHash</c>, a hash of its device-token
+    /// cookie): one browser keeps one, so a session used with two was carried to another browser.
+    /// </summary>
+    public const string DeviceToken = "device.token_hash";
+
     /// <summary>The device is managed (MDM, domain joined).</summary>
     public const string DeviceManaged = "device.managed";
 

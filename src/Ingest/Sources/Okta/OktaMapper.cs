@@ -203,6 +203,10 @@ internal static partial class OktaMapper
         }
 
         var debug = log.Object("debugContext").Object("debugData");
+
+        // The hash of the browser's device-token cookie: it is set once per browser and outlives its sessions, so one
+        // session seen with two is one session cookie in two browsers (Okta's session hijacking guidance).
+        e.Set(IdentityAttributes.DeviceToken, debug.Text("dtHash"));
         e.Set(IdentityAttributes.IdpMessage, log.Text("displayMessage"))
             .Set(IdentityAttributes.IdpCorrelationId, log.Object("transaction").Text("id") ?? debug.Text("requestId"));
         Risk(e, debug);

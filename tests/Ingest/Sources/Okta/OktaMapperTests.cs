@@ -441,4 +441,19 @@ public sealed class OktaMapperTests
 
         Assert.Equal((kind, (string?)null), OktaMapper.Classify("user.authentication.verify", document.RootElement));
     }
+
+    // debugData.dtHash, the hash of the browser's device-token cookie, in an Event Hook delivery and a bare LogEvent; absent,
+    // null, empty or Okta's "unknown" placeholder, the event names no token.
+    [Theory]
+    [InlineData("""{"eventType":"com.okta.event_hook","source":"https://acme.okta.com/api/v1/eventHooks/whkOkel1","data":{"events":[{"uuid":"0ce1a000-0000-4000-8000-000000000001","published":"2024-06-03T09:00:00.000Z","eventType":"user.authentication.sso","actor":{"id":"00uokel1","type":"User","alternateId":"lena.ortiz@acme.example"},"authenticationContext":{"externalSessionId":"idxOkel01"},"outcome":{"result":"SUCCESS"},"debugContext":{"debugData":{"dtHash":"0ce1d7a5e1f0b2c3","requestUri":"/app/example/sso/saml"}}}]}}""", "0ce1d7a5e1f0b2c3")]
+    [InlineData("""{"uuid":"0ce1a000-0000-4000-8000-000000000002","published":"2024-06-03T09:00:00.000Z","eventType":"policy.evaluate_sign_on","actor":{"id":"00uokel1","type":"User","alternateId":"lena.ortiz@acme.example"},"authenticationContext":{"externalSessionId":"idxOkel01"},"debugContext":{"debugData":{"dtHash":"0ce1d7a5e1f0b2c4"}}}""", "0ce1d7a5e1f0b2c4")]
+    [InlineData("""{"uuid":"0ce1a000-0000-4000-8000-000000000003","published":"2024-06-03T09:00:00.000Z","eventType":"user.session.start","actor":{"id":"00uokel1","type":"User","alternateId":"lena.ortiz@acme.example"},"debugContext":{"debugData":{"dtHash":null}}}""", null)]
+    [InlineData("""{"uuid":"0ce1a000-0000-4000-8000-000000000004","published":"2024-06-03T09:00:00.000Z","eventType":"user.session.start","actor":{"id":"00uokel1","type":"User","alternateId":"lena.ortiz@acme.example"},"debugContext":{"debugData":{"dtHash":"unknown"}}}""", null)]
+    [InlineData("""{"uuid":"0ce1a000-0000-4000-8000-000000000005","published":"2024-06-03T09:00:00.000Z","eventType":"user.session.start","actor":{"id":"00uokel1","type":"User","alternateId":"lena.ortiz@acme.example"},"debugContext":null}""", null)]
+    [InlineData("""{"uuid":"0ce1a000-0000-4000-8000-000000000006","published":"2024-06-03T09:00:00.000Z","eventType":"user.session.start","actor":{"id":"00uokel1","type":"User","alternateId":"lena.ortiz@acme.example"}}""", null)]
+    public void Map_DeviceTokenHash_IsKeptAsTheBrowsersToken(string json, string? expected)
+    {
+        var e = Assert.Single(MapperAssert.MapsAll(OktaMapper.Map(System.Text.Encoding.UTF8.GetBytes(json)), 1));
+        Assert.Equal(expected, e.Attr(IdentityAttributes.DeviceToken));
+    }
 }
