@@ -418,13 +418,19 @@ internal sealed class RuleDetector(RuleSetHolder rules)
         var parts = new string[paths.Count];
         for (var i = 0; i < keys.Length; i++)
         {
-            keys[i] = paths[i].First(e) ?? "";
-            if (keys[i].Length == 0 && names is not null)
+            var value = paths[i].First(e) ?? "";
+            if (value.Length == 0 && names is not null)
             {
                 return false;
             }
 
-            parts[i] = (names?[i] ?? paths[i].Text) + "=" + (keys[i].Length == 0 ? "(none)" : keys[i]);
+            parts[i] = (names?[i] ?? paths[i].Text) + "=" + (value.Length == 0 ? "(none)" : value);
+            // An identity that exists once per cluster (a service account, a node, the API server's own users) is counted
+            // in the cluster its event names, as the engine keeps its state (ClusterKeys): two clusters' web/frontend are
+            // two accounts, and their refusals must not add up to one burst.
+            keys[i] = value.Length > 0 && ClusterKeys.IsClusterLocal(value) && ClusterKeys.Of(e.Event) is { } cluster
+                ? ClusterKeys.Key(value, cluster)
+                : value;
         }
 
         shown = string.Join(", ", parts);

@@ -156,6 +156,28 @@ public sealed class RuleDetectorTests
     }
 
     [Fact]
+    public void Aggregation_ServiceAccountOfTwoClusters_CountsInEachCluster_APersonEverywhere()
+    {
+        // The same service account name in staging and prod is two accounts: their refusals are two groups.
+        var engine = Engine(Burst);
+        const string account = "system:serviceaccount:web:frontend";
+        AccessEvent Denied(string ns, string cluster, string user, int minute) =>
+            ManagedClusters.InCluster(Audit("list", "secrets", ns, code: 403, user: user, time: Events.T0.AddMinutes(minute)), cluster);
+
+        Assert.Equal(0, engine.Score(Denied("a", "staging", account, 0)).Score);
+        Assert.Equal(0, engine.Score(Denied("b", "staging", account, 1)).Score);
+        Assert.Equal(0, engine.Score(Denied("c", "prod", account, 2)).Score);
+        Assert.Equal(0, engine.Score(Denied("d", "prod", account, 3)).Score);
+        var third = engine.Score(Denied("e", "prod", account, 4));
+        Assert.Contains(Assert.IsType<Alert>(third.Alert).Reasons, r => r.Text.Contains("3 distinct raw.objectRef.namespace (c, d, e)", StringComparison.Ordinal));
+
+        // A person is one principal in every cluster: their refusals add up across clusters.
+        Assert.Equal(0, engine.Score(Denied("a", "staging", "carol@example.com", 5)).Score);
+        Assert.Equal(0, engine.Score(Denied("b", "prod", "carol@example.com", 6)).Score);
+        Assert.NotNull(engine.Score(Denied("c", "dev", "carol@example.com", 7)).Alert);
+    }
+
+    [Fact]
     public void Aggregation_StateSurvivesACheckpoint()
     {
         var engine = Engine(Burst);
