@@ -459,12 +459,14 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
 
     /// <summary>
     /// The event's browser device token, folded to 32 bits. 0: none; a second-factor step, which another device may
-    /// answer (a push accepted on a phone is not the browser's request); or a record the subject did not make itself (an
-    /// administrator's change to the user, the provider's own finding), whose token is the maker's browser.
+    /// answer (a push accepted on a phone is not the browser's request); a step of the sign-in itself (below); or a record
+    /// the subject did not make itself (an administrator's change to the user, the provider's own finding), whose token is
+    /// the maker's browser.
     /// </summary>
     private static uint DeviceTokenOf(AccessEvent e, Dictionary<string, JsonElement>? a)
     {
         if (e.Kind == EventKinds.AuthMfa || EventAttributes.Text(a, Actor) is not null || e.Subject?.Type is "system"
+            || IsSignInStep(e.Action)
             || EventAttributes.Text(a, DeviceToken) is not { Length: > 0 } token)
         {
             return 0;
@@ -473,6 +475,19 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
         var hash = StableHash.Of(token);
         return (uint)(hash ^ (hash >> 32)) is var folded and not 0 ? folded : 1;
     }
+
+    /// <summary>
+    /// Okta's records of the sign-in and its redirects: the sign-on policy's evaluation, the session's start and an
+    /// application's single sign-on. Their device identifier may legitimately be another browser's where a deployment
+    /// hands the sign-in between an app's web view and the system browser (Okta's "Enforce device matching for creating
+    /// sessions" exists to be turned off for them), so a session's device token is compared on what it is used for after
+    /// sign-in, as Elastic's "Multiple Device Token Hashes for Single Okta Session" counts it.
+    /// </summary>
+    private static bool IsSignInStep(string? action) =>
+        action is not null
+        && (action.Equals("user.session.start", StringComparison.OrdinalIgnoreCase)
+            || action.Equals("user.authentication.sso", StringComparison.OrdinalIgnoreCase)
+            || action.Equals("policy.evaluate_sign_on", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// Whether the event was made by the user's own client, whose address and user agent a session keeps: a sign-in or

@@ -197,14 +197,17 @@ public sealed class AuthenticationDetectorTests
     // (credential_access_multiple_device_token_hashes_for_single_okta_session.toml) counts them per externalSessionId.
     private const string Safari = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 Version/17.4 Safari/605.1.15";
 
+    // What a session is used for after sign-in: Okta's "User accessing Okta admin app".
+    private const string AdminApp = "user.session.access_admin_app";
+
     [Fact]
     public void Okta_OneSessionUsedWithAnotherDeviceToken_FromTheSameAddressAndAgent_IsHijack()
     {
         // The replaying browser copies the victim's user agent and goes through the same egress: only the token differs.
         var found = OneFinding(Last([
             Okta("user.session.start", "lena.ortiz@acme.example", "198.51.100.75", T0, session: "idxDtLena1", dtHash: "okel-dt-aaaa1111"),
-            Okta("user.authentication.sso", "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(4), session: "idxDtLena1", dtHash: "okel-dt-aaaa1111"),
-            Okta("user.authentication.sso", "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(9), session: "idxDtLena1", dtHash: "okel-dt-bbbb2222"),
+            Okta(AdminApp, "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(4), session: "idxDtLena1", dtHash: "okel-dt-aaaa1111"),
+            Okta(AdminApp, "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(9), session: "idxDtLena1", dtHash: "okel-dt-bbbb2222"),
         ], AuthenticationDetector.SessionHijack), 75, "session idxDtLena1", "a device token other than the one it was first used with", "cookie replayed from another browser");
         Assert.Equal(["T1539", "T1550.004"], found.Techniques);
     }
@@ -215,6 +218,7 @@ public sealed class AuthenticationDetectorTests
         // An administrator's change is no sign-in, yet its dtHash still names the browser that made the request.
         OneFinding(Last([
             Okta("user.session.start", "lena.ortiz@acme.example", "198.51.100.75", T0, session: "idxDtLena2", dtHash: "okel-dt-aaaa1111"),
+            Okta(AdminApp, "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(2), session: "idxDtLena2", dtHash: "okel-dt-aaaa1111"),
             Okta("system.api_token.create", "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(6), session: "idxDtLena2", dtHash: "okel-dt-cccc3333"),
         ], AuthenticationDetector.SessionHijack), 75, "by system.api_token.create", "a device token other than the one it was first used with");
     }
@@ -224,7 +228,8 @@ public sealed class AuthenticationDetectorTests
     {
         OneFinding(Last([
             Okta("user.session.start", "lena.ortiz@acme.example", "198.51.100.75", T0, session: "idxDtLena3", dtHash: "okel-dt-aaaa1111"),
-            Okta("user.authentication.sso", "lena.ortiz@acme.example", "203.0.113.140", T0.AddMinutes(2), session: "idxDtLena3", dtHash: "okel-dt-dddd4444", agent: Safari),
+            Okta(AdminApp, "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(1), session: "idxDtLena3", dtHash: "okel-dt-aaaa1111"),
+            Okta(AdminApp, "lena.ortiz@acme.example", "203.0.113.140", T0.AddMinutes(2), session: "idxDtLena3", dtHash: "okel-dt-dddd4444", agent: Safari),
         ], AuthenticationDetector.SessionHijack), 85, "from 203.0.113.140, another network", "a device token other than the one it was first used with");
     }
 
@@ -236,15 +241,15 @@ public sealed class AuthenticationDetectorTests
         // Records without a dtHash (API-token calls, pipelines that dropped debugData) say nothing of the browser.
         Assert.Empty(Last(harness, [
             Okta("user.session.start", "lena.ortiz@acme.example", "198.51.100.75", T0, session: "idxDtLena4", dtHash: "okel-dt-aaaa1111"),
-            Okta("user.authentication.sso", "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(3), session: "idxDtLena4"),
-            Okta("user.authentication.sso", "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(5), session: "idxDtLena4", dtHash: "unknown"),
+            Okta(AdminApp, "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(3), session: "idxDtLena4"),
+            Okta(AdminApp, "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(5), session: "idxDtLena4", dtHash: "unknown"),
         ], AuthenticationDetector.SessionHijack));
 
         // A session first seen without one takes the first it is seen with.
         Assert.Empty(Last(harness, [
             Okta("user.session.start", "lena.ortiz@acme.example", "198.51.100.75", T0, session: "idxDtLena5"),
-            Okta("user.authentication.sso", "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(3), session: "idxDtLena5", dtHash: "okel-dt-eeee5555"),
-            Okta("user.authentication.sso", "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(5), session: "idxDtLena5", dtHash: "okel-dt-eeee5555"),
+            Okta(AdminApp, "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(3), session: "idxDtLena5", dtHash: "okel-dt-eeee5555"),
+            Okta(AdminApp, "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(5), session: "idxDtLena5", dtHash: "okel-dt-eeee5555"),
         ], AuthenticationDetector.SessionHijack));
     }
 
@@ -257,19 +262,29 @@ public sealed class AuthenticationDetectorTests
         Assert.Empty(Last(harness, [
             Okta("user.session.start", "lena.ortiz@acme.example", "198.51.100.75", T0, session: "idxDtLena6", dtHash: "okel-dt-aaaa1111"),
             Okta("user.session.start", "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(20), session: "idxDtLena7", dtHash: "okel-dt-ffff6666"),
-            Okta("user.authentication.sso", "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(22), session: "idxDtLena7", dtHash: "okel-dt-ffff6666"),
+            Okta(AdminApp, "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(22), session: "idxDtLena7", dtHash: "okel-dt-ffff6666"),
         ], AuthenticationDetector.SessionHijack));
 
         // A record the user did not make (Identity Threat Protection's finding on the session, logged by Okta's system
         // principal) names the session but not the user's browser.
         Assert.Empty(Last(harness, [
-            Okta("user.authentication.sso", "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(23), session: "idxDtLena7", dtHash: "okel-dt-ffff6666"),
+            Okta(AdminApp, "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(23), session: "idxDtLena7", dtHash: "okel-dt-ffff6666"),
             Map("okta", """{"uuid":"0ce1f000-0000-4000-8000-000000000001","published":"2024-05-06T09:23:30.000Z","eventType":"user.session.context.change","actor":{"id":"0oa0ce1system","type":"SystemPrincipal","alternateId":"system@okta.com"},"client":{"ipAddress":"198.51.100.75"},"outcome":{"result":"SUCCESS"},"target":[{"id":"00u1lena.ortiz","type":"User","alternateId":"lena.ortiz@acme.example"}],"debugContext":{"debugData":{"causes":"[deviceContext.change]","externalSessionId":"idxDtLena7","dtHash":"okel-dt-sys00001"}}}"""),
+        ], AuthenticationDetector.SessionHijack));
+
+        // The sign-in's own records (policy evaluation, session start, an application's single sign-on) may carry another
+        // browser's identifier where a web view hands the sign-in to the system browser: never compared.
+        Assert.Empty(Last(harness, [
+            Okta("user.session.start", "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(40), session: "idxDtLena8", dtHash: "okel-dt-webview01"),
+            Okta(AdminApp, "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(41), session: "idxDtLena8", dtHash: "okel-dt-browser01"),
+            Okta("user.authentication.sso", "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(42), session: "idxDtLena8", dtHash: "okel-dt-webview01"),
+            Okta("policy.evaluate_sign_on", "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(43), session: "idxDtLena8", dtHash: "okel-dt-webview02"),
+            Okta(AdminApp, "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(44), session: "idxDtLena8", dtHash: "okel-dt-browser01"),
         ], AuthenticationDetector.SessionHijack));
 
         // A push answered on the phone is a step of the browser's sign-in, not a request of another browser.
         Assert.Empty(Last(harness, [
-            Okta("user.authentication.sso", "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(24), session: "idxDtLena7", dtHash: "okel-dt-ffff6666"),
+            Okta(AdminApp, "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(24), session: "idxDtLena7", dtHash: "okel-dt-ffff6666"),
             Okta("user.authentication.auth_via_mfa", "lena.ortiz@acme.example", "198.51.100.75", T0.AddMinutes(25), session: "idxDtLena7", factor: "OKTA_VERIFY_PUSH", dtHash: "okel-dt-9999aaaa"),
         ], AuthenticationDetector.SessionHijack));
     }
