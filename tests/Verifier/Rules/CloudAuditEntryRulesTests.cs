@@ -49,4 +49,25 @@ public sealed class CloudAuditEntryRulesTests
 
         Assert.Empty(Fired(e));
     }
+
+    /// <summary>
+    /// The built-in library alone (no rules of others loaded), on the same documented entries: the owner role given to an
+    /// outside account, a service account key, a bucket opened to everyone, the sink that feeds ZtStream deleted and SSH
+    /// opened to the internet each raise their rule; the refused key destruction, an object read and a table listed raise none.
+    /// </summary>
+    [Fact]
+    public void BuiltinRules_FireOnDocumentedEntries_AndNotOnRefusedOrReadOnlyCalls()
+    {
+        var builtin = RuleLoader.Load(RuleLoader.Builtin()).Rules.Where(r => r.Enabled).ToList();
+        string[] Ids(AccessEvent e) => [.. builtin.Where(r => r.Matches(e)).Select(r => r.Id).Order(StringComparer.Ordinal)];
+
+        var fired = Entries().Select(Ids).ToList();
+
+        Assert.Equal(
+            [
+                ["gcp-privileged-role-granted"], ["gcp-long-lived-credential-created"], [], ["gcp-public-access-granted"],
+                ["gcp-log-routing-impaired"], [], [], ["gcp-firewall-open-to-internet"],
+            ],
+            fired);
+    }
 }

@@ -80,6 +80,7 @@ internal static partial class CloudAuditEntry
         Add(attributes, "gcp.principal_subject", authentication.String("principalEmail") is { Length: > 0 } ? authentication.String("principalSubject") : null);
         Add(attributes, "gcp.status_message", code == 0 ? null : payload.Child("status").String("message"));
         Add(attributes, TimeSources.Attribute, timeSource);
+        AddPolicyDelta(attributes, payload);
         if (authentication.String("principalEmail") is not { Length: > 0 } && authentication.String("principalSubject") is not { Length: > 0 })
         {
             attributes[RedactedAttribute] = JsonFields.Of(true);
@@ -269,6 +270,71 @@ internal static partial class CloudAuditEntry
 
         var end = logName.IndexOf('/', prefix.Length);
         return end <= prefix.Length ? null : logName[prefix.Length..end];
+    }
+
+    /// <summary>Who was given which role by an IAM policy change: <c>ROLE MEMBER</c>, one a binding the change added.</summary>
+    public const string GrantedAttribute = "gcp.granted";
+
+    /// <summary>
+    /// What an IAM policy change took out of Data Access audit logging: <c>SERVICE LOG_TYPE</c> for a log type turned off,
+    /// <c>SERVICE LOG_TYPE MEMBER</c> for a member exempted from it.
+    /// </summary>
+    public const string AuditLoggingReducedAttribute = "gcp.audit_logging_reduced";
+
+    /// <summary>
+    /// The IAM policy change an entry records (<c>serviceData</c>'s <c>google.iam.v1.logging.AuditData</c>: its
+    /// <c>policyDelta</c>, whatever service's <c>SetIamPolicy</c>), as one string a change, so a rule reads the role and the
+    /// member of one binding together: a list of roles beside a list of members would match a public member given one role
+    /// and an owner role given to someone else. A binding removed, a log type turned on and an exemption taken away widen
+    /// nothing and are not listed.
+    /// </summary>
+    private static void AddPolicyDelta(Dictionary<string, JsonElement> attributes, JsonElement payload)
+    {
+        if (payload.Child("serviceData")?.Child("policyDelta") is not { ValueKind: JsonValueKind.Object } delta)
+        {
+            return;
+        }
+
+        var granted = new List<string>();
+        foreach (var binding in Elements(delta.Child("bindingDeltas")))
+        {
+            if (Added(binding) && binding.String("role") is { Length: > 0 } role && binding.String("member") is { Length: > 0 } member)
+            {
+                granted.Add($"{role} {member}");
+            }
+        }
+
+        var reduced = new List<string>();
+        foreach (var config in Elements(delta.Child("auditConfigDeltas")))
+        {
+            var what = $"{config.String("service") ?? "allServices"} {config.String("logType") ?? "LOG_TYPE_UNSPECIFIED"}";
+            var exempted = config.String("exemptedMember") is { Length: > 0 } member ? member : null;
+            if (exempted is null && !Added(config))
+            {
+                reduced.Add(what);
+            }
+            else if (exempted is not null && Added(config))
+            {
+                reduced.Add($"{what} {exempted}");
+            }
+        }
+
+        if (granted.Count > 0)
+        {
+            attributes[GrantedAttribute] = JsonFields.Of(granted);
+        }
+
+        if (reduced.Count > 0)
+        {
+            attributes[AuditLoggingReducedAttribute] = JsonFields.Of(reduced);
+        }
+
+        static IEnumerable<JsonElement> Elements(JsonElement? array) =>
+            array is { ValueKind: JsonValueKind.Array } a ? a.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.Object) : [];
+
+        // google.iam.v1's delta actions: ADD, REMOVE (the proto3 JSON mapping may also write the enum's number, 1 and 2).
+        static bool Added(JsonElement change) => change.Child("action") is { } action
+            && (action.ValueKind == JsonValueKind.String ? action.GetString() == "ADD" : action.ValueKind == JsonValueKind.Number && action.TryGetInt32(out var number) && number == 1);
     }
 
     private static void Add(Dictionary<string, JsonElement> attributes, string key, string? value)

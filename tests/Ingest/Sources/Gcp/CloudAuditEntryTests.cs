@@ -201,4 +201,43 @@ public sealed class CloudAuditEntryTests
         Assert.Equal(first.Id, again.Id);
         Assert.Equal((arrival, TimeSources.Received), (first.Time, first.Attr(TimeSources.Attribute)));
     }
+
+    [Theory]
+    // Google's JSON: the delta's actions by name.
+    [InlineData("""{"bindingDeltas":[{"action":"ADD","role":"roles/owner","member":"user:mallory@example.net"},{"action":"REMOVE","role":"roles/viewer","member":"allUsers"}]}""",
+        "roles/owner user:mallory@example.net", null)]
+    // The proto3 JSON mapping may write an enum by number (ADD 1, REMOVE 2); a delta missing its member, and an element that
+    // is no object, name nothing.
+    [InlineData("""{"bindingDeltas":[{"action":2,"role":"roles/owner","member":"user:old@example.com"},{"action":1,"role":"roles/storage.objectViewer","member":"allUsers"},{"action":"ADD","role":"roles/editor"},"ADD"]}""",
+        "roles/storage.objectViewer allUsers", null)]
+    // A log type turned off and a member exempted reduce logging; a log type turned on and an exemption removed do not.
+    [InlineData("""{"auditConfigDeltas":[{"action":"REMOVE","service":"allServices","logType":"DATA_READ"},{"action":"ADD","service":"storage.googleapis.com","logType":"DATA_WRITE","exemptedMember":"user:mallory@example.net"},{"action":"ADD","service":"allServices","logType":"ADMIN_READ"},{"action":"REMOVE","service":"allServices","logType":"DATA_READ","exemptedMember":"user:dana@example.com"}]}""",
+        null, "allServices DATA_READ|storage.googleapis.com DATA_WRITE user:mallory@example.net")]
+    // Only what widens is listed: a change that removed a binding and turned logging on lists nothing.
+    [InlineData("""{"bindingDeltas":[{"action":"REMOVE","role":"roles/owner","member":"user:old@example.com"}],"auditConfigDeltas":[{"action":"ADD","service":"allServices","logType":"DATA_READ"}]}""",
+        null, null)]
+    public void Map_AnIamPolicyChange_ListsEachBindingItAdded_AndTheAuditLoggingItTookAway(string policyDelta, string? granted, string? reduced)
+    {
+        var serviceData = $$"""
+            "serviceData":{"@type":"type.googleapis.com/google.iam.v1.logging.AuditData","policyDelta":{{policyDelta}}},"resourceName":
+            """;
+        var entry = KeyCreated("2026-11-30T22:00:00Z").Replace("\"resourceName\":", serviceData, StringComparison.Ordinal);
+
+        var e = Assert.Single(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(entry)).Events);
+
+        Assert.Equal(granted, Listed(e, CloudAuditEntry.GrantedAttribute));
+        Assert.Equal(reduced, Listed(e, CloudAuditEntry.AuditLoggingReducedAttribute));
+    }
+
+    [Fact]
+    public void Map_AnEntryWithoutAPolicyDelta_ListsNoGrant()
+    {
+        var e = Assert.Single(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(KeyCreated("2026-11-30T22:00:00Z"))).Events);
+
+        Assert.False(e.Attributes!.ContainsKey(CloudAuditEntry.GrantedAttribute));
+        Assert.False(e.Attributes.ContainsKey(CloudAuditEntry.AuditLoggingReducedAttribute));
+    }
+
+    private static string? Listed(AccessEvent e, string attribute) =>
+        e.Attributes!.TryGetValue(attribute, out var list) ? string.Join('|', list.EnumerateArray().Select(v => v.GetString())) : null;
 }
