@@ -116,12 +116,14 @@ internal static class ExecCommand
 
     private static void Append(StringBuilder line, string word)
     {
-        if (line.Length > 0)
+        // Words are separated by one blank, and a word's own leading, trailing or repeated white space adds none.
+        var blank = line.Length == 0 || line[^1] == ' ';
+        if (!blank)
         {
             line.Append(' ');
+            blank = true;
         }
 
-        var blank = false;
         foreach (var c in word)
         {
             if (char.IsWhiteSpace(c))
