@@ -246,6 +246,7 @@ internal static class K8sAuditMapper
         AddString(attributes, "k8s.stage", e.String("stage"));
         AddString(attributes, "k8s.level", e.String("level"));
         AddString(attributes, "k8s.request_uri", e.String("requestURI") is { } uri ? Clip(uri, options.MaxObjectBytes) : null);
+        AddString(attributes, ExecCommand.Attribute, ExecCommand.Of(e, options.MaxObjectBytes));
         AddString(attributes, "k8s.stage_timestamp", e.String("stageTimestamp"));
         AddString(attributes, "k8s.api_version", e.String("apiVersion"));
 
