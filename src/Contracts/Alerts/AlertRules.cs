@@ -19,7 +19,7 @@ public static class AlertRules
         [Detectors.Identity] =
         [
             "success_after_failures", "mfa_fatigue", "session_hijack", "session_ended", "new_country", "new_device", "risky_session",
-            "persistence_in_risky_session",
+            "persistence_in_risky_session", "first_device_code", "prt_new_network", "new_graph_client",
         ],
         [Detectors.Baseline] =
         [

@@ -19,6 +19,9 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
     public const string NewDevice = "new_device";
     public const string RiskySession = "risky_session";
     public const string Persistence = "persistence_in_risky_session";
+    public const string FirstDeviceCode = "first_device_code";
+    public const string PrtNewNetwork = "prt_new_network";
+    public const string NewGraphClient = "new_graph_client";
 
     /// <summary>A session whose sign-in scored this much or more colours the access that follows in it.</summary>
     public const int RiskySignIn = 50;
@@ -44,6 +47,14 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
     private const string RequestId = "idp.request_id";
     private const string CorrelationId = "idp.correlation_id";
     private const string Change = "auth.change";
+    private const string Protocol = "auth.protocol";
+    private const string IncomingToken = "auth.incoming_token";
+    private const string TransferMethod = "auth.transfer_method";
+    private const string App = "auth.app";
+
+    // Microsoft Graph as a sign-in names its resource (resourceDisplayName, else resourceId).
+    private const string GraphName = "Microsoft Graph";
+    private const string GraphAppId = "00000003-0000-0000-c000-000000000000";
 
     private readonly long failureWindow = options.FailureWindow.Ticks;
     private readonly long mfaWindow = options.MfaWindow.Ticks;
@@ -51,6 +62,7 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
     private readonly long grace = options.SessionEndGrace.Ticks;
     private readonly long riskWindow = options.RiskySessionWindow.Ticks;
     private readonly long persistenceWindow = options.PersistenceWindow.Ticks;
+    private readonly long firstSeenWarmUp = options.FirstSeenWarmUp.Ticks;
 
     /// <summary>
     /// Whether <paramref name="e"/> is the address twin Ingest writes beside a failed sign-in (keyed by <c>ip:ADDRESS</c>,
@@ -203,6 +215,7 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
         if (!who.IsServiceAccount)
         {
             NewLocation(e, who, s, a, found);
+            FirstSeen(e, who, s, a, ticks, found);
         }
 
         s.ResetFailures();
@@ -305,6 +318,73 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
             found.Add(Finding(NewDevice, 25,
                 $"{who.Describe()} signed in at {IdpOf(e)} on a new device {deviceText} ({Numbers.Int(s.Devices.Count)} devices known)"));
         }
+    }
+
+    /// <summary>
+    /// What this sign-in does for the first time for the principal: a device-code sign-in, a primary refresh token from a
+    /// network none of its sign-ins came from, a client reaching Microsoft Graph that never did for it (Entra's
+    /// <c>authenticationProtocol</c>, <c>incomingTokenType</c>, <c>originalTransferMethod</c>, <c>appId</c>). Kept only for
+    /// sign-ins that name their client application, the providers whose tokens these compare; learned from the first such
+    /// sign-in on, and no reason
+    /// until the history spans <see cref="AuthenticationOptions.FirstSeenWarmUp"/> of event time, so a new deployment (or a
+    /// principal back after being forgotten) does not find everyone's everyday client new. Each scores below the alert
+    /// threshold: a first time is common, and counts with other evidence on the sign-in.
+    /// </summary>
+    private void FirstSeen(AccessEvent e, in Identity who, AuthenticationState s, Dictionary<string, JsonElement>? a, long ticks, List<Contribution> found)
+    {
+        var client = e.Token?.ClientId;
+        if (string.IsNullOrEmpty(client))
+        {
+            return;
+        }
+
+        var protocol = EventAttributes.Text(a, Protocol);
+        var transfer = EventAttributes.Text(a, TransferMethod);
+        var prt = Has(a, IncomingToken, "primaryRefreshToken");
+
+        var warm = s.History is not null && ticks - s.HistoryFromTicks >= firstSeenWarmUp;
+        var days = s.History is null ? "" : Numbers.Duration(TimeSpan.FromTicks(Math.Max(0, ticks - s.HistoryFromTicks)));
+        var idp = IdpOf(e);
+        var app = EventAttributes.Text(a, App) is { Length: > 0 } name ? $"{name} ({client})" : client;
+
+        var network = ClientNetwork.Of(e.Network?.SrcIp, EventAttributes.Number(a, Asn));
+        var knownNetwork = network.Known && s.Saw(StableHash.Of($"net|{network.Prefix}"), ticks);
+        if (warm && prt && network.Known && !knownNetwork)
+        {
+            found.Add(Finding(PrtNewNetwork, 45,
+                $"{who.Describe()} presented a primary refresh token at {idp} from {e.Network!.SrcIp}, a network none of its sign-ins came from in {days} (to {app})"));
+        }
+
+        var deviceCode = protocol == "deviceCode" || transfer == "deviceCodeFlow";
+        if (deviceCode && !s.Saw(StableHash.Of("device-code"), ticks) && warm)
+        {
+            found.Add(Finding(FirstDeviceCode, 40,
+                $"{who.Describe()} signed in at {idp} with a device code for the first time in {days} of its sign-ins (to {app}{(e.Network?.SrcIp is { } ip ? " from " + ip : "")})"));
+        }
+
+        if (e.Resource?.Id is GraphName or GraphAppId && !s.Saw(StableHash.Of($"graph|{client}"), ticks) && warm)
+        {
+            found.Add(Finding(NewGraphClient, 30,
+                $"{who.Describe()} signed in at {idp} to Microsoft Graph with {app}, a client that never reached Graph for it in {days}"));
+        }
+    }
+
+    private static bool Has(Dictionary<string, JsonElement>? a, string key, string value)
+    {
+        if (a is null || !a.TryGetValue(key, out var v) || v.ValueKind != JsonValueKind.Array)
+        {
+            return false;
+        }
+
+        foreach (var x in v.EnumerateArray())
+        {
+            if (x.ValueKind == JsonValueKind.String && x.ValueEquals(value))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void Session(
@@ -860,6 +940,7 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
         MfaFatigue => Techniques.MfaRequestGeneration,
         SessionHijack => Techniques.StolenSession,
         SessionEnded => Techniques.WebSessionCookie,
+        PrtNewNetwork or FirstDeviceCode or NewGraphClient => Techniques.StolenToken,
         _ => Techniques.CloudAccounts,
     });
 

@@ -37,6 +37,12 @@ internal sealed record AuthenticationOptions
     /// <summary>Successful sign-ins a principal must have before a new country or device is a reason.</summary>
     public int NewLocationMinimumSignIns { get; init; } = 5;
 
+    /// <summary>
+    /// How much event time a principal's first-seen history (sign-ins saying how they authenticated) must span before
+    /// something it has not seen is a reason: a new deployment learns everyone's everyday networks and clients first.
+    /// </summary>
+    public TimeSpan FirstSeenWarmUp { get; init; } = TimeSpan.FromDays(7);
+
     public IReadOnlyList<string> Validate(string section)
     {
         var problems = new List<string>();
@@ -45,6 +51,10 @@ internal sealed record AuthenticationOptions
         problems.Positive($"{section}:{nameof(SessionConcurrency)}", SessionConcurrency);
         problems.Positive($"{section}:{nameof(RiskySessionWindow)}", RiskySessionWindow);
         problems.Positive($"{section}:{nameof(PersistenceWindow)}", PersistenceWindow);
+        if (FirstSeenWarmUp < TimeSpan.Zero)
+        {
+            problems.Add($"{section}:{nameof(FirstSeenWarmUp)} must be zero or more (is {FirstSeenWarmUp})");
+        }
         if (SessionEndGrace < TimeSpan.Zero)
         {
             problems.Add($"{section}:{nameof(SessionEndGrace)} must be zero or more (is {SessionEndGrace})");

@@ -18,6 +18,7 @@ internal sealed class AuthenticationState
     public const int MaxReason = 240;
     public const int RatingCapacity = 4;
     public const int LinkCapacity = 8;
+    public const int HistoryCapacity = 32;
 
     // The layouts Write has had, oldest first (a parked state's section number is its layout): the sessions alone; then
     // their opening times and 4 ratings; then (checkpoint format 8) the ratings only when there are any, each with the
@@ -25,6 +26,9 @@ internal sealed class AuthenticationState
     public const byte LayoutSessions = 1;
     public const byte LayoutRatings = 2;
     public const byte LayoutSignIns = 3;
+
+    // Layout 4 (checkpoint format 12, parked section 4): then the first-seen history, when there is one.
+    public const byte LayoutHistory = 4;
 
     // Failed sign-ins since the last successful one (failures dated before it are late arrivals of an earlier run).
     public long LastSignInTicks;
@@ -64,6 +68,12 @@ internal sealed class AuthenticationState
     // Which session and token each recent sign-in opened, by the sign-in's own ids, so a detection that names its sign-in
     // reaches that session only. Allocated with the first sign-in that carries a correlation id.
     public SignInLink[]? Links;
+
+    // "First seen for this user": what the principal's sign-ins have shown (a network, a device-code sign-in, a client
+    // reaching Microsoft Graph), as tagged hashes, oldest overwritten when full; from when it has been kept (the warm-up
+    // counts from there). Allocated on the first sign-in that tells how it authenticated.
+    public long HistoryFromTicks;
+    public CappedSet? History;
 
     public int MfaRefused => MfaDenied + MfaTimedOut;
 
@@ -327,6 +337,22 @@ internal sealed class AuthenticationState
         return false;
     }
 
+    /// <summary>
+    /// Whether the history holds <paramref name="fact"/>; remembers it either way, starting the history at
+    /// <paramref name="ticks"/> when it is the first.
+    /// </summary>
+    public bool Saw(ulong fact, long ticks)
+    {
+        if (History is null)
+        {
+            History = new CappedSet(HistoryCapacity);
+            HistoryFromTicks = ticks;
+        }
+
+        HistoryFromTicks = Math.Min(HistoryFromTicks, ticks);
+        return !History.Add(fact);
+    }
+
     public static string? Cut(string? text) => text is { Length: > MaxText } ? text[..MaxText] : text;
 
     public void Write(BinaryWriter w)
@@ -381,6 +407,14 @@ internal sealed class AuthenticationState
         {
             link.Write(w);
         }
+
+        // Layout 4: the first-seen history, only when there is one.
+        w.Write(History is not null);
+        if (History is not null)
+        {
+            w.Write(HistoryFromTicks);
+            History.Write(w);
+        }
     }
 
     /// <summary>
@@ -390,9 +424,9 @@ internal sealed class AuthenticationState
     /// </summary>
     public static AuthenticationState Read(BinaryReader r, byte layout)
     {
-        if (layout is < LayoutSessions or > LayoutSignIns)
+        if (layout is < LayoutSessions or > LayoutHistory)
         {
-            throw new InvalidDataException($"authentication state layout {layout} is not one of {LayoutSessions}–{LayoutSignIns}: written by a newer version");
+            throw new InvalidDataException($"authentication state layout {layout} is not one of {LayoutSessions}–{LayoutHistory}: written by a newer version");
         }
 
         var s = new AuthenticationState
@@ -469,6 +503,13 @@ internal sealed class AuthenticationState
             {
                 (s.Links ??= new SignInLink[LinkCapacity])[i] = link;
             }
+        }
+
+        if (layout >= LayoutHistory && r.ReadBoolean())
+        {
+            s.HistoryFromTicks = r.ReadInt64();
+            s.History = new CappedSet(HistoryCapacity);
+            s.History.Read(r);
         }
 
         return s;

@@ -107,7 +107,7 @@ internal sealed class PrincipalState
     // baseline, and still loads (issue 11: the sign-in history used to be dropped on eviction).
     // Sections 1 and 2 are the identity detector's state in its earlier layouts (without ratings; without the revocation
     // time and sign-in links): a section's number is its layout (AuthenticationState.Layout*).
-    private const byte ParkedAuthentication = ZtStream.Verifier.Authentication.AuthenticationState.LayoutSignIns;
+    private const byte ParkedAuthentication = ZtStream.Verifier.Authentication.AuthenticationState.LayoutHistory;
 
     /// <summary>
     /// The state as it is parked in the store when its principal is evicted: the baseline, then the identity detector's

@@ -35,7 +35,8 @@ internal sealed class ScoringEngine
     // open alerts and floods after the okta MFA counts; 10 writes the same bytes, its peer groups of cluster-local
     // principals kept per cluster (PeerIndex.Group), which a format 9 checkpoint's are not (RebuildClusterPeers); 11
     // writes the same bytes, its recent ids keyed within their source (IdKey), which a format 10 checkpoint's are not.
-    private const int CheckpointFormat = 11;
+    private const int CheckpointFormat = 12;
+    private const int CheckpointFormatWithoutHistory = 11;
     private const int CheckpointFormatWithoutSourceIds = 10;
     private const int CheckpointFormatWithoutClusterPeers = 9;
     private const int CheckpointFormatWithoutStaged = 8;
@@ -622,7 +623,8 @@ internal sealed class ScoringEngine
                 var k = r.ReadString();
                 var a = AuthenticationState.Read(r, format switch
                 {
-                    >= CheckpointFormat => AuthenticationState.LayoutSignIns,
+                    >= CheckpointFormat => AuthenticationState.LayoutHistory,
+                    >= CheckpointFormatWithoutStaged and <= CheckpointFormatWithoutHistory => AuthenticationState.LayoutSignIns,
                     CheckpointFormatWithoutSignInLinks => AuthenticationState.LayoutRatings,
                     _ => AuthenticationState.LayoutSessions,
                 });

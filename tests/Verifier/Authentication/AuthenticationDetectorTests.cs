@@ -6,7 +6,7 @@ namespace ZtStream.Verifier.Tests.Authentication;
 /// The identity detector on each provider's own records: what a run of sign-ins and a session's use show that no single
 /// event does. Positive and negative cases per detector, in the shapes the vendors document.
 /// </summary>
-public sealed class AuthenticationDetectorTests
+public sealed partial class AuthenticationDetectorTests
 {
     private static ScoringEngine Engine() =>
         new(new VerifierOptions { ModelEnabled = false }, rules: new RuleSetHolder(new RuleSet(RuleLoader.Load(RuleLoader.Builtin()).Rules)));
@@ -863,10 +863,16 @@ public sealed class AuthenticationDetectorTests
         Assert.Single(RiskySessionAt(again, "Tm9yYVRva2VuQ2twdDE", 75));
     }
 
-    /// <summary>Format 6 (before ratings) and 7 (before sign-in links) are still read, with their sessions' risk.</summary>
+    /// <summary>
+    /// Format 6 (before ratings), 7 (before sign-in links) and 8 to 11 (before the first-seen history) are still read, with
+    /// their sessions' risk (formats 9 and 10 were read as format 6 was, until format 12).
+    /// </summary>
     [Theory]
     [InlineData(6)]
     [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(11)]
     public void Checkpoint_OlderFormat_WithoutRatingsOrSignInLinks_IsStillRead_WithItsSessionsRisk(int format)
     {
         var session = $"idxOld{format}";
@@ -906,7 +912,7 @@ public sealed class AuthenticationDetectorTests
             }
 
             var bytes = full.ToArray();
-            w.Write(bytes[..^((8 * AuthenticationState.SessionCapacity) + 8 + 1 + 8 + 1 + 1)]);
+            w.Write(bytes[..^((8 * AuthenticationState.SessionCapacity) + 8 + 1 + 8 + 1 + 1 + 1)]);
         }
 
         var old = ZtStream.Verifier.Baselines.PrincipalState.FromBytes(ms.ToArray());

@@ -1,9 +1,10 @@
 namespace ZtStream.Verifier.Tests.Rules;
 
 /// <summary>
-/// Writes a checkpoint as an older engine did, from a current (format 11) one whose rule state, runtime links,
+/// Writes a checkpoint as an older engine did, from a current (format 12) one whose rule state, runtime links,
 /// authentication state, flood alerts, okta MFA counts and staged alerts are empty: each format appends to the one before,
-/// so format 10 is format 11's bytes (its recent ids keyed as format 10 keyed them: <see cref="AsFormatTen"/>), format 9
+/// so format 11 is format 12's bytes (the same when no principal has an authentication state; else
+/// <see cref="AsFormatWithOneAuthenticationState"/>), format 10 is format 11's bytes (its recent ids keyed as format 10 keyed them: <see cref="AsFormatTen"/>), format 9
 /// format 10's (its peer groups keyed as format 9 keyed them: <see cref="AsFormatNine"/>), format 8
 /// is format 9 without the staged alerts, formats 7
 /// and 6 are format 8 with each authentication state's tail in their layout (the same bytes when no principal has an
@@ -37,18 +38,23 @@ internal static class CheckpointFormats
     // risk, no reason).
     private const int LayoutRatingsTailBytes = (8 * 8) + 8 + (4 * (8 + 8 + 8 + 4 + 1));
 
+    // What format 12 writes after that: whether there is a first-seen history (none: one zero byte).
+    private const int LayoutHistoryTailBytes = 1;
+
     /// <summary>
-    /// Format 6 or 7 of a checkpoint whose one authentication state (the last written) was never rated, revoked or
-    /// linked, with no flood alerts and no okta MFA counts: format 8 with that state's tail as the older format wrote it.
+    /// Format 6 to 11 of a checkpoint whose one authentication state (the last written) was never rated, revoked or
+    /// linked and has no first-seen history, with no flood alerts and no okta MFA counts: that state's tail as the older
+    /// format wrote it (8 to 11: without the history's byte; 7 and 6 also without the sign-in layout's tail).
     /// </summary>
     public static byte[] AsFormatWithOneAuthenticationState(byte[] current, int format)
     {
-        Assert.InRange(format, 6, 7);
-        var bytes = Uncompressed(current, format);
-        var tail = EmptyFloodsBytes + EmptyOktaMfa.Length;
-        Assert.Equal(EmptyOktaMfa, bytes[^EmptyOktaMfa.Length..]);
-        Assert.All(bytes[^(tail + LayoutSignInsTailBytes)..^EmptyOktaMfa.Length], b => Assert.Equal(0, b));
-        return Compressed([.. bytes[..^(tail + LayoutSignInsTailBytes)], .. new byte[format == 7 ? LayoutRatingsTailBytes : 0], .. bytes[^tail..]]);
+        Assert.InRange(format, 6, 11);
+        var bytes = format >= 9 ? Raw(current, format) : Uncompressed(current, format);
+        var tail = EmptyFloodsBytes + EmptyOktaMfa.Length + (format >= 9 ? EmptyStagedBytes : 0);
+        var cut = LayoutHistoryTailBytes + (format >= 8 ? 0 : LayoutSignInsTailBytes);
+        Assert.Equal(EmptyOktaMfa, bytes[^(tail - EmptyFloodsBytes)..^(tail - EmptyFloodsBytes - EmptyOktaMfa.Length)]);
+        Assert.All(bytes[^(tail + cut)..^tail], b => Assert.Equal(0, b));
+        return Compressed([.. bytes[..^(tail + cut)], .. new byte[format == 7 ? LayoutRatingsTailBytes : 0], .. bytes[^tail..]]);
     }
 
     /// <summary>
@@ -116,14 +122,14 @@ internal static class CheckpointFormats
         return bytes[..^EmptyStagedBytes];
     }
 
-    /// <summary>The uncompressed bytes of a format 11 checkpoint, headed <paramref name="format"/>.</summary>
+    /// <summary>The uncompressed bytes of a format 12 checkpoint, headed <paramref name="format"/>.</summary>
     private static byte[] Raw(byte[] current, int format)
     {
         using var input = new System.IO.Compression.GZipStream(new MemoryStream(current), System.IO.Compression.CompressionMode.Decompress);
         using var raw = new MemoryStream();
         input.CopyTo(raw);
         var bytes = raw.ToArray();
-        Assert.Equal(11, BitConverter.ToInt32(bytes, 0));
+        Assert.Equal(12, BitConverter.ToInt32(bytes, 0));
         BitConverter.GetBytes(format).CopyTo(bytes, 0);
         return bytes;
     }

@@ -440,7 +440,7 @@ internal static partial class EntraMapper
             : IsRole(targetType) ? targets.FirstOfType("User")
             : null;
         var targetUser = userTarget is { } named ? UserName(named.FirstText("userPrincipalName", "displayName", "id"), named.Text("id")) : null;
-        var (kind, change) = DomainTrustChange(ApplicationChange(ClassifyAudit(activity, auditCategory), activity, target), activity, target);
+        var (kind, change) = DirectoryChange(DomainTrustChange(ApplicationChange(ClassifyAudit(activity, auditCategory), activity, target), activity, target), activity, target);
         e.Change(kind, change);
 
         if (kind is EventKinds.AuthCredentialChange or EventKinds.AuthAccountChange or EventKinds.AuthSessionRevoked && targetUser is not null)
@@ -656,6 +656,34 @@ internal static partial class EntraMapper
     /// <c>Managed</c> (Microsoft's Sentinel rule for federation changes reads the same property for <c>Federated</c>).
     /// The directory stops trusting the outside identity provider: <c>idp_deactivate</c>, not a trust created or changed.
     /// </summary>
+    /// <summary>
+    /// Two edits of the directory that read as routine by their activity's name and are not, by the property they change:
+    /// "Update user" whose <c>SourceAnchor</c> (the ImmutableId a federated sign-in is matched on) changed —
+    /// <c>immutable_id_change</c>, a step of a federation backdoor: a token naming that id signs in as the user — and
+    /// "Update authorization policy" whose <c>AllowUserConsentForRiskyApps</c> became true — <c>risky_app_consent_allow</c>:
+    /// users may again consent to applications Microsoft holds risky, without an administrator's review.
+    /// </summary>
+    private static (string Kind, string? Change) DirectoryChange((string Kind, string? Change) classified, string activity, JsonElement? target)
+    {
+        if (activity.Equals("Update user", StringComparison.OrdinalIgnoreCase) && Property(target, "SourceAnchor") is not null)
+        {
+            return (EventKinds.AuthAdminChange, "immutable_id_change");
+        }
+
+        if (activity.Equals("Update authorization policy", StringComparison.OrdinalIgnoreCase) && Property(target, "AllowUserConsentForRiskyApps") is { } risky
+            && IdentityJson.Embedded(risky.Find("newValue")) is { } value
+            && (IsTrue(value) || (value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 1 && IsTrue(value[0]))))
+        {
+            return (EventKinds.AuthAdminChange, "risky_app_consent_allow");
+        }
+
+        return classified;
+
+        // Entra writes the new value as JSON text ("[true]"); a pipeline may have decoded it, or written it bare.
+        static bool IsTrue(JsonElement v) => v.ValueKind == JsonValueKind.True
+            || (v.ValueKind == JsonValueKind.String && string.Equals(v.GetString()?.Trim(), "true", StringComparison.OrdinalIgnoreCase));
+    }
+
     private static (string Kind, string? Change) DomainTrustChange((string Kind, string? Change) classified, string activity, JsonElement? target) =>
         classified.Change == "idp_change" && activity.Equals("Set domain authentication", StringComparison.OrdinalIgnoreCase)
             && string.Equals(Modified(target, "LiveType"), "Managed", StringComparison.OrdinalIgnoreCase)
