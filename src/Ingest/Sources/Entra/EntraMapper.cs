@@ -652,11 +652,6 @@ internal static partial class EntraMapper
     }
 
     /// <summary>
-    /// A "Set domain authentication" that made the domain managed again: its target's <c>LiveType</c> becomes
-    /// <c>Managed</c> (Microsoft's Sentinel rule for federation changes reads the same property for <c>Federated</c>).
-    /// The directory stops trusting the outside identity provider: <c>idp_deactivate</c>, not a trust created or changed.
-    /// </summary>
-    /// <summary>
     /// Two edits of the directory that read as routine by their activity's name and are not, by the property they change:
     /// "Update user" whose <c>SourceAnchor</c> (the ImmutableId a federated sign-in is matched on) changed —
     /// <c>immutable_id_change</c>, a step of a federation backdoor: a token naming that id signs in as the user — and
@@ -684,6 +679,11 @@ internal static partial class EntraMapper
             || (v.ValueKind == JsonValueKind.String && string.Equals(v.GetString()?.Trim(), "true", StringComparison.OrdinalIgnoreCase));
     }
 
+    /// <summary>
+    /// A "Set domain authentication" that made the domain managed again: its target's <c>LiveType</c> becomes
+    /// <c>Managed</c> (Microsoft's Sentinel rule for federation changes reads the same property for <c>Federated</c>).
+    /// The directory stops trusting the outside identity provider: <c>idp_deactivate</c>, not a trust created or changed.
+    /// </summary>
     private static (string Kind, string? Change) DomainTrustChange((string Kind, string? Change) classified, string activity, JsonElement? target) =>
         classified.Change == "idp_change" && activity.Equals("Set domain authentication", StringComparison.OrdinalIgnoreCase)
             && string.Equals(Modified(target, "LiveType"), "Managed", StringComparison.OrdinalIgnoreCase)
