@@ -56,6 +56,9 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
     private const string GraphName = "Microsoft Graph";
     private const string GraphAppId = "00000003-0000-0000-c000-000000000000";
 
+    // The first-seen history's fact for "signed in with a device code", hashed once.
+    private static readonly ulong DeviceCodeFact = StableHash.Of("device-code");
+
     private readonly long failureWindow = options.FailureWindow.Ticks;
     private readonly long mfaWindow = options.MfaWindow.Ticks;
     private readonly long concurrency = options.SessionConcurrency.Ticks;
@@ -343,30 +346,31 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
         var prt = Has(a, IncomingToken, "primaryRefreshToken");
 
         var warm = s.History is not null && ticks - s.HistoryFromTicks >= firstSeenWarmUp;
-        var days = s.History is null ? "" : Numbers.Duration(TimeSpan.FromTicks(Math.Max(0, ticks - s.HistoryFromTicks)));
-        var idp = IdpOf(e);
-        var app = EventAttributes.Text(a, App) is { Length: > 0 } name ? $"{name} ({client})" : client;
 
         var network = ClientNetwork.Of(e.Network?.SrcIp, EventAttributes.Number(a, Asn));
         var knownNetwork = network.Known && s.Saw(StableHash.Of($"net|{network.Prefix}"), ticks);
         if (warm && prt && network.Known && !knownNetwork)
         {
             found.Add(Finding(PrtNewNetwork, 45,
-                $"{who.Describe()} presented a primary refresh token at {idp} from {e.Network!.SrcIp}, a network none of its sign-ins came from in {days} (to {app})"));
+                $"{who.Describe()} presented a primary refresh token at {IdpOf(e)} from {e.Network!.SrcIp}, a network none of its sign-ins came from in {Days()} (to {AppName()})"));
         }
 
         var deviceCode = protocol == "deviceCode" || transfer == "deviceCodeFlow";
-        if (deviceCode && !s.Saw(StableHash.Of("device-code"), ticks) && warm)
+        if (deviceCode && !s.Saw(DeviceCodeFact, ticks) && warm)
         {
             found.Add(Finding(FirstDeviceCode, 40,
-                $"{who.Describe()} signed in at {idp} with a device code for the first time in {days} of its sign-ins (to {app}{(e.Network?.SrcIp is { } ip ? " from " + ip : "")})"));
+                $"{who.Describe()} signed in at {IdpOf(e)} with a device code for the first time in {Days()} of its sign-ins (to {AppName()}{(e.Network?.SrcIp is { } ip ? " from " + ip : "")})"));
         }
 
         if (e.Resource?.Id is GraphName or GraphAppId && !s.Saw(StableHash.Of($"graph|{client}"), ticks) && warm)
         {
             found.Add(Finding(NewGraphClient, 30,
-                $"{who.Describe()} signed in at {idp} to Microsoft Graph with {app}, a client that never reached Graph for it in {days}"));
+                $"{who.Describe()} signed in at {IdpOf(e)} to Microsoft Graph with {AppName()}, a client that never reached Graph for it in {Days()}"));
         }
+
+        // The texts only a finding needs, built when one is found: most sign-ins find nothing.
+        string Days() => Numbers.Duration(TimeSpan.FromTicks(Math.Max(0, ticks - s.HistoryFromTicks)));
+        string AppName() => EventAttributes.Text(a, App) is { Length: > 0 } name ? $"{name} ({client})" : client;
     }
 
     private static bool Has(Dictionary<string, JsonElement>? a, string key, string value)
