@@ -4,9 +4,9 @@ namespace ZtStream.Verifier.Rules;
 
 /// <summary>
 /// The enabled rules an event of one kind evaluates, in file order, each with the attribute it cannot match without:
-/// an event asks once whether it has an attribute, for every rule that needs it. The ten Google Cloud rules all need
-/// <c>attributes.gcp.service_name</c> or <c>gcp.method_name</c>, so an application's request — the kind they share with
-/// it — pays one look-up for each, not ten condition walks.
+/// an event asks once whether it has an attribute, for every rule that needs it. The Google Cloud rules each need
+/// <c>attributes.gcp.service_name</c>, <c>gcp.method_name</c> or <c>gcp.granted</c>, so an application's request — the kind they share with
+/// it — pays three look-ups, not a condition walk for each rule.
 /// </summary>
 internal sealed class RuleCandidates
 {

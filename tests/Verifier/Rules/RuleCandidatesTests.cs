@@ -37,9 +37,9 @@ public sealed class RuleCandidatesTests
         var candidates = set.For(EventKinds.AccessRequest);
         var gcp = Enumerable.Range(0, candidates.Rules.Length).Where(i => candidates.Rules[i].Id.StartsWith("gcp-", StringComparison.Ordinal)).ToList();
 
-        Assert.Equal(10, gcp.Count);
+        Assert.True(gcp.Count >= 10, $"{gcp.Count} Google Cloud rules");
         Assert.All(gcp, i => Assert.True(candidates.GateOf[i] >= 0, candidates.Rules[i].Id));
-        // Ten rules, at most as many look-ups as distinct attributes they start from.
+        // All of them, at most as many look-ups as distinct attributes they start from.
         Assert.InRange(gcp.Select(i => candidates.GateOf[i]).Distinct().Count(), 1, 3);
         Assert.All(candidates.Gates, g => Assert.StartsWith("attributes.", g.Text, StringComparison.Ordinal));
     }
