@@ -76,7 +76,6 @@ public class ScoringBenchmarks
         return alerts;
     }
 
-    /// <summary>The built-in library and SigmaHQ's Kubernetes audit rules; any load error stops the benchmark.</summary>
     /// <summary>The built-in library and SigmaHQ's Kubernetes audit rules; with <paramref name="correlations"/> the Sigma correlations of the tests too.</summary>
     internal static IReadOnlyList<Rule> Library(bool correlations = false)
     {

@@ -4,6 +4,12 @@ namespace ZtStream.Verifier.Rules;
 internal interface IRuleMatcher
 {
     bool Matches(RuleEvent e);
+
+    /// <summary>
+    /// An attribute the condition cannot match without (<c>attributes.gcp.service_name</c> of every Google Cloud rule);
+    /// null when none is known. The rule set asks an event for it once for every rule that names it (<see cref="RuleSet"/>).
+    /// </summary>
+    Detection.FieldPath? RequiredAttribute => null;
 }
 
 /// <summary>Where a rule was defined: the file and the 1-based line of its definition.</summary>

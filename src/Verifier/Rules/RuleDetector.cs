@@ -65,7 +65,7 @@ internal sealed class RuleDetector(RuleSetHolder rules)
     private void Evaluate(AccessEvent e, RuleEvent? arrived, List<Contribution> output, List<Contribution> staged, bool awaitingOutcome = false)
     {
         var candidates = rules.Current.For(e.Kind);
-        if (candidates.Length == 0)
+        if (candidates.Rules.Length == 0)
         {
             return;
         }
@@ -78,8 +78,26 @@ internal sealed class RuleDetector(RuleSetHolder rules)
         // first asks.
         RuleEvent? answeredAllowed = null, answeredRefused = null;
         bool? twin = null;
-        foreach (var rule in candidates)
+
+        // Whether the event has each attribute some rule cannot match without: 0 not asked yet, 1 yes, -1 no.
+        Span<sbyte> has = candidates.Gates.Length <= 16 ? stackalloc sbyte[candidates.Gates.Length] : new sbyte[candidates.Gates.Length];
+        has.Clear();
+        for (var i = 0; i < candidates.Rules.Length; i++)
         {
+            var rule = candidates.Rules[i];
+            if (candidates.GateOf[i] is var g and >= 0)
+            {
+                if (has[g] == 0)
+                {
+                    has[g] = candidates.Gates[g].Exists(re) ? (sbyte)1 : (sbyte)-1;
+                }
+
+                if (has[g] < 0)
+                {
+                    continue;
+                }
+            }
+
             if (arrived is not null
                     ? DecidedWithoutOutcome(rule, arrived, ref answeredAllowed, ref answeredRefused)
                     : awaitingOutcome && !DecidedWithoutOutcome(rule, re, ref answeredAllowed, ref answeredRefused))

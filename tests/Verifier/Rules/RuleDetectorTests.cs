@@ -114,8 +114,8 @@ public sealed class RuleDetectorTests
     public void OtherKinds_AreNotEvaluated()
     {
         var engine = Engine(Privileged);
-        Assert.Empty(engine.Rules.Rules.Current.For(EventKinds.AccessRequest));
-        Assert.Single(engine.Rules.Rules.Current.For(EventKinds.K8sAudit));
+        Assert.Empty(engine.Rules.Rules.Current.For(EventKinds.AccessRequest).Rules);
+        Assert.Single(engine.Rules.Rules.Current.For(EventKinds.K8sAudit).Rules);
         Assert.Equal(0, engine.Score(Events.Read(Events.T0)).Score);
     }
 

@@ -40,4 +40,18 @@ internal sealed class AllOf(Node[] children) : Node
 
         return result;
     }
+
+    public override FieldPath? RequiredAttribute()
+    {
+        // Every child must be true, so what any child needs, the whole needs.
+        foreach (var c in children)
+        {
+            if (c.RequiredAttribute() is { } path)
+            {
+                return path;
+            }
+        }
+
+        return null;
+    }
 }

@@ -31,4 +31,21 @@ internal sealed class AnyOf(Node[] children) : Node
 
         return result;
     }
+
+    public override FieldPath? RequiredAttribute()
+    {
+        // Some child true: only an attribute every child needs is needed by the whole.
+        FieldPath? required = null;
+        foreach (var c in children)
+        {
+            if (c.RequiredAttribute() is not { } path || required is not null && !required.SameAs(path))
+            {
+                return null;
+            }
+
+            required ??= path;
+        }
+
+        return required;
+    }
 }

@@ -9,6 +9,9 @@ internal sealed class DetectionMatcher(Node detection, Node? exceptions) : IRule
     /// <summary>The event kinds the detection can match; empty when any.</summary>
     public IReadOnlyList<string> Kinds { get; } = detection.RequiredKinds() is { } k ? [.. k.Order(StringComparer.Ordinal)] : [];
 
+    /// <summary>An attribute the detection cannot match without (the exceptions only narrow it); null when none.</summary>
+    public FieldPath? RequiredAttribute { get; } = detection.RequiredAttribute();
+
     public bool Matches(RuleEvent e) => detection.Eval(e, null) && (exceptions is null || !exceptions.Eval(e, null));
 
     /// <summary>The field paths and values of a match (empty when the event does not match).</summary>

@@ -63,6 +63,13 @@ internal sealed class FieldItem(FieldPath path, ILeafTest[] tests, bool all, boo
         return false;
     }
 
+    public override FieldPath? RequiredAttribute() =>
+        // True only through a value the path reaches (a test passed, or "exists: true"): never for an absent attribute.
+        // A negation, "absent" and a match of a missing field can each be true without it.
+        path.Root == FieldRoot.Attributes && !negate && !matchMissing && (exists == true || exists is null && tests.Length > 0)
+            ? path
+            : null;
+
     public override IReadOnlySet<string>? RequiredKinds()
     {
         if (!path.IsKind || negate || exists is not null || matchMissing || all && tests.Length > 1)

@@ -56,6 +56,8 @@ internal sealed class FieldPath
     private readonly string display;
     private bool ignoreCase;
     private FieldPath[]? alternatives;
+    private string pathText = "";
+    private string? key;
 
     private FieldPath(string written, FieldRoot root, string display, Segment[] segments, Func<AccessEvent, string?>? text = null, Func<AccessEvent, long?>? number = null, string[]? attributeKeys = null)
     {
@@ -86,14 +88,26 @@ internal sealed class FieldPath
         : display == "time" ? CanonicalValue.Time
         : CanonicalValue.Text;
 
-    public static FieldPath CanonicalText(string name, Func<AccessEvent, string?> read) =>
-        new(name, FieldRoot.Canonical, name, [], text: read) { IsKind = name == "kind" };
+    /// <summary>
+    /// What the path reads, written one way whatever the rule called the field: two paths with one key reach the same
+    /// values on every event (so rules that need one attribute share its look-up, <see cref="RuleSet"/>).
+    /// </summary>
+    public string Key => key ??= alternatives is not null
+        ? $"any({string.Join(",", alternatives.Select(a => a.Key))})"
+        : $"{Root}:{(ignoreCase ? "i" : "")}:{pathText}";
 
-    public static FieldPath CanonicalNumber(string name, Func<AccessEvent, long?> read) => new(name, FieldRoot.Canonical, name, [], number: read);
+    public static FieldPath CanonicalText(string name, Func<AccessEvent, string?> read) =>
+        new(name, FieldRoot.Canonical, name, [], text: read) { IsKind = name == "kind", pathText = name };
+
+    public static FieldPath CanonicalNumber(string name, Func<AccessEvent, long?> read) =>
+        new(name, FieldRoot.Canonical, name, [], number: read) { pathText = name };
+
+    /// <summary>Whether both paths reach the same values on every event (<see cref="Key"/>).</summary>
+    public bool SameAs(FieldPath other) => ReferenceEquals(this, other) || Key == other.Key;
 
     /// <summary>A path under the raw object whose keys match in any case (an exact key is preferred when both exist).</summary>
     public static FieldPath RawIgnoringCase(string written, string path) =>
-        new(written, FieldRoot.Raw, "", Parse(path, written)) { ignoreCase = true };
+        new(written, FieldRoot.Raw, "", Parse(path, written)) { ignoreCase = true, pathText = path };
 
     /// <summary>
     /// A field read at each of <paramref name="paths"/>: any value at any of them counts, it exists where any of them
@@ -127,10 +141,10 @@ internal sealed class FieldPath
                 keys[names.Count - n] = string.Join('.', names.Take(n));
             }
 
-            return new FieldPath(written, root, displayPrefix, segments, attributeKeys: keys);
+            return new FieldPath(written, root, displayPrefix, segments, attributeKeys: keys) { pathText = path };
         }
 
-        return new FieldPath(written, root, displayPrefix, segments);
+        return new FieldPath(written, root, displayPrefix, segments) { pathText = path };
     }
 
     /// <summary>True when any value the path reaches passes <paramref name="test"/>; records the match into <paramref name="trace"/>.</summary>

@@ -8,4 +8,10 @@ internal abstract class Node
 
     /// <summary>The event kinds this node can be true for; null when any.</summary>
     public virtual IReadOnlySet<string>? RequiredKinds() => null;
+
+    /// <summary>
+    /// An attribute path this node cannot be true without (it must exist on the event); null when none is known. Only
+    /// ever a path whose absence makes the node false, so a rule set may skip the node's rule for an event without it.
+    /// </summary>
+    public virtual FieldPath? RequiredAttribute() => null;
 }

@@ -5,7 +5,8 @@ namespace ZtStream.Verifier.Rules.Testing;
 /// that source's reader), read by the readers <c>ztstream replay --format</c> uses — with the <c>Ingest</c> bounds and
 /// naming of <paramref name="configuration"/> and Ingest's event validator, so a test sees the events live ingestion would
 /// append, and an input live ingestion would refuse fails its test, naming item, field and reason. Each event is evaluated
-/// in order by a fresh rule detector holding only this rule, and the outcome is compared with <c>expect</c>. A single-event
+/// in order by a fresh rule detector holding only this rule (skipped, as live, for an event without the attribute the rule
+/// needs: <see cref="RuleCandidates"/>), and the outcome is compared with <c>expect</c>. A single-event
 /// rule matches when any event but a failed sign-in's twins matches (as live, <see cref="RuleDetector.JudgesOneEvent"/>);
 /// for an aggregation the last event decides (a twin only for a rule that selects it). An input that yields no event fails the test.
 /// </summary>
@@ -50,8 +51,9 @@ internal sealed class RuleTestRunner(IReadOnlyDictionary<string, SourceFileReade
                 continue;
             }
 
+            // As live, a rule is not asked of an event without the attribute it cannot match without (RuleCandidates).
             var re = new RuleEvent(e) { OktaMfa = detector.OktaMfa };
-            var match = detector.Match(rule, re);
+            var match = RuleCandidates.Gate(rule) is { } gate && !gate.Exists(re) ? null : detector.Match(rule, re);
             explanation ??= match;
             if (rule.Aggregation is null || !Authentication.AuthenticationDetector.IsAddressTwin(e) || rule.Condition.Matches(re))
             {

@@ -33,8 +33,8 @@ public sealed class FalcoOktaRuleTests
         Assert.All(result.Rules, r => Assert.DoesNotContain(EventKinds.K8sAudit, r.Kinds));
         Assert.All(result.Rules, r => Assert.Equal(FalcoSource.Okta, ((FalcoRuleMatcher)r.Condition).Source));
         var set = new RuleSet(result.Rules);
-        Assert.Equal(12, set.For(EventKinds.AuthAccountChange).Length);
-        Assert.Empty(set.For(EventKinds.K8sAudit));
+        Assert.Equal(12, set.For(EventKinds.AuthAccountChange).Rules.Length);
+        Assert.Empty(set.For(EventKinds.K8sAudit).Rules);
     }
 
     // Event types from Okta's event types catalog; the near miss is the neighbouring event of the same family.
