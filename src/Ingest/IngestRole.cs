@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ZtStream.Ingest.SharedSignals;
+using ZtStream.Ingest.Sources.Aws;
 
 namespace ZtStream.Ingest;
 
@@ -55,10 +56,13 @@ internal static class IngestRole
             endpoints.MapPost(adapter.Path, Handle(adapter)).WithName($"ingest-{adapter.Name}");
         }
 
-        // Managed EKS clusters reach Ingest through Amazon Data Firehose, whose credential header and answer are its own.
-        var audit = SourceAdapters.All.Single(a => a.Name == K8sAuditMapper.SourceName);
-        endpoints.MapPost(FirehoseDelivery.PathOf(audit), context => context.RequestServices.GetRequiredService<FirehoseDelivery>().HandleAsync(context, audit))
-            .WithName($"ingest-{audit.Name}-firehose");
+        // Managed EKS clusters and CloudTrail's CloudWatch Logs reach Ingest through Amazon Data Firehose, whose credential
+        // header and answer are its own.
+        foreach (var delivered in SourceAdapters.All.Where(a => a.Name is K8sAuditMapper.SourceName or CloudTrailMapper.SourceName))
+        {
+            endpoints.MapPost(FirehoseDelivery.PathOf(delivered), context => context.RequestServices.GetRequiredService<FirehoseDelivery>().HandleAsync(context, delivered))
+                .WithName($"ingest-{delivered.Name}-firehose");
+        }
         endpoints.MapGet("/v1/sources/okta", context => context.RequestServices.GetRequiredService<IngestHandler>().HandleOktaVerificationAsync(context))
             .WithName("ingest-okta-verification");
         endpoints.MapPost(SsfPushEndpoint.Path, context => context.RequestServices.GetRequiredService<SsfPushEndpoint>().HandleAsync(context))

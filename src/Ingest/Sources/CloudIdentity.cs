@@ -88,7 +88,7 @@ internal sealed record CloudIdentity(
     }
 
     /// <summary><c>arn:PARTITION:iam|sts::ACCOUNT:RESOURCE</c> with a 12-digit account, else null.</summary>
-    private static string? IamArn(string? text)
+    internal static string? IamArn(string? text)
     {
         if (text is null || !text.StartsWith("arn:", StringComparison.Ordinal))
         {
@@ -106,7 +106,7 @@ internal sealed record CloudIdentity(
     /// The IAM identity behind an ARN, as aws-iam-authenticator canonicalises it: an assumed-role session
     /// (<c>arn:aws:sts::A:assumed-role/ROLE/SESSION</c>) is its role (<c>arn:aws:iam::A:role/ROLE</c>); anything else is itself.
     /// </summary>
-    private static string? Canonical(string? arn)
+    internal static string? Canonical(string? arn)
     {
         if (arn is null)
         {
@@ -121,7 +121,7 @@ internal sealed record CloudIdentity(
     }
 
     /// <summary>The session name of an assumed-role ARN, else null.</summary>
-    private static string? SessionOf(string? arn) =>
+    internal static string? SessionOf(string? arn) =>
         arn?.Split(':', 6)[5].Split('/', 3) is ["assumed-role", _, { Length: > 0 } session] ? session : null;
 
     /// <summary>An extra's value: a list of strings as the API server writes it, or a plain string as some exports flatten it.</summary>

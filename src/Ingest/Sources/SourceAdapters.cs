@@ -1,4 +1,5 @@
 using ZtStream.Ingest.Sources.Auth0;
+using ZtStream.Ingest.Sources.Aws;
 using ZtStream.Ingest.Sources.Falco;
 using ZtStream.Ingest.Sources.Keycloak;
 
@@ -32,6 +33,7 @@ internal static class SourceAdapters
         new(EntraMapper.Idp, EntraMapper.Idp, static (b, o) => EntraMapper.Map(b, o)),
         new(KeycloakMapper.Idp, KeycloakMapper.Idp, static (b, o) => KeycloakMapper.Map(b, o)),
         new(Auth0Mapper.Idp, Auth0Mapper.Idp, static (b, o) => Auth0Mapper.Map(b, o)),
+        new(CloudTrailMapper.SourceName, null, static (b, o) => CloudTrailMapper.Map(b, o)),
     ];
 
     /// <summary>The identity providers among <see cref="All"/>.</summary>

@@ -17,6 +17,7 @@ public sealed class DocumentedShapesEndpointTests
         ("/v1/sources/auth0", "auth0-shapes", "auth0/documented-shapes.ndjson", ["auth.*"]),
         ("/v1/sources/k8s-audit", "managed-clusters", "k8s-audit/managed/documented-shapes.ndjson", [EventKinds.K8sAudit]),
         ("/v1/sources/falco", "falco-shapes", "falco/documented-shapes.jsonl", [EventKinds.RuntimeAlert]),
+        ("/v1/sources/aws-cloudtrail", "cloudtrail-shapes", "aws-cloudtrail/cloudtrail-records.ndjson", [EventKinds.AccessRequest]),
     ];
 
     // Each record's event id → the principal (record key) it is logged on and its kind; "@address" the address twin of a
@@ -105,6 +106,26 @@ public sealed class DocumentedShapesEndpointTests
         ["7c000000-0000-4000-8000-0000000000f4"] = ("host:edge-node-04", EventKinds.RuntimeAlert),
         ["7c000000-0000-4000-8000-0000000000f5"] = ("équipe-données/outil-0", EventKinds.RuntimeAlert),
         ["7c000000-0000-4000-8000-0000000000f6"] = ("ledger/ledger-api-0", EventKinds.RuntimeAlert),
+
+        // CloudTrail: an IAM user, assumed-role sessions (keyed by the role, as EKS keys them), the root user, a failed
+        // console sign-in named by principal id alone, a service's call for a node and another account's.
+        ["c7a10000-0000-4000-8000-000000000001"] = ("arn:aws:iam::111122223333:user/alice", EventKinds.AccessRequest),
+        ["c7a10000-0000-4000-8000-000000000002"] = ("arn:aws:iam::111122223333:role/Admin", EventKinds.AccessRequest),
+        ["c7a10000-0000-4000-8000-000000000003"] = ("arn:aws:iam::111122223333:user/build-bot", EventKinds.AccessRequest),
+        ["c7a10000-0000-4000-8000-000000000004"] = ("arn:aws:iam::111122223333:role/Admin", EventKinds.AccessRequest),
+        ["c7a10000-0000-4000-8000-000000000005"] = ("arn:aws:iam::111122223333:role/Admin", EventKinds.AccessRequest),
+        ["c7a10000-0000-4000-8000-000000000006"] = ("arn:aws:iam::111122223333:role/Admin", EventKinds.AccessRequest),
+        ["c7a10000-0000-4000-8000-000000000007"] = ("arn:aws:iam::111122223333:root", EventKinds.AccessRequest),
+        ["c7a10000-0000-4000-8000-000000000008"] = ("AIDACKCEVSQ6C2EXAMPLE", EventKinds.AccessRequest),
+        ["c7a10000-0000-4000-8000-000000000009"] = ("arn:aws:iam::111122223333:role/ci-deployer", EventKinds.AccessRequest),
+        ["c7a10000-0000-4000-8000-000000000010"] = ("arn:aws:iam::111122223333:role/Admin", EventKinds.AccessRequest),
+        ["c7a10000-0000-4000-8000-000000000011"] = ("arn:aws:iam::111122223333:role/Admin", EventKinds.AccessRequest),
+        ["c7a10000-0000-4000-8000-000000000012"] = ("arn:aws:iam::111122223333:role/Admin", EventKinds.AccessRequest),
+        ["c7a10000-0000-4000-8000-000000000013"] = ("arn:aws:iam::111122223333:role/Admin", EventKinds.AccessRequest),
+        ["c7a10000-0000-4000-8000-000000000014"] = ("arn:aws:iam::111122223333:role/Admin", EventKinds.AccessRequest),
+        ["c7a10000-0000-4000-8000-000000000015"] = ("ec2.amazonaws.com", EventKinds.AccessRequest),
+        ["c7a10000-0000-4000-8000-000000000016"] = ("aws-account:444455556666", EventKinds.AccessRequest),
+        ["c7a10000-0000-4000-8000-000000000017"] = ("arn:aws:iam::111122223333:role/Admin", EventKinds.AccessRequest),
     };
 
     [Fact]

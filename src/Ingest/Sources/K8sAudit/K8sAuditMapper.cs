@@ -410,7 +410,12 @@ internal static class K8sAuditMapper
 
         if (!options.TryFallbackTime(out time, out var source))
         {
-            var names = fields.Length == 2 ? $"neither {fields[0]} nor {fields[1]}" : $"none of {string.Join(", ", fields[..^1])} or {fields[^1]}";
+            var names = fields.Length switch
+            {
+                1 => fields[0],
+                2 => $"neither {fields[0]} nor {fields[1]}",
+                _ => $"none of {string.Join(", ", fields[..^1])} or {fields[^1]}",
+            };
             errors.Add(new ItemError(index, carrier.Field(fields[0]), $"required: {names} is present"));
             return false;
         }

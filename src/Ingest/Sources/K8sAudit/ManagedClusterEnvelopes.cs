@@ -12,13 +12,13 @@ internal delegate void AuditEventMapper(JsonElement e, int index, AuditCarrier c
 /// and unwrapped; each audit event inside, and each record that holds none, is one item, numbered in order across the
 /// payload, and every record not taken is an error naming its path — never a silent drop.
 /// </summary>
-internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEventMapper mapEvent, AuditEventMapper mapGke)
+internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEventMapper mapEvent, AuditEventMapper mapGke, EnvelopeItems? what = null)
 {
     /// <summary>Envelopes in envelopes (Firehose → CloudWatch → event is two): deeper is no pipeline's, only a hostile body's.</summary>
     private const int MaxNesting = 4;
 
     private const string AksCategories = "kube-audit or kube-audit-admin";
-    private const string EksAuditStream = "kube-apiserver-audit";
+    private readonly EnvelopeItems what = what ?? EnvelopeItems.KubernetesAudit;
 
     private readonly List<MappedEvent> items = [];
     private readonly List<ItemError> errors = [];
@@ -27,9 +27,13 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
     private int emptyDeliveries;
 
     /// <summary>Every audit event of <paramref name="json"/>, mapped by <paramref name="mapEvent"/> (GKE entries by <paramref name="mapGke"/>).</summary>
-    public static MapResult Read(ReadOnlySpan<byte> json, SourceMapOptions options, AuditEventMapper mapEvent, AuditEventMapper mapGke)
+    public static MapResult Read(ReadOnlySpan<byte> json, SourceMapOptions options, AuditEventMapper mapEvent, AuditEventMapper mapGke) =>
+        Read(json, options, mapEvent, mapGke, EnvelopeItems.KubernetesAudit);
+
+    /// <summary>Every item of <paramref name="json"/> that <paramref name="what"/> names, in the same envelopes.</summary>
+    public static MapResult Read(ReadOnlySpan<byte> json, SourceMapOptions options, AuditEventMapper mapEvent, AuditEventMapper mapGke, EnvelopeItems what)
     {
-        var reader = new ManagedClusterEnvelopes(options, mapEvent, mapGke);
+        var reader = new ManagedClusterEnvelopes(options, mapEvent, mapGke, what);
         reader.ReadPayload(json, AuditCarrier.Native, 0);
         return new MapResult(reader.items, reader.errors) { EmptyDeliveries = reader.emptyDeliveries };
     }
@@ -102,6 +106,25 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
                 Map(mapEvent, item, carrier);
             }
 
+            return;
+        }
+
+        if (o.Child("Records") is { ValueKind: JsonValueKind.Array } trail)
+        {
+            // A CloudTrail log file as CloudTrail writes it to S3 (and as `aws s3 cp` fetches it): each record one item.
+            var r = 0;
+            foreach (var record in trail.EnumerateArray())
+            {
+                Map(mapEvent, record, carrier.Within($"Records[{r++}]."));
+            }
+
+            return;
+        }
+
+        if (o.Child("detail-type") is { ValueKind: JsonValueKind.String } && o.Child("detail") is { ValueKind: JsonValueKind.Object } detail)
+        {
+            // An EventBridge event (a rule's API destination posts it whole): the record it carries is its detail.
+            Map(mapEvent, detail, carrier.Within("detail."));
             return;
         }
 
@@ -402,10 +425,10 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
         foreach (var logEvent in logEvents.EnumerateArray())
         {
             var at = carrier.Within($"logEvents[{i++}].");
-            if (stream is not null && !stream.StartsWith(EksAuditStream, StringComparison.Ordinal))
+            if (stream is not null && what.CloudWatchStream is { } audited && !stream.StartsWith(audited, StringComparison.Ordinal))
             {
                 // EKS puts each control-plane log type in its own streams; only the audit streams hold audit events.
-                Fail(carrier, "logStream", $"log stream \"{ItemError.Clip(stream, 120)}\" is not the API server's audit log ({EksAuditStream}-…): give the subscription filter a log stream prefix, or filter on {EksAuditStream}");
+                Fail(carrier, "logStream", $"log stream \"{ItemError.Clip(stream, 120)}\" is not the API server's audit log ({audited}-…): give the subscription filter a log stream prefix, or filter on {audited}");
                 continue;
             }
 
@@ -520,7 +543,7 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
         var at = index++;
         if (e.ValueKind != JsonValueKind.Object)
         {
-            errors.Add(new ItemError(at, carrier.Field("$"), $"not a Kubernetes audit event: expected a JSON object, got {JsonFields.Describe(e)}"));
+            errors.Add(new ItemError(at, carrier.Field("$"), $"not {what.Name}: expected a JSON object, got {JsonFields.Describe(e)}"));
             return;
         }
 
@@ -564,4 +587,14 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
             ? group[prefix.Length..^suffix.Length]
             : null;
     }
+}
+
+/// <summary>
+/// The items a reader of <see cref="ManagedClusterEnvelopes"/> takes: <paramref name="Name"/> names one in errors, and
+/// <paramref name="CloudWatchStream"/> is the prefix of the CloudWatch Logs streams that hold them (null: any stream).
+/// </summary>
+internal sealed record EnvelopeItems(string Name, string? CloudWatchStream)
+{
+    /// <summary>The API server's audit events: EKS writes them to the streams <c>kube-apiserver-audit-…</c>.</summary>
+    public static EnvelopeItems KubernetesAudit { get; } = new("a Kubernetes audit event", "kube-apiserver-audit");
 }

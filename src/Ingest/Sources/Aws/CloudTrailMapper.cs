@@ -1,0 +1,362 @@
+using ZtStream.Ingest.Sources.Identity;
+using ZtStream.Ingest.Sources.K8sAudit;
+
+namespace ZtStream.Ingest.Sources.Aws;
+
+/// <summary>
+/// Maps AWS CloudTrail records (management events: an IAM user created, a policy attached, a trail stopped, a KMS key
+/// scheduled for deletion, an EKS access entry …) onto canonical events of kind <c>access.request</c>: each record is its
+/// caller's call to the account (docs/sources.md, "AWS CloudTrail"). The records arrive as CloudTrail writes them to S3
+/// (<c>{"Records":[…]}</c>), one by one, as an array or one per line, inside an EventBridge event (<c>detail</c>), and in
+/// the CloudWatch Logs subscription and Amazon Data Firehose envelopes EKS's audit log uses
+/// (<see cref="ManagedClusterEnvelopes"/>). Pure: bytes in, events and per-item errors out.
+/// </summary>
+internal static class CloudTrailMapper
+{
+    /// <summary>The adapter's name: its endpoint, metric label and replay format.</summary>
+    public const string SourceName = "aws-cloudtrail";
+
+    /// <summary>What an id derived from a record starts with; 32 hex digits follow, unlike CloudTrail's UUID event ids.</summary>
+    public const string DerivedIdPrefix = "aws-";
+
+    /// <summary>How a caller CloudTrail names by no ARN, principal id or address is keyed (<see cref="Caller"/>).</summary>
+    public const string UnnamedCaller = "aws:unnamed-caller/";
+
+    /// <summary>Who a call made an access key, a password or a user for, when that is not the caller itself.</summary>
+    public const string OtherUserAttribute = "aws.other_user";
+
+    /// <summary>Ingress a security-group call opened: one <c>CIDR PROTOCOL FROM-TO</c> a range and its ports.</summary>
+    public const string IngressAttribute = "aws.ingress";
+
+    /// <summary>A policy document in the call allows every action on every resource (an Allow statement with <c>*</c> for both).</summary>
+    public const string AllowsAllAttribute = "aws.policy_allows_all";
+
+    /// <summary>
+    /// Principals an Allow statement of a policy document in the call names without a <c>Condition</c>, that are outside the
+    /// account: <c>*</c>, or an account id or ARN of another account.
+    /// </summary>
+    public const string OutsidePrincipalsAttribute = "aws.policy_outside_principals";
+
+    private static readonly EnvelopeItems Records = new("a CloudTrail record", CloudWatchStream: null);
+
+    private static readonly string[] TimeFields = ["eventTime"];
+
+    // The error codes of a call IAM (or the service's own authorisation) refused; any other code is an error.
+    private static readonly HashSet<string> DeniedCodes = new(StringComparer.Ordinal)
+    {
+        "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Client.UnauthorizedOperation", "UnauthorizedAccess",
+        "UnauthorizedException", "NotAuthorized", "AuthorizationError", "Forbidden", "InvalidClientTokenId", "SignatureDoesNotMatch",
+        "ExpiredToken", "ExpiredTokenException",
+    };
+
+    /// <summary>Trimming above the bound: the bodies go first, never who did what, from where, and how it ended.</summary>
+    private static readonly RawTrimPlan RawPlan = new(
+        Drop: [],
+        Keep: new HashSet<string>(StringComparer.Ordinal)
+        {
+            "eventVersion", "eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress", "userAgent", "userIdentity",
+            "errorCode", "errorMessage", "eventID", "eventType", "readOnly", "recipientAccountId", "managementEvent",
+            "eventCategory", "requestID",
+        });
+
+    public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
+    {
+        options ??= SourceMapOptions.Default;
+        AuditEventMapper map = (record, index, carrier, items, errors) => MapOne(record, index, options, carrier, items, errors);
+        return ManagedClusterEnvelopes.Read(json, options, map, map, Records);
+    }
+
+    private static void MapOne(JsonElement record, int index, SourceMapOptions options, AuditCarrier carrier, List<MappedEvent> items, List<ItemError> errors)
+    {
+        foreach (var required in (ReadOnlySpan<string>)["eventSource", "eventName"])
+        {
+            if (record.Child(required) is { } value && value.ValueKind != JsonValueKind.String)
+            {
+                errors.Add(new ItemError(index, carrier.Field(required), $"expected a string, got {JsonFields.Describe(value)}"));
+                return;
+            }
+
+            if (record.String(required) is not { Length: > 0 })
+            {
+                errors.Add(new ItemError(index, carrier.Field(required), required == "eventName"
+                    ? "required: the API call the record audits"
+                    : "required: the service the call was made to (iam.amazonaws.com …)"));
+                return;
+            }
+        }
+
+        if (record.Child("userIdentity") is { ValueKind: not JsonValueKind.Object } notIdentity)
+        {
+            errors.Add(new ItemError(index, carrier.Field("userIdentity"), $"expected an object, got {JsonFields.Describe(notIdentity)}"));
+            return;
+        }
+
+        if (!K8sAuditMapper.TryRecordTime(record, TimeFields, index, options, carrier, errors, out var time, out var timeSource))
+        {
+            return;
+        }
+
+        var source = record.String("eventSource")!;
+        var name = record.String("eventName")!;
+        var identity = record.Child("userIdentity");
+        var written = record.String("sourceIPAddress");
+        var address = written is { Length: <= 64 } ip && IPAddress.TryParse(ip, out var parsed) ? ForwardedChain.Canonical(parsed) : null;
+        var account = record.String("recipientAccountId") ?? identity.String("accountId");
+        var (subjectId, subjectType, cloud) = Caller(identity, address, account, source);
+        var errorCode = record.String("errorCode");
+        var outcome = Outcome(errorCode, name, record);
+
+        var attributes = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        Add(attributes, "aws.event_source", source);
+        Add(attributes, "aws.event_name", name);
+        Add(attributes, "aws.region", record.String("awsRegion"));
+        Add(attributes, "aws.event_type", record.String("eventType"));
+        Add(attributes, "aws.event_category", record.String("eventCategory"));
+        Add(attributes, "aws.identity_type", identity.String("type"));
+        Add(attributes, "aws.user_name", identity.String("userName"));
+        Add(attributes, "aws.invoked_by", identity.String("invokedBy"));
+        Add(attributes, "aws.recipient_account_id", record.String("recipientAccountId"));
+        Add(attributes, "aws.error_code", errorCode);
+        Add(attributes, "aws.error_message", record.String("errorMessage"));
+        Add(attributes, "aws.source_ip_address", address is null ? written : null);
+        var context = identity?.Child("sessionContext");
+        Add(attributes, "aws.session_issuer", context?.Child("sessionIssuer").String("arn"));
+        Add(attributes, "aws.source_identity", context.String("sourceIdentity"));
+        Add(attributes, "aws.mfa_authenticated", context?.Child("attributes").String("mfaAuthenticated"));
+        Add(attributes, TimeSources.Attribute, timeSource);
+        if (record.Child("readOnly") is { ValueKind: JsonValueKind.True or JsonValueKind.False } readOnly)
+        {
+            attributes["aws.read_only"] = JsonFields.Of(readOnly.ValueKind == JsonValueKind.True);
+        }
+
+        cloud?.AddTo(attributes);
+        var parameters = record.Child("requestParameters") is { ValueKind: JsonValueKind.Object } given ? given : (JsonElement?)null;
+        if (parameters is { } p)
+        {
+            AddOtherUser(attributes, p, identity, name);
+            AddIngress(attributes, p, name);
+            CloudTrailPolicies.Add(attributes, p, account);
+        }
+
+        foreach (var (key, value) in carrier.Attributes)
+        {
+            attributes[key] = JsonFields.Of(value);
+        }
+
+        var raw = RawObject.Bounded(record, options.MaxRawBytes, RawPlan, out var trimmed);
+        if (trimmed is not null)
+        {
+            attributes[RawObject.TrimmedAttribute] = JsonFields.Of(trimmed);
+        }
+
+        var resource = record.Child("resources") is { ValueKind: JsonValueKind.Array } resources && resources.GetArrayLength() > 0
+            && resources[0] is { ValueKind: JsonValueKind.Object } first ? first : (JsonElement?)null;
+        items.Add(new MappedEvent(index, new AccessEvent
+        {
+            Id = record.String("eventID") is { Length: > 0 } eventId ? Clip(eventId, options.MaxFieldLength) : DerivedId(record),
+            Time = time,
+            Kind = EventKinds.AccessRequest,
+            Subject = new Subject { Id = Clip(subjectId, options.MaxFieldLength), Type = subjectType, Tenant = account },
+            Network = address is null ? null : new NetworkInfo { SrcIp = address },
+            Resource = resource is { } r && (r.String("type") ?? r.String("ARN")) is not null
+                ? new ResourceRef
+                {
+                    Type = r.String("type") is { } type ? Clip(type, options.MaxFieldLength) : null,
+                    Id = r.String("ARN") is { } arn ? Clip(arn, options.MaxFieldLength) : null,
+                }
+                : null,
+            Action = Clip($"{Service(source)}:{name}", options.MaxFieldLength),
+            Status = outcome switch
+            {
+                Outcomes.Success => 200,
+                Outcomes.Denied => 403,
+                _ => null,
+            },
+            Outcome = outcome,
+            UserAgent = record.String("userAgent") is { Length: > 0 } agent ? Clip(agent, options.MaxFieldLength) : null,
+            Attributes = attributes,
+            Raw = raw,
+        }));
+        if (timeSource is null)
+        {
+            options.Dated(time);
+        }
+    }
+
+    /// <summary><c>iam.amazonaws.com</c> → <c>iam</c>, the prefix IAM's own action names mostly use; any other host as written.</summary>
+    private static string Service(string eventSource)
+    {
+        const string Suffix = ".amazonaws.com";
+        return eventSource.EndsWith(Suffix, StringComparison.Ordinal) && eventSource.Length > Suffix.Length ? eventSource[..^Suffix.Length] : eventSource;
+    }
+
+    /// <summary>
+    /// How the call ended: no <c>errorCode</c> is success; a code of refused authorisation (<see cref="DeniedCodes"/>, or one
+    /// ending in <c>AccessDenied</c> or <c>UnauthorizedOperation</c>) is denied, any other an error. A console sign-in that
+    /// failed writes no code: <c>responseElements.ConsoleLogin</c> <c>Failure</c> is a denied sign-in.
+    /// </summary>
+    private static string Outcome(string? errorCode, string eventName, JsonElement record)
+    {
+        if (errorCode is { Length: > 0 })
+        {
+            return DeniedCodes.Contains(errorCode) || errorCode.EndsWith("AccessDenied", StringComparison.Ordinal)
+                || errorCode.EndsWith("UnauthorizedOperation", StringComparison.Ordinal)
+                ? Outcomes.Denied
+                : Outcomes.Error;
+        }
+
+        return eventName == "ConsoleLogin" && record.Child("responseElements").String("ConsoleLogin") == "Failure" ? Outcomes.Denied : Outcomes.Success;
+    }
+
+    /// <summary>
+    /// The principal, named as an EKS cluster's audit log names the same IAM identity (<see cref="CloudIdentity"/>): an IAM
+    /// user or the root user by its ARN; an assumed role's session by its role's ARN as aws-iam-authenticator canonicalises it
+    /// (<c>arn:aws:iam::A:role/ROLE</c>, no path), the session beside it; a federated user by its ARN; an AWS service by the
+    /// service (<c>invokedBy</c>); another account by its id; an Identity Center user by its user id. A caller named by none
+    /// of these is its address, else the account and the service called.
+    /// </summary>
+    private static (string Id, string Type, CloudIdentity? Cloud) Caller(JsonElement? identity, string? address, string? account, string source)
+    {
+        var type = identity.String("type");
+        var arn = CloudIdentity.IamArn(identity.String("arn"));
+        var cloud = arn is null ? null : new CloudIdentity(
+            arn, CloudIdentity.Canonical(arn), CloudIdentity.SessionOf(arn), identity.String("accessKeyId") is { Length: > 0 } key ? key : null,
+            identity.String("principalId"), arn.Split(':')[4], null);
+        switch (type)
+        {
+            case "AWSService" when identity.String("invokedBy") is { Length: > 0 } service:
+                return (service, "service_account", cloud);
+            case "AWSAccount" when identity.String("accountId") is { Length: > 0 } other:
+                return ("aws-account:" + other, "user", cloud);
+            case "IdentityCenterUser" when identity?.Child("onBehalfOf").String("userId") is { Length: > 0 } userId:
+                return ("identitycenter:" + userId, "user", cloud);
+        }
+
+        if (cloud?.CanonicalArn is { } principal)
+        {
+            return (principal, "user", cloud);
+        }
+
+        if (identity.String("principalId") is { Length: > 0 } principalId)
+        {
+            return (principalId, "user", cloud);
+        }
+
+        if (address is not null)
+        {
+            return ("ip:" + address, "anonymous", cloud);
+        }
+
+        return ($"{UnnamedCaller}{account ?? "-"}/{source}", "anonymous", cloud);
+    }
+
+    /// <summary>
+    /// An IAM user made, or given an access key, a console password or a login profile, for someone other than the caller:
+    /// <c>requestParameters.userName</c> when the caller is not that IAM user (a role, the root user, another user). The
+    /// caller's own key rotation names itself, or no user at all.
+    /// </summary>
+    private static void AddOtherUser(Dictionary<string, JsonElement> attributes, JsonElement parameters, JsonElement? identity, string eventName)
+    {
+        if (eventName is not ("CreateUser" or "CreateAccessKey" or "CreateLoginProfile" or "UpdateLoginProfile")
+            || parameters.String("userName") is not { Length: > 0 } user)
+        {
+            return;
+        }
+
+        if (identity.String("type") == "IAMUser" && identity.String("userName") == user)
+        {
+            return;
+        }
+
+        attributes[OtherUserAttribute] = JsonFields.Of(user);
+    }
+
+    /// <summary>
+    /// The ingress an <c>AuthorizeSecurityGroupIngress</c> call opened, one <c>CIDR PROTOCOL FROM-TO</c> for each range of each
+    /// permission (<c>ipPermissions.items[]</c>: <c>ipProtocol</c>, <c>fromPort</c>, <c>toPort</c>, <c>ipRanges.items[].cidrIp</c>,
+    /// <c>ipv6Ranges.items[].cidrIpv6</c>), so a rule reads a range and its ports together: a list of ranges beside a list of
+    /// ports would match an office's range on SSH and the internet on HTTPS. Protocol <c>-1</c> (all traffic) has no ports:
+    /// <c>0-65535</c>.
+    /// </summary>
+    private static void AddIngress(Dictionary<string, JsonElement> attributes, JsonElement parameters, string eventName)
+    {
+        if (eventName != "AuthorizeSecurityGroupIngress")
+        {
+            return;
+        }
+
+        var opened = new List<string>();
+        foreach (var permission in Items(parameters.Child("ipPermissions")))
+        {
+            var protocol = permission.Child("ipProtocol") is { } p ? p.ValueKind == JsonValueKind.String ? p.GetString() : p.GetRawText() : "-1";
+            var all = protocol is "-1" or "all";
+            var ports = all ? "0-65535" : $"{Port(permission, "fromPort")}-{Port(permission, "toPort")}";
+            foreach (var range in Items(permission.Child("ipRanges")))
+            {
+                Open(range.String("cidrIp"));
+            }
+
+            foreach (var range in Items(permission.Child("ipv6Ranges")))
+            {
+                Open(range.String("cidrIpv6"));
+            }
+
+            void Open(string? cidr)
+            {
+                if (cidr is { Length: > 0 })
+                {
+                    opened.Add($"{cidr} {(all ? "-1" : protocol)} {ports}");
+                }
+            }
+        }
+
+        // The API's own shape (CidrIp, IpProtocol, FromPort, ToPort at the top) for a single rule.
+        if (parameters.String("cidrIp") is { Length: > 0 } single)
+        {
+            opened.Add($"{single} {parameters.String("ipProtocol") ?? "-1"} {Port(parameters, "fromPort")}-{Port(parameters, "toPort")}");
+        }
+
+        if (opened.Count > 0)
+        {
+            attributes[IngressAttribute] = JsonFields.Of(opened);
+        }
+
+        static string Port(JsonElement o, string name) => o.Child(name) is { } v ? v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText() : "*";
+    }
+
+    /// <summary>CloudTrail writes EC2's lists as <c>{"items":[…]}</c>; a plain array is read too.</summary>
+    private static IEnumerable<JsonElement> Items(JsonElement? list)
+    {
+        var array = list is { ValueKind: JsonValueKind.Object } o ? o.Child("items") : list;
+        return array is { ValueKind: JsonValueKind.Array } a ? a.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.Object) : [];
+    }
+
+    /// <summary>
+    /// The id of a record written without <c>eventID</c> (CloudTrail gives every record one; hand-made and exported records
+    /// may not): a digest of what names the call, so the same record delivered twice is one event. Without
+    /// <c>eventTime</c>, of the whole record.
+    /// </summary>
+    private static string DerivedId(JsonElement record)
+    {
+        if (record.String("eventTime") is not { Length: > 0 } time)
+        {
+            return DerivedIds.Of(DerivedIdPrefix, record.GetRawText());
+        }
+
+        var identity = record.Child("userIdentity");
+        return DerivedIds.Of(
+            DerivedIdPrefix, time, record.String("eventSource"), record.String("eventName"), identity.String("arn"),
+            identity.String("principalId"), identity.String("invokedBy"), record.String("sourceIPAddress"), record.String("requestID"),
+            record.String("recipientAccountId"));
+    }
+
+    private static void Add(Dictionary<string, JsonElement> attributes, string key, string? value)
+    {
+        if (value is { Length: > 0 })
+        {
+            attributes[key] = JsonFields.Of(value);
+        }
+    }
+
+    private static string Clip(string text, int maxLength) => ItemError.Clip(text, maxLength - 1);
+}
