@@ -1,5 +1,6 @@
 using ZtStream.Ingest.Sources.Auth0;
 using ZtStream.Ingest.Sources.Falco;
+using ZtStream.Ingest.Sources.GoogleWorkspace;
 using ZtStream.Ingest.Sources.Keycloak;
 
 namespace ZtStream.Ingest.Sources;
@@ -32,6 +33,7 @@ internal static class SourceAdapters
         new(EntraMapper.Idp, EntraMapper.Idp, static (b, o) => EntraMapper.Map(b, o)),
         new(KeycloakMapper.Idp, KeycloakMapper.Idp, static (b, o) => KeycloakMapper.Map(b, o)),
         new(Auth0Mapper.Idp, Auth0Mapper.Idp, static (b, o) => Auth0Mapper.Map(b, o)),
+        new(GoogleWorkspaceMapper.Idp, GoogleWorkspaceMapper.Idp, static (b, o) => GoogleWorkspaceMapper.Map(b, o)),
     ];
 
     /// <summary>The identity providers among <see cref="All"/>.</summary>
