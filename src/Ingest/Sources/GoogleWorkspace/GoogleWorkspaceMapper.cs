@@ -29,6 +29,19 @@ internal static class GoogleWorkspaceMapper
     /// <summary>The activities of an <c>activities.list</c> answer; null for anything else (an activity itself).</summary>
     private static WrappedItems? Page(JsonElement root)
     {
+        try
+        {
+            return ItemsOfPage(root);
+        }
+        catch (InvalidOperationException)
+        {
+            // A member name that is not valid UTF-8: read as an activity, whose mapping reports it at its index.
+            return null;
+        }
+    }
+
+    private static WrappedItems? ItemsOfPage(JsonElement root)
+    {
         if (root.ValueKind != JsonValueKind.Object || root.Find("events") is not null
             || !(string.Equals(root.Text("kind"), ActivitiesKind, StringComparison.Ordinal) || root.Find("items") is not null))
         {
@@ -186,7 +199,9 @@ internal static class GoogleWorkspaceMapper
     /// <summary>Login Audit events (<c>applicationName=login</c>).</summary>
     private static void Login(IdentityEvent e, string name, Parameters parameters)
     {
-        var method = parameters.Values("login_challenge_method").FirstOrDefault();
+        // The challenges a sign-in passed (a list): the second factor named, if any, else the password.
+        var methods = parameters.Values("login_challenge_method");
+        var method = Factor(methods.Find(m => !m.Equals("password", StringComparison.OrdinalIgnoreCase)) ?? methods.FirstOrDefault());
         var loginType = parameters.Text("login_type");
         e.Set(IdentityAttributes.Connection, loginType);
         switch (name)
@@ -194,13 +209,13 @@ internal static class GoogleWorkspaceMapper
             case "login_success":
                 e.Kind = EventKinds.AuthLogin;
                 e.Outcome = Outcomes.Success;
-                e.Set(IdentityAttributes.Factor, Factors.Normalise(method ?? loginType));
+                e.Set(IdentityAttributes.Factor, method ?? Factors.Normalise(loginType));
                 Suspicious(e, parameters);
                 return;
             case "login_failure":
                 e.Kind = EventKinds.AuthLogin;
                 e.Outcome = Outcomes.Denied;
-                e.Set(IdentityAttributes.Factor, Factors.Normalise(method ?? loginType))
+                e.Set(IdentityAttributes.Factor, method ?? Factors.Normalise(loginType))
                     .Set(IdentityAttributes.ResultCode, parameters.Text("login_failure_type"))
                     .Set(IdentityAttributes.FailureReason, parameters.Text("login_failure_type"));
                 Suspicious(e, parameters);
@@ -215,7 +230,7 @@ internal static class GoogleWorkspaceMapper
                     _ => null,
                 };
                 e.Set(IdentityAttributes.MfaResult, result)
-                    .Set(IdentityAttributes.Factor, Factors.Normalise(method));
+                    .Set(IdentityAttributes.Factor, method);
                 return;
             case "logout":
                 e.Kind = EventKinds.AuthLogout;
@@ -339,6 +354,14 @@ internal static class GoogleWorkspaceMapper
         e.Add(IdentityAttributes.IdpRiskEvents, [finding]).Risk(RiskLevels.High)
             .Set(IdentityAttributes.TargetUser, LoginNames.Fold(parameters.Text("affected_email_address")));
     }
+
+    /// <summary>A <c>login_challenge_method</c> (<c>password</c>, <c>security_key</c>, <c>backup_code</c> …) in the common vocabulary.</summary>
+    private static string? Factor(string? method) => method switch
+    {
+        null => null,
+        "backup_code" => Factors.RecoveryCode,
+        _ => Factors.Normalise(method.Replace('_', ' ')),
+    };
 
     /// <summary><c>login_challenge_status</c> (<c>Challenge Passed.</c>, <c>passed</c>, <c>Challenge Failed.</c> …) as an MFA result.</summary>
     private static string? ChallengeResult(string? status) => status?.ToLowerInvariant() switch
