@@ -312,8 +312,9 @@ internal sealed class IngestHandler(
 
         if (good.Count == 0)
         {
-            // Every item outside the source's scope: refused for who sent it (403), not for what it holds.
-            var refused = outside == result.ItemCount
+            // Every item outside the source's scope: refused for who sent it (403), not for what it holds. Events are
+            // counted, not items: a Google Workspace activity of two events outside the scope is two refusals of one item.
+            var refused = outside > 0 && errors.Count == outside
                 ? Problems.Create(403, "outside-scope", "Outside the source's scope", $"No item was accepted: all {result.ItemCount} are outside the scope of source {source}; see errors (index, field, reason).", errors)
                 : Problems.Create(400, "invalid-events", "No item was accepted", $"All {result.ItemCount} item(s) were rejected; see errors (index, field, reason).", errors);
             return await WriteAsync(context, refused with { Accepted = 0 });

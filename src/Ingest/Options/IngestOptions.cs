@@ -33,7 +33,7 @@ internal sealed record IngestOptions
     public int MaxRawBytes { get; init; } = 64 * 1024;
 
     /// <summary>
-    /// Per identity provider (<c>okta</c>, <c>entra</c>, <c>keycloak</c>, <c>auth0</c>), which of its names for a user becomes
+    /// Per identity provider (<c>okta</c>, <c>entra</c>, <c>keycloak</c>, <c>auth0</c>, <c>google-workspace</c>), which of its names for a user becomes
     /// the subject id: <c>login</c> (default: Okta <c>alternateId</c>, Entra <c>userPrincipalName</c>, Keycloak
     /// <c>username</c>, Auth0 <c>user_name</c>) or <c>user_id</c> (the provider's internal id). Choose the form the
     /// applications' tokens carry, so a provider's events and the SDK's land on the same principal (docs/sources.md).

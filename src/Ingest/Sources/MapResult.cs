@@ -112,15 +112,25 @@ internal sealed record MapResult(IReadOnlyList<MappedEvent> Items, IReadOnlyList
     /// </summary>
     public int EmptyDeliveries { get; init; }
 
-    /// <summary>Input items seen: mapped plus rejected, an item counted once however many errors it has.</summary>
-    public int ItemCount { get; } = Items.Count + RejectedItems(Errors);
+    /// <summary>
+    /// Input items seen: mapped plus rejected, an item counted once however many events it yields (a Google Workspace
+    /// activity holds several) and however many errors it has.
+    /// </summary>
+    public int ItemCount { get; } = Count(Items, Errors);
 
-    private static int RejectedItems(IReadOnlyList<ItemError> errors) => errors.Count switch
+    private static int Count(IReadOnlyList<MappedEvent> items, IReadOnlyList<ItemError> errors)
     {
-        0 => 0,
-        1 => 1,
-        _ => errors.Select(e => e.Index).Distinct().Count(),
-    };
+        // Items are in index order: one event per item unless two neighbours share an index.
+        var onePerItem = true;
+        for (var i = 1; i < items.Count && onePerItem; i++)
+        {
+            onePerItem = items[i].Index != items[i - 1].Index;
+        }
+
+        return onePerItem && errors.Count == 0 ? items.Count
+            : onePerItem && errors.Count == 1 && !items.Any(item => item.Index == errors[0].Index) ? items.Count + 1
+            : items.Select(item => item.Index).Concat(errors.Select(e => e.Index)).Distinct().Count();
+    }
 }
 
 /// <summary>Bounds an adapter keeps to, so one hostile payload cannot balloon an event, how it dates undated items, and how it names identities.</summary>

@@ -1,6 +1,7 @@
 using ZtStream.Ingest.Sources.Auth0;
 using ZtStream.Ingest.Sources.Aws;
 using ZtStream.Ingest.Sources.Falco;
+using ZtStream.Ingest.Sources.GoogleWorkspace;
 using ZtStream.Ingest.Sources.Keycloak;
 
 namespace ZtStream.Ingest.Sources;
@@ -34,6 +35,7 @@ internal static class SourceAdapters
         new(KeycloakMapper.Idp, KeycloakMapper.Idp, static (b, o) => KeycloakMapper.Map(b, o)),
         new(Auth0Mapper.Idp, Auth0Mapper.Idp, static (b, o) => Auth0Mapper.Map(b, o)),
         new(CloudTrailMapper.SourceName, null, static (b, o) => CloudTrailMapper.Map(b, o)),
+        new(GoogleWorkspaceMapper.Idp, GoogleWorkspaceMapper.Idp, static (b, o) => GoogleWorkspaceMapper.Map(b, o)),
     ];
 
     /// <summary>The identity providers among <see cref="All"/>.</summary>

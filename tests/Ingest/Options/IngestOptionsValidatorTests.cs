@@ -41,7 +41,7 @@ public sealed class IngestOptionsValidatorTests
         });
 
         Assert.Equal(2, problems.Count);
-        Assert.Contains("Ingest:IdentitySubjects:ping names no identity provider (one of okta, entra, keycloak, auth0)", problems);
+        Assert.Contains("Ingest:IdentitySubjects:ping names no identity provider (one of okta, entra, keycloak, auth0, google-workspace)", problems);
         Assert.Contains("Ingest:IdentitySubjects:okta must be login or user_id (is 'email')", problems);
         Assert.True(new IngestOptions { IdentitySubjects = new Dictionary<string, string> { ["KeyCloak"] = "user_id" } }.SubjectIsUserId("keycloak"));
     }

@@ -15,6 +15,7 @@ public sealed class DocumentedShapesEndpointTests
         ("/v1/sources/okta", "okta-shapes", "okta/documented-shapes.ndjson", ["auth.*"]),
         ("/v1/sources/keycloak", "keycloak-shapes", "keycloak/documented-shapes.ndjson", ["auth.*"]),
         ("/v1/sources/auth0", "auth0-shapes", "auth0/documented-shapes.ndjson", ["auth.*"]),
+        ("/v1/sources/google-workspace", "gws-shapes", "google-workspace/documented-shapes.ndjson", ["auth.*", EventKinds.IdpEvent]),
         ("/v1/sources/k8s-audit", "managed-clusters", "k8s-audit/managed/documented-shapes.ndjson", [EventKinds.K8sAudit]),
         ("/v1/sources/falco", "falco-shapes", "falco/documented-shapes.jsonl", [EventKinds.RuntimeAlert]),
         ("/v1/sources/aws-cloudtrail", "cloudtrail-shapes", "aws-cloudtrail/cloudtrail-records.ndjson", [EventKinds.AccessRequest]),
@@ -86,6 +87,17 @@ public sealed class DocumentedShapesEndpointTests
         ["auth0-90020261130090700000000000000000000000000000000000000608"] = ("zoë.müller@acme.example", EventKinds.AuthLogin),
         ["auth0-90020261130090700000000000000000000000000000000000000608@address"] = ("ip:198.51.100.81", EventKinds.AuthLogin),
         ["auth0-90020261130090700000000000000000000000000000000000000608@tenant"] = ("tenant:acme-prod", EventKinds.AuthLogin),
+
+        // Google Workspace: a failure from IPv6 by a login in capitals, a 64-bit intValue as a number; an activity of two
+        // events with an offset; a warning naming its user only as affected_email_address, microseconds, no address; a
+        // robot key's Drive event.
+        ["gws-login-1796043600000--7e0a000000000000001-0"] = ("noor.haddad@acme.example", EventKinds.AuthLogin),
+        ["gws-login-1796043600000--7e0a000000000000001-0@address"] = ("ip:2001:db8:7e::/64", EventKinds.AuthLogin),
+        ["gws-login-1796043600000--7e0a000000000000001-0@tenant"] = ("tenant:C03gw7e01", EventKinds.AuthLogin),
+        ["gws-login-1796043660000--7e0a000000000000002-0"] = ("jürgen.weiß@acme.example", EventKinds.AuthMfa),
+        ["gws-login-1796043660000--7e0a000000000000002-1"] = ("jürgen.weiß@acme.example", EventKinds.AuthLogin),
+        ["gws-login-1796043720123--7e0a000000000000003-0"] = ("kenji.sato@acme.example", EventKinds.AuthRisk),
+        ["gws-drive-1796043780000--7e0a000000000000004-0"] = ("SYSTEM", EventKinds.IdpEvent),
 
         // Managed clusters: EKS over CloudWatch (IPv6, a non-resource URL, a forbidden secret read, non-ASCII session name),
         // GKE (nanoseconds and a denial, an exec from inside Google, a workforce identity), AKS kube-audit-admin (an Entra UPN

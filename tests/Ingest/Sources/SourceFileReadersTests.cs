@@ -130,6 +130,7 @@ public sealed class SourceFileReadersTests
         { "entra", "signin-records.json", 4 },
         { "keycloak", "user-events.json", 7 },
         { "auth0", "log-stream.json", 10 },
+        { "google-workspace", "activities-list.json", 10 },
     };
 
     [Theory]
@@ -192,6 +193,7 @@ public sealed class SourceFileReadersTests
         {
             "okta" when root.ValueKind == JsonValueKind.Object => root.GetProperty("data").GetProperty("events"),
             "entra" => root.GetProperty("records"),
+            "google-workspace" => root.GetProperty("items"),
             _ => root,
         };
         foreach (var record in records.EnumerateArray())

@@ -6,7 +6,7 @@ namespace ZtStream.Ingest.Sources.Identity;
 /// </summary>
 internal static class IdentityAttributes
 {
-    /// <summary>Which identity provider reported it: <c>okta</c>, <c>entra</c>, <c>keycloak</c>, <c>auth0</c>, <c>ssf:NAME</c>.</summary>
+    /// <summary>Which identity provider reported it: <c>okta</c>, <c>entra</c>, <c>keycloak</c>, <c>auth0</c>, <c>google-workspace</c>, <c>ssf:NAME</c>.</summary>
     public const string IdpName = "idp.name";
 
     /// <summary>The vendor's own event type (Okta <c>eventType</c>, Entra category/activity, Keycloak <c>type</c>, Auth0 type code, SET event URI).</summary>
