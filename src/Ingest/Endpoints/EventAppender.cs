@@ -18,8 +18,8 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
     /// <summary>
     /// Appends <paramref name="items"/> as from <paramref name="source"/>: an item that carries its own canonical JSON is
     /// forwarded as those bytes with <c>"source"</c> (and <c>"source_scope"</c>) spliced in first, any other is serialised
-    /// with the source stamped; each failed sign-in goes with its address twin and its tenant twin (<see cref="AddressTwins"/>) in the
-    /// same append, vouching for what <paramref name="scope"/>, the source's, vouches for on it (<see cref="SourceGate.TwinOf"/>). Throws <see cref="EventLogUnavailableException"/> when the log cannot take them.
+    /// with the source stamped; each failed sign-in goes with its address twin and its tenant twin, and an administrator's
+    /// reset or suspension of another user with its actor twin (<see cref="AddressTwins"/>), in the same append, vouching for what <paramref name="scope"/>, the source's, vouches for on it (<see cref="SourceGate.TwinOf"/>). Throws <see cref="EventLogUnavailableException"/> when the log cannot take them.
     /// </summary>
     public async Task AppendAsync(IReadOnlyList<MappedEvent> items, string source, SourceScope scope, CancellationToken cancellationToken)
     {
@@ -71,6 +71,11 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
                 if (item.MayBeFailedSignIn && SourceGate.TenantTwinOf(item.Event, source, scope) is { } tenantTwin)
                 {
                     records.Add(new LogRecord(tenantTwin.PrincipalKey, ContractJson.Serialize(tenantTwin), headers));
+                }
+
+                if (item.MayBeFailedSignIn && SourceGate.ActorTwinOf(item.Event, source, scope) is { } actorTwin)
+                {
+                    records.Add(new LogRecord(actorTwin.PrincipalKey, ContractJson.Serialize(actorTwin), headers));
                 }
             }
 

@@ -87,8 +87,9 @@ internal sealed class MappedEvent
     public string PrincipalKey { get; }
 
     /// <summary>
-    /// False when the event is known not to be a failed sign-in (it was accepted from its bytes with another kind or
-    /// outcome), so it has no address twin and <see cref="Event"/> need not be read; true when the event has to say.
+    /// False when the event is known not to be a failed sign-in nor a change to an account (it was accepted from its bytes
+    /// with another kind or outcome), so it has no twin (<see cref="Identity.AddressTwins"/>) and <see cref="Event"/> need
+    /// not be read; true when the event has to say.
     /// </summary>
     public bool MayBeFailedSignIn { get; }
 

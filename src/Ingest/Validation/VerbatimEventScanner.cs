@@ -5,8 +5,9 @@ namespace ZtStream.Ingest.Validation;
 /// <summary>What Ingest needs of an event it forwards as its bytes.</summary>
 /// <param name="FailedSignIn">
 /// Whether the event is a failed sign-in (<c>kind</c> <see cref="EventKinds.AuthLogin"/>, <c>outcome</c>
-/// <see cref="Outcomes.Denied"/>), the only events that can have an address twin; every other is forwarded without
-/// reading it into an <see cref="AccessEvent"/>.
+/// <see cref="Outcomes.Denied"/>) or a change to an account or its credentials (<see cref="EventKinds.AuthAccountChange"/>,
+/// <see cref="EventKinds.AuthCredentialChange"/>, which an administrator's actor twin is made of), the only events that can
+/// have a twin; every other is forwarded without reading it into an <see cref="AccessEvent"/>.
 /// </param>
 /// <param name="Scope">Where the fields a source's scope is checked on sit in the event's bytes, so a scoped source's gate reads only them.</param>
 internal readonly record struct ScannedEvent(string Id, string PrincipalKey, bool FailedSignIn, ScannedScope Scope = default);
@@ -158,6 +159,8 @@ internal static class VerbatimEventScanner
     private static readonly byte[] DerivedPrefix = Encoding.UTF8.GetBytes(EventKinds.DerivedPrefix);
 
     private static readonly byte[] SignIn = Encoding.UTF8.GetBytes(EventKinds.AuthLogin);
+    private static readonly byte[] AccountChange = Encoding.UTF8.GetBytes(EventKinds.AuthAccountChange);
+    private static readonly byte[] CredentialChange = Encoding.UTF8.GetBytes(EventKinds.AuthCredentialChange);
 
     private static readonly byte[] Denied = Encoding.UTF8.GetBytes(Outcomes.Denied);
 
@@ -232,6 +235,7 @@ internal static class VerbatimEventScanner
         var hasTime = false;
         var signIn = false;
         var denied = false;
+        var accountChange = false;
         string? id = null;
 
         // The subject's and the workload's ids as their bytes (unescaped, valid UTF-8, never empty when present): only
@@ -249,7 +253,7 @@ internal static class VerbatimEventScanner
                 }
 
                 var scope = new ScannedScope(kind, subject[0], hasWorkload, workload[0], workload[1], workload[2], cluster, clusterUnsure, subject[2], clusterOther, attributes);
-                scanned = new ScannedEvent(id, Encoding.UTF8.GetString(principalKey), signIn && denied, scope);
+                scanned = new ScannedEvent(id, Encoding.UTF8.GetString(principalKey), (signIn && denied) || accountChange, scope);
                 return true;
             }
 
@@ -288,6 +292,7 @@ internal static class VerbatimEventScanner
             {
                 kind = At(ref r, eventStart);
                 signIn = r.ValueSpan.SequenceEqual(SignIn);
+                accountChange = r.ValueSpan.SequenceEqual(AccountChange) || r.ValueSpan.SequenceEqual(CredentialChange);
             }
             else if (field == 10)
             {

@@ -41,10 +41,11 @@ public sealed class IdentitySourceEndpointTests
 
         await IngestAnswer.AcceptedAsync(response, count);
 
-        // Beside each failed sign-in from an address, its twins keyed by the address and by the tenant (AddressTwins).
+        // Beside each failed sign-in from an address, its twins keyed by the address and by the tenant; beside an
+        // administrator's reset of another user, its twin keyed by the administrator (AddressTwins).
         var twins = Ingest.Sources.SourceFileReaders.All[vendor](
             new MemoryStream(TestData.Idp(vendor, file)), DateTimeOffset.UtcNow, _ => { }, new ConfigurationBuilder().AddInMemoryCollection(IngestServer.AnyAge).Build())
-            .Sum(e => (AddressTwins.Of(e) is null ? 0 : 1) + (AddressTwins.TenantOf(e, $"{vendor}-prod") is null ? 0 : 1));
+            .Sum(e => (AddressTwins.Of(e) is null ? 0 : 1) + (AddressTwins.TenantOf(e, $"{vendor}-prod") is null ? 0 : 1) + (AddressTwins.ActorOf(e) is null ? 0 : 1));
         var read = await server.ReadLoggedAsync(count + twins);
         Assert.Equal(count + twins, read.Count);
         Assert.All(read, r =>
@@ -54,8 +55,12 @@ public sealed class IdentitySourceEndpointTests
             Assert.Equal(r.Event.PrincipalKey, r.Record.Key);
         });
         Assert.Equal(count, read.Count(r => r.Event.Raw is not null));
-        Assert.All(read.Where(r => r.Event.Raw is null), r => Assert.Matches("^(ip|tenant|source):", r.Record.Key));
-        Assert.Equal(read.Count(r => r.Event.Raw is null && r.Record.Key.StartsWith("ip:", StringComparison.Ordinal)), read.Count(r => r.Event.Raw is null && !r.Record.Key.StartsWith("ip:", StringComparison.Ordinal)));
+        var failureTwins = read.Where(r => r.Event.Raw is null && !r.Event.Id.EndsWith("@actor", StringComparison.Ordinal)).ToList();
+        Assert.All(failureTwins, r => Assert.Matches("^(ip|tenant|source):", r.Record.Key));
+        Assert.Equal(failureTwins.Count(r => r.Record.Key.StartsWith("ip:", StringComparison.Ordinal)), failureTwins.Count(r => !r.Record.Key.StartsWith("ip:", StringComparison.Ordinal)));
+        // An actor twin is keyed by the administrator the original names.
+        Assert.All(read.Where(r => r.Event.Raw is null && r.Event.Id.EndsWith("@actor", StringComparison.Ordinal)),
+            r => Assert.Equal(read.Single(o => o.Event.Id + "@actor" == r.Event.Id).Event.Attr(IdentityAttributes.Actor), r.Record.Key));
     }
 
     /// <summary>

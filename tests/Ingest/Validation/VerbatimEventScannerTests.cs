@@ -315,6 +315,21 @@ public sealed class VerbatimEventScannerTests
         Assert.False(s.FailedSignIn);
     }
 
+    [Fact]
+    public void TryAcceptVerbatim_AdministratorsResetOfAnotherUser_IsMarkedSoItsActorTwinIsWritten()
+    {
+        var validator = Validator(new IngestOptions());
+        var reset = """{"id":"r1","time":"2026-11-28T11:59:00Z","kind":"auth.credential_change","subject":{"id":"ana@acme.example"},"outcome":"success","attributes":{"auth.change":"reset","auth.actor":"it-admin@acme.example"}}"""u8;
+        var access = """{"id":"r2","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"ana@acme.example"},"outcome":"success"}"""u8;
+
+        Assert.True(validator.TryAcceptVerbatim(reset, out var r));
+        Assert.True(validator.TryAcceptVerbatim(access, out var a));
+
+        Assert.True(r.FailedSignIn);
+        Assert.Equal("it-admin@acme.example", AddressTwins.ActorOf(ContractJson.DeserializeEvent(reset.ToArray()))?.PrincipalKey);
+        Assert.False(a.FailedSignIn);
+    }
+
     [Theory]
     [InlineData("2026-11-28T11:59:00Z", true)]
     [InlineData("2026-11-28T11:59:00.5-07:00", true)]

@@ -44,6 +44,7 @@ internal static class AddressTwins
 
     private const string IdSuffix = "@address";
     private const string TenantIdSuffix = "@tenant";
+    private const string ActorIdSuffix = "@actor";
 
     private const string LoginUsername = "authentication.openshift.io/username";
     private const string LoginDecision = "authentication.openshift.io/decision";
@@ -97,6 +98,42 @@ internal static class AddressTwins
 
         return Twin(e, TenantIdSuffix, key, account, Network, NetworkOf(address));
     }
+
+    /// <summary>
+    /// The actor twin of <paramref name="e"/>, or null when it is not an administrator's reset, suspension, disabling,
+    /// deletion or unlock of another user's account that went through. Such a record's subject is the user it was done to
+    /// (whose sessions a response revokes) and the administrator is only its <see cref="IdentityAttributes.Actor"/>, so one
+    /// administrator's burst over many users lands on many partitions. The twin is keyed by the administrator's login
+    /// (<c>it-admin@acme.example</c>, a user: an actor without an <c>@</c> is an application or the directory's own
+    /// service, and has none), with the user in <see cref="Account"/>: every such change of one administrator meets on
+    /// the administrator's own partition, where a rule counts the distinct accounts (docs/events.md, "Address twins").
+    /// </summary>
+    public static AccessEvent? ActorOf(AccessEvent e)
+    {
+        if (!string.Equals(e.Outcome, Outcomes.Success, StringComparison.Ordinal)
+            || !IsAdministeredChange(e)
+            || e.Subject?.Id is not { Length: > 0 } account
+            || e.Attributes is not { } attributes
+            || attributes.ContainsKey(TwinOf)
+            || !attributes.TryGetValue(IdentityAttributes.Actor, out var actorValue) || actorValue.ValueKind != JsonValueKind.String
+            || actorValue.GetString() is not { Length: > 0 } actor
+            || !actor.Contains('@', StringComparison.Ordinal)
+            || string.Equals(actor, account, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var twin = Twin(e, ActorIdSuffix, actor, account, Account, null);
+        return twin with { Subject = twin.Subject! with { Type = IdentitySubjectTypes.User } };
+    }
+
+    /// <summary>A password or all factors reset, or an account suspended, disabled, deleted or unlocked.</summary>
+    private static bool IsAdministeredChange(AccessEvent e) =>
+        e.Attributes?.TryGetValue(IdentityAttributes.Change, out var change) == true && change.ValueKind == JsonValueKind.String
+        && (string.Equals(e.Kind, EventKinds.AuthCredentialChange, StringComparison.Ordinal)
+            ? change.ValueEquals("reset")
+            : string.Equals(e.Kind, EventKinds.AuthAccountChange, StringComparison.Ordinal)
+              && (change.ValueEquals("suspended") || change.ValueEquals("disabled") || change.ValueEquals("deleted") || change.ValueEquals("unlocked")));
 
     /// <summary>
     /// <paramref name="e"/> as the principal <paramref name="key"/>: id + <paramref name="idSuffix"/>, anonymous, no token
@@ -205,7 +242,7 @@ internal static class AddressTwins
 
     /// <summary>
     /// <paramref name="events"/> with each one's twins, if it has any, right after it: its address twin, then its tenant twin
-    /// (keyed, when the record names no tenant, by the event's own source).
+    /// (keyed, when the record names no tenant, by the event's own source), or its actor twin.
     /// </summary>
     public static IEnumerable<AccessEvent> With(IEnumerable<AccessEvent> events)
     {
@@ -220,6 +257,11 @@ internal static class AddressTwins
             if (TenantOf(e, e.Source) is { } tenantTwin)
             {
                 yield return tenantTwin;
+            }
+
+            if (ActorOf(e) is { } actorTwin)
+            {
+                yield return actorTwin;
             }
         }
     }

@@ -59,6 +59,18 @@ internal sealed class SourceGate
         return Stamped(AddressTwins.TenantOf(admitted, source), admitted, source, scope);
     }
 
+    /// <summary>
+    /// The actor twin (<see cref="AddressTwins.ActorOf"/>) of <paramref name="admitted"/>: an administrator's change to
+    /// another user's account keyed by the administrator, stamped as <see cref="TwinOf"/> stamps the address twin; null
+    /// when it has none.
+    /// </summary>
+    public static AccessEvent? ActorTwinOf(AccessEvent admitted, string source, SourceScope scope)
+    {
+        ArgumentNullException.ThrowIfNull(admitted);
+        ArgumentNullException.ThrowIfNull(scope);
+        return Stamped(AddressTwins.ActorOf(admitted), admitted, source, scope);
+    }
+
     private static AccessEvent? Stamped(AccessEvent? twin, AccessEvent admitted, string source, SourceScope scope) =>
         twin is null ? null : twin with { Source = source, SourceScope = scope.TwinVouches(admitted.SourceScope, twin.Subject!.Id) };
 

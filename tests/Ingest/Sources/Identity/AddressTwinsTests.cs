@@ -2,7 +2,7 @@ namespace ZtStream.Ingest.Tests.Sources.Identity;
 
 /// <summary>
 /// A failed sign-in is written three times: for the account, keyed by the address it came from (an IPv6 address's /64),
-/// and keyed by its tenant.
+/// and keyed by its tenant; an administrator's reset or suspension of another user twice: for the user, and keyed by the administrator.
 /// </summary>
 public sealed class AddressTwinsTests
 {
@@ -159,6 +159,61 @@ public sealed class AddressTwinsTests
 
         Assert.Equal([failed.Id, failed.Id + "@address", failed.Id + "@tenant", "ok"], events.Select(e => e.Id));
         Assert.Equal(["ip:203.0.113.9", "tenant:acme"], events.Skip(1).Take(2).Select(e => e.PrincipalKey));
+    }
+
+    [Fact]
+    public void AdministratorsResetOrSuspensionOfAnotherUser_HasATwinKeyedByTheAdministrator_NamingTheUser()
+    {
+        var okta = OktaMapper.Map(Encoding.UTF8.GetBytes("""
+            [{"uuid":"1d1e0100-0000-4000-8000-000000000001","published":"2024-08-06T09:00:00.000Z","eventType":"user.account.reset_password",
+              "actor":{"id":"00u1d1eadmin0001","type":"User","alternateId":"it-admin@acme.example"},"client":{"ipAddress":"203.0.113.81"},
+              "outcome":{"result":"SUCCESS"},"target":[{"id":"00u1d1e0001","type":"User","alternateId":"ana@acme.example"}]},
+             {"uuid":"1d1e0100-0000-4000-8000-000000000002","published":"2024-08-06T09:01:00.000Z","eventType":"user.lifecycle.suspend",
+              "actor":{"id":"00u1d1eadmin0001","type":"User","alternateId":"it-admin@acme.example"},"client":{"ipAddress":"203.0.113.81"},
+              "outcome":{"result":"SUCCESS"},"target":[{"id":"00u1d1e0002","type":"User","alternateId":"ben@acme.example"}]},
+             {"uuid":"1d1e0100-0000-4000-8000-000000000003","published":"2024-08-06T09:02:00.000Z","eventType":"user.account.reset_password",
+              "actor":{"id":"00u1d1e0003","type":"User","alternateId":"cho@acme.example"},"client":{"ipAddress":"203.0.113.82"},
+              "outcome":{"result":"SUCCESS"},"target":[{"id":"00u1d1e0003","type":"User","alternateId":"cho@acme.example"}]},
+             {"uuid":"1d1e0100-0000-4000-8000-000000000004","published":"2024-08-06T09:03:00.000Z","eventType":"user.account.reset_password",
+              "actor":{"id":"00u1d1eadmin0001","type":"User","alternateId":"it-admin@acme.example"},"client":{"ipAddress":"203.0.113.81"},
+              "outcome":{"result":"FAILURE","reason":"Insufficient permissions"},"target":[{"id":"00u1d1e0004","type":"User","alternateId":"dev@acme.example"}]},
+             {"uuid":"1d1e0100-0000-4000-8000-000000000005","published":"2024-08-06T09:04:00.000Z","eventType":"user.mfa.factor.activate",
+              "actor":{"id":"00u1d1eadmin0001","type":"User","alternateId":"it-admin@acme.example"},"client":{"ipAddress":"203.0.113.81"},
+              "outcome":{"result":"SUCCESS"},"target":[{"id":"00u1d1e0005","type":"User","alternateId":"eli@acme.example"}]}]
+            """)).Events;
+        var entra = EntraMapper.Map(Encoding.UTF8.GetBytes("""
+            {"records":[
+             {"time":"2026-11-04T10:00:00Z","category":"AuditLogs","tenantId":"1d1e0000-aaaa-4000-8000-000000000001","properties":{"id":"Directory_1d1e_0101",
+              "activityDisplayName":"Disable account","activityDateTime":"2026-11-04T10:00:00Z","result":"success","category":"UserManagement",
+              "initiatedBy":{"user":{"id":"1d1e0000-cccc-4000-8000-000000000001","userPrincipalName":"It-Admin@contoso.example"}},
+              "targetResources":[{"id":"1d1e0000-dddd-4000-8000-000000000001","type":"User","userPrincipalName":"ana@contoso.example"}]}},
+             {"time":"2026-11-04T10:01:00Z","category":"AuditLogs","tenantId":"1d1e0000-aaaa-4000-8000-000000000001","properties":{"id":"Directory_1d1e_0102",
+              "activityDisplayName":"Delete user","activityDateTime":"2026-11-04T10:01:00Z","result":"success","category":"UserManagement","initiatedBy":{},
+              "loggedByService":"Core Directory",
+              "targetResources":[{"id":"1d1e0000-dddd-4000-8000-000000000002","type":"User","userPrincipalName":"ben@contoso.example"}]}}]}
+            """)).Events;
+
+        var reset = AddressTwins.ActorOf(okta[0]);
+        var suspended = AddressTwins.ActorOf(okta[1]);
+        var disabled = AddressTwins.ActorOf(entra[0]);
+
+        Assert.NotNull(reset);
+        Assert.Equal(("it-admin@acme.example", "user", "ana@acme.example", okta[0].Id, okta[0].Id + "@actor"),
+            (reset.PrincipalKey, reset.Subject?.Type, reset.Attr(AddressTwins.Account), reset.Attr(AddressTwins.TwinOf), reset.Id));
+        Assert.Equal((okta[0].Kind, okta[0].Outcome, okta[0].Time, "reset"), (reset.Kind, reset.Outcome, reset.Time, reset.Attr(IdentityAttributes.Change)));
+        Assert.Null(reset.Raw);
+        Assert.Null(reset.Token);
+        Assert.Null(AddressTwins.ActorOf(reset));
+        Assert.Equal(("it-admin@acme.example", "ben@acme.example"), (suspended?.PrincipalKey, suspended?.Attr(AddressTwins.Account)));
+        Assert.Equal(("it-admin@contoso.example", "ana@contoso.example"), (disabled?.PrincipalKey, disabled?.Attr(AddressTwins.Account)));
+        // A user's own reset, a refused one, a factor enrolled for a user, the directory's own deletion: none.
+        Assert.Null(AddressTwins.ActorOf(okta[2]));
+        Assert.Null(AddressTwins.ActorOf(okta[3]));
+        Assert.Null(AddressTwins.ActorOf(okta[4]));
+        Assert.Null(AddressTwins.ActorOf(entra[1]));
+        // Nor is any of them a failed sign-in's address or tenant twin.
+        Assert.All(okta.Concat(entra), e => Assert.Null(AddressTwins.Of(e)));
+        Assert.Equal([okta[0].Id, okta[0].Id + "@actor"], AddressTwins.With([okta[0]]).Select(e => e.Id));
     }
 
     private static AccessEvent Failed(string id, string address) => new()
