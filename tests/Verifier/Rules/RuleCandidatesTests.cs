@@ -30,17 +30,19 @@ public sealed class RuleCandidatesTests
     public void AConditionThatCanBeTrueWithoutTheAttribute_NamesNone(string detection) =>
         Assert.Null(RuleCandidates.Gate(Detection(detection)));
 
-    [Fact]
-    public void TheBuiltinGoogleCloudRules_ShareTheirLookUps_AndApplicationRequestsSkipThem()
+    [Theory]
+    [InlineData("gcp-", 10, 3)]
+    [InlineData("aws-", 12, 2)]
+    public void TheBuiltinCloudRules_ShareTheirLookUps_AndApplicationRequestsSkipThem(string prefix, int atLeast, int lookUps)
     {
         var set = new RuleSet(RuleLoader.Load(RuleLoader.Builtin()).Rules);
         var candidates = set.For(EventKinds.AccessRequest);
-        var gcp = Enumerable.Range(0, candidates.Rules.Length).Where(i => candidates.Rules[i].Id.StartsWith("gcp-", StringComparison.Ordinal)).ToList();
+        var area = Enumerable.Range(0, candidates.Rules.Length).Where(i => candidates.Rules[i].Id.StartsWith(prefix, StringComparison.Ordinal)).ToList();
 
-        Assert.True(gcp.Count >= 10, $"{gcp.Count} Google Cloud rules");
-        Assert.All(gcp, i => Assert.True(candidates.GateOf[i] >= 0, candidates.Rules[i].Id));
+        Assert.True(area.Count >= atLeast, $"{area.Count} {prefix} rules");
+        Assert.All(area, i => Assert.True(candidates.GateOf[i] >= 0, candidates.Rules[i].Id));
         // All of them, at most as many look-ups as distinct attributes they start from.
-        Assert.InRange(gcp.Select(i => candidates.GateOf[i]).Distinct().Count(), 1, 3);
+        Assert.InRange(area.Select(i => candidates.GateOf[i]).Distinct().Count(), 1, lookUps);
         Assert.All(candidates.Gates, g => Assert.StartsWith("attributes.", g.Text, StringComparison.Ordinal));
     }
 
