@@ -67,7 +67,14 @@ internal sealed class ActionExecutor(
             }
 
             ResponderLog.AttemptFailed(logger, action.Kind, action.Id, attempt + 1, ex);
-            await service.AttemptFailedAsync(action.Id, attempt + 1, reason, ct);
+            var (_, stored) = await service.AttemptFailedAsync(action.Id, attempt + 1, reason, ct);
+            if (stored is not null && !ActionStates.Executable.Contains(stored.State))
+            {
+                // Another delivery of this command ended the action meanwhile: nothing is left to retry.
+                ResponderLog.DuplicateCommand(logger, stored.Kind, stored.Id, stored.State);
+                return;
+            }
+
             throw;
         }
 

@@ -491,9 +491,16 @@ internal sealed class ActionService(
             cancellationToken);
     }
 
-    /// <summary>An attempt failed and will be retried: counted, with the reason.</summary>
-    public Task<(ActionChange Change, ActionRecord? Action)> AttemptFailedAsync(Guid id, int attempt, string reason, CancellationToken cancellationToken) =>
-        TransitionAsync(
+    /// <summary>
+    /// An attempt failed and will be retried: counted, with the reason. When another delivery of the same command has
+    /// meanwhile ended the action (a command sent again — the timekeeper's re-send, a broker's redelivery — taken by a
+    /// second consumer while this one's driver call was failing), the record stays as that delivery left it, but the failed
+    /// call is still written to the trail: the driver was called and refused, and the audit says so. Returns the action
+    /// as stored; <see cref="ActionChange.Conflict"/> when it had already left the executable states.
+    /// </summary>
+    public async Task<(ActionChange Change, ActionRecord? Action)> AttemptFailedAsync(Guid id, int attempt, string reason, CancellationToken cancellationToken)
+    {
+        var (change, after) = await TransitionAsync(
             id,
             ActionStates.Executable,
             a => a with { Attempts = a.Attempts + 1, Error = reason, UpdatedAt = time.GetUtcNow() },
@@ -501,6 +508,20 @@ internal sealed class ActionService(
             "system",
             a => $"attempt {attempt} of {a.Kind} on {a.Target} failed: {reason}",
             cancellationToken);
+        if (change == ActionChange.Conflict && after is not null)
+        {
+            await audit.AppendAsync(
+                AuditKinds.AttemptFailed,
+                "system",
+                $"attempt {attempt} of {after.Kind} on {after.Target} failed after the action was already {after.State}: {reason}",
+                cancellationToken,
+                actionId: id.ToString(),
+                alertId: after.AlertId,
+                principal: after.Principal);
+        }
+
+        return (change, after);
+    }
 
     /// <summary>The action cannot or will no longer be carried out. A failed release puts its isolation back in force.</summary>
     public async Task<(ActionChange Change, ActionRecord? Action)> FailAsync(ActionRecord action, string reason, CancellationToken cancellationToken)

@@ -194,6 +194,42 @@ public sealed class ActionRecoveryTests
         await AssertProblemAsync(response, "ttl_seconds");
     }
 
+    /// <summary>
+    /// A command sent again while its first delivery's driver call is still at work (the timekeeper's re-send of an
+    /// action dispatched too long ago, on a loaded machine) is taken by a second consumer at once; that one completes
+    /// the action, then the first call is refused. The record stays done, as the completing delivery left it, and the
+    /// refused call is still on the trail: the driver was called and answered 503, whatever happened after.
+    /// </summary>
+    [Fact]
+    public async Task CommandTakenTwiceAtOnce_TheFirstCallFailsAfterTheSecondCompleted_TheRefusedCallIsStillAudited()
+    {
+        var revoker = new FirstCallRefusedLast();
+        await using var host = await new ResponderTestHost().With<ITokenRevoker>(revoker).StartAsync();
+        var command = new RevokeToken { ActionId = Guid.NewGuid(), Jti = "jti-taken-twice", Reason = "test", RequestedBy = "cli" };
+        var bus = host.Get<IBus>();
+
+        await bus.Publish(command, Ct);
+        await revoker.FirstCallStarted.WaitAsync(Ct);
+        await bus.Publish(command, Ct);
+        await host.UntilStateAsync(command.ActionId, ActionStates.Done);
+        revoker.RefuseTheFirstCall();
+
+        var audit = host.Get<AuditLog>();
+        var refused = new List<AuditEntry>();
+        await Eventually.HoldsAsync(
+            async () => (refused = [.. await audit.QueryAsync(new AuditQuery(ActionId: command.ActionId.ToString(), Kind: AuditKinds.AttemptFailed), Ct)]).Count == 1,
+            "the refused call is on the action's trail");
+        Assert.Contains("already done", refused[0].Summary, StringComparison.Ordinal);
+        Assert.Contains("the IdP answered 503", refused[0].Summary, StringComparison.Ordinal);
+
+        var done = (await host.Get<ActionStore>().GetAsync(command.ActionId, Ct))!;
+        Assert.Equal(ActionStates.Done, done.State);
+        Assert.Null(done.Error);
+        Assert.Equal(2, revoker.Calls);
+        Assert.Single(await audit.QueryAsync(new AuditQuery(ActionId: command.ActionId.ToString(), Kind: AuditKinds.Completed), Ct));
+        await host.AssertAuditIntactAsync();
+    }
+
     private static async Task AssertProblemAsync(HttpResponseMessage response, string field)
     {
         var problem = await HttpProblem.ReadAsync(response, HttpStatusCode.BadRequest);
@@ -251,5 +287,39 @@ public sealed class ActionRecoveryTests
             public Task PublishAsync<T>(T message, CancellationToken cancellationToken)
                 where T : class => real.PublishAsync(message, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// A revoker whose first call waits until the test refuses it (the IdP's 503), while every later call succeeds at
+    /// once: the first delivery of a command fails after a second delivery has already completed it.
+    /// </summary>
+    private sealed class FirstCallRefusedLast : ITokenRevoker
+    {
+        private readonly TaskCompletionSource _firstStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _refuse = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _calls;
+
+        public string Name => "first-refused-last";
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public Task FirstCallStarted => _firstStarted.Task;
+
+        public void RefuseTheFirstCall() => _refuse.TrySetResult();
+
+        public async Task<DriverResult> RevokeTokenAsync(RevokeToken command, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _calls) > 1)
+            {
+                return new DriverResult(true, $"revoked {command.Jti}");
+            }
+
+            _firstStarted.TrySetResult();
+            await _refuse.Task.WaitAsync(cancellationToken);
+            throw new HttpRequestException("the IdP answered 503");
+        }
+
+        public Task<DriverResult> RevokeSubjectSessionsAsync(RevokeSubjectSessions command, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("only tokens are revoked here");
     }
 }
