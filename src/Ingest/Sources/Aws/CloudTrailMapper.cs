@@ -28,6 +28,13 @@ internal static class CloudTrailMapper
     /// <summary>Ingress a security-group call opened: one <c>CIDR PROTOCOL FROM-TO</c> a range and its ports.</summary>
     public const string IngressAttribute = "aws.ingress";
 
+    /// <summary>
+    /// The secret a call read in clear: a Secrets Manager secret (<c>GetSecretValue</c>'s <c>secretId</c>) or a Parameter
+    /// Store parameter read with decryption (<c>GetParameter</c>'s <c>name</c>, <c>GetParameters</c>' <c>names</c>), so one
+    /// rule counts the distinct secrets a caller read across both services.
+    /// </summary>
+    public const string SecretReadAttribute = "aws.secret_read";
+
     /// <summary>A policy document in the call allows every action on every resource (an Allow statement with <c>*</c> for both).</summary>
     public const string AllowsAllAttribute = "aws.policy_allows_all";
 
@@ -135,6 +142,7 @@ internal static class CloudTrailMapper
         {
             AddOtherUser(attributes, p, identity, name);
             AddIngress(attributes, p, name);
+            AddSecretRead(attributes, p, source, name);
             CloudTrailPolicies.Add(attributes, p, account);
         }
 
@@ -322,6 +330,47 @@ internal static class CloudTrailMapper
         }
 
         static string Port(JsonElement o, string name) => o.Child(name) is { } v ? v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText() : "*";
+    }
+
+    /// <summary>
+    /// What <see cref="SecretReadAttribute"/> names: the secret of a <c>GetSecretValue</c>, the parameters of a
+    /// <c>GetParameter</c>/<c>GetParameters</c> called with <c>withDecryption: true</c> (without it a SecureString comes back
+    /// encrypted, and a plain parameter is configuration, not a secret). <c>BatchGetSecretValue</c> is left out: Secrets
+    /// Manager logs a <c>GetSecretValue</c> for each secret it returns.
+    /// </summary>
+    private static void AddSecretRead(Dictionary<string, JsonElement> attributes, JsonElement parameters, string eventSource, string eventName)
+    {
+        switch (eventSource, eventName)
+        {
+            case ("secretsmanager.amazonaws.com", "GetSecretValue"):
+                Add(attributes, SecretReadAttribute, parameters.String("secretId"));
+                break;
+            case ("ssm.amazonaws.com", "GetParameter" or "GetParameters")
+                when parameters.Child("withDecryption") is { ValueKind: JsonValueKind.True }:
+                var names = new List<string>();
+                if (parameters.String("name") is { Length: > 0 } single)
+                {
+                    names.Add(single);
+                }
+
+                if (parameters.Child("names") is { ValueKind: JsonValueKind.Array } many)
+                {
+                    foreach (var item in many.EnumerateArray())
+                    {
+                        if (item.ValueKind == JsonValueKind.String && item.GetString() is { Length: > 0 } name)
+                        {
+                            names.Add(name);
+                        }
+                    }
+                }
+
+                if (names.Count > 0)
+                {
+                    attributes[SecretReadAttribute] = JsonFields.Of(names);
+                }
+
+                break;
+        }
     }
 
     /// <summary>CloudTrail writes EC2's lists as <c>{"items":[…]}</c>; a plain array is read too.</summary>

@@ -331,6 +331,28 @@ public sealed class CloudTrailMapperTests
         Assert.Equal("identitycenter:c7a1d000-0000-4000-8000-00000000ic01", e.Subject?.Id);
     }
 
+    [Theory]
+    [InlineData("secretsmanager.amazonaws.com", "GetSecretValue", """{"secretId":"prod/db/password"}""", "prod/db/password")]
+    [InlineData("ssm.amazonaws.com", "GetParameter", """{"name":"/prod/api-key","withDecryption":true}""", "/prod/api-key")]
+    [InlineData("ssm.amazonaws.com", "GetParameters", """{"names":["/prod/a","/prod/b"],"withDecryption":true}""", "/prod/a,/prod/b")]
+    [InlineData("ssm.amazonaws.com", "GetParameter", """{"name":"/prod/api-key","withDecryption":false}""", null)]
+    [InlineData("ssm.amazonaws.com", "GetParameter", """{"name":"/prod/region"}""", null)]
+    [InlineData("secretsmanager.amazonaws.com", "DescribeSecret", """{"secretId":"prod/db/password"}""", null)]
+    public void Map_SecretRead_NamesTheSecretsReadInClear(string source, string name, string parameters, string? read)
+    {
+        var record = JsonNode.Parse(Line(0))!.AsObject();
+        record["eventSource"] = source;
+        record["eventName"] = name;
+        record["requestParameters"] = JsonNode.Parse(parameters);
+
+        var e = MapperAssert.MapsTo(Map(record.ToJsonString()), EventKinds.AccessRequest, Outcomes.Success);
+
+        var secrets = !e.Attributes!.TryGetValue(CloudTrailMapper.SecretReadAttribute, out var value) ? null
+            : value.ValueKind == JsonValueKind.Array ? string.Join(',', value.EnumerateArray().Select(v => v.GetString()))
+            : value.GetString();
+        Assert.Equal(read, secrets);
+    }
+
     private static IReadOnlyList<string> Listed(AccessEvent e, string key) =>
         e.Attributes!.TryGetValue(key, out var value) ? [.. value.EnumerateArray().Select(v => v.GetString()!)] : [];
 }
