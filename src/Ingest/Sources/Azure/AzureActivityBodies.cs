@@ -35,11 +35,11 @@ internal static class AzureActivityBodies
         switch (operation)
         {
             case "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE":
-                Set(attributes, AzureActivityMapper.RoleDefinitionAttribute, Member(inner, "roleDefinitionId") is { ValueKind: JsonValueKind.String } role
+                AzureActivityMapper.Add(attributes, AzureActivityMapper.RoleDefinitionAttribute, Member(inner, "roleDefinitionId") is { ValueKind: JsonValueKind.String } role
                     ? LastSegment(role.GetString()!).ToLowerInvariant()
                     : null);
-                Set(attributes, "azure.assignee_principal_id", Text(inner, "principalId"));
-                Set(attributes, "azure.assignee_principal_type", Text(inner, "principalType"));
+                AzureActivityMapper.Add(attributes, "azure.assignee_principal_id", Text(inner, "principalId"));
+                AzureActivityMapper.Add(attributes, "azure.assignee_principal_type", Text(inner, "principalType"));
                 break;
             case "MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/SECURITYRULES/WRITE":
                 Inbound(attributes, [inner]);
@@ -57,7 +57,7 @@ internal static class AzureActivityBodies
 
                 break;
             case "MICROSOFT.SECURITY/PRICINGS/WRITE":
-                Set(attributes, PricingTierAttribute, Text(inner, "pricingTier"));
+                AzureActivityMapper.Add(attributes, PricingTierAttribute, Text(inner, "pricingTier"));
                 break;
         }
     }
@@ -156,12 +156,4 @@ internal static class AzureActivityBodies
     };
 
     private static string LastSegment(string id) => id.TrimEnd('/') is var trimmed && trimmed.LastIndexOf('/') is var at and >= 0 ? trimmed[(at + 1)..] : id;
-
-    private static void Set(Dictionary<string, JsonElement> attributes, string key, string? value)
-    {
-        if (value is { Length: > 0 })
-        {
-            attributes[key] = JsonFields.Of(value);
-        }
-    }
 }

@@ -379,7 +379,8 @@ internal static class AzureActivityMapper
             : DerivedIds.Of(DerivedIdPrefix, time, Text(record, shape, "correlationId", "correlationId", "CorrelationId"), operation, status, resourceId?.ToUpperInvariant(), caller);
     }
 
-    private static void Add(Dictionary<string, JsonElement> attributes, string key, string? value)
+    /// <summary>A text attribute, when there is text.</summary>
+    internal static void Add(Dictionary<string, JsonElement> attributes, string key, string? value)
     {
         if (value is { Length: > 0 })
         {
