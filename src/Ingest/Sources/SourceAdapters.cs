@@ -1,5 +1,6 @@
 using ZtStream.Ingest.Sources.Auth0;
 using ZtStream.Ingest.Sources.Aws;
+using ZtStream.Ingest.Sources.Azure;
 using ZtStream.Ingest.Sources.Falco;
 using ZtStream.Ingest.Sources.GoogleWorkspace;
 using ZtStream.Ingest.Sources.Keycloak;
@@ -36,6 +37,7 @@ internal static class SourceAdapters
         new(Auth0Mapper.Idp, Auth0Mapper.Idp, static (b, o) => Auth0Mapper.Map(b, o)),
         new(CloudTrailMapper.SourceName, null, static (b, o) => CloudTrailMapper.Map(b, o)),
         new(GoogleWorkspaceMapper.Idp, GoogleWorkspaceMapper.Idp, static (b, o) => GoogleWorkspaceMapper.Map(b, o)),
+        new(AzureActivityMapper.SourceName, null, static (b, o) => AzureActivityMapper.Map(b, o)),
     ];
 
     /// <summary>The identity providers among <see cref="All"/>.</summary>

@@ -1,7 +1,7 @@
 namespace ZtStream.Verifier.Replay;
 
 /// <summary>
-/// <c>ztstream replay FILE|- [--format ndjson|k8s-audit|falco|okta|entra|keycloak|auth0|google-workspace|aws-cloudtrail] [--policy FILE] [--labels FILE] [--json]</c>: runs the
+/// <c>ztstream replay FILE|- [--format ndjson|k8s-audit|falco|okta|entra|keycloak|auth0|google-workspace|aws-cloudtrail|azure-activity] [--policy FILE] [--labels FILE] [--json]</c>: runs the
 /// scoring offline with time taken from the events, prints alerts as NDJSON and, with labels, the evaluation.
 /// The readers are given by the host (they live in Ingest): each maps and validates as the live endpoint, and what
 /// they refuse is counted and reported on stderr, not scored. FILE <c>-</c> is standard input, as for any Unix filter.

@@ -19,6 +19,7 @@ public sealed class DocumentedShapesEndpointTests
         ("/v1/sources/k8s-audit", "managed-clusters", "k8s-audit/managed/documented-shapes.ndjson", [EventKinds.K8sAudit]),
         ("/v1/sources/falco", "falco-shapes", "falco/documented-shapes.jsonl", [EventKinds.RuntimeAlert]),
         ("/v1/sources/aws-cloudtrail", "cloudtrail-shapes", "aws-cloudtrail/cloudtrail-records.ndjson", [EventKinds.AccessRequest]),
+        ("/v1/sources/azure-activity", "azure-activity-shapes", "azure-activity/activity-records.ndjson", [EventKinds.AccessRequest]),
     ];
 
     // Each record's event id → the principal (record key) it is logged on and its kind; "@address" the address twin of a
@@ -121,6 +122,25 @@ public sealed class DocumentedShapesEndpointTests
 
         // CloudTrail: an IAM user, assumed-role sessions (keyed by the role, as EKS keys them), the root user, a failed
         // console sign-in named by principal id alone, a service's call for a node and another account's.
+
+        // Azure Activity Log: a user's UPN in capitals (the Entra ID adapter's principal), an operation's Started and
+        // Succeeded records (two ids, no eventDataId in the export), a service principal and a managed identity by their
+        // application ids, a refused purge, an IPv6 caller.
+        ["azure-2794dfe42682d9346c7b505317654c6a"] = ("kim.lee@contoso.example", EventKinds.AccessRequest),
+        ["azure-c5bae12e5aa40d0f9eea3dd6caf6b627"] = ("kim.lee@contoso.example", EventKinds.AccessRequest),
+        ["azure-d9714eb9ed32afc63d28a0a42b7c4ad4"] = ("kim.lee@contoso.example", EventKinds.AccessRequest),
+        ["azure-f1265edc448304550bb51815e61db15f"] = ("kim.lee@contoso.example", EventKinds.AccessRequest),
+        ["azure-28fdd09587f873bb9a29a85a126e5194"] = ("a7c0b000-0000-4000-8000-000000000021", EventKinds.AccessRequest),
+        ["azure-9dfb1d5448d82e9eda40a998ff603ddc"] = ("a7c0b000-0000-4000-8000-000000000021", EventKinds.AccessRequest),
+        ["azure-e7095956b7ae339eec7ed01fc151ae15"] = ("kim.lee@contoso.example", EventKinds.AccessRequest),
+        ["azure-e70a5ad848c7bd6378f8edf89f21a411"] = ("kim.lee@contoso.example", EventKinds.AccessRequest),
+        ["azure-b36ad0ecaebd2526e57cadce69761168"] = ("kim.lee@contoso.example", EventKinds.AccessRequest),
+        ["azure-e942e174b41459593b2728719543daaf"] = ("a7c0c000-0000-4000-8000-000000000031", EventKinds.AccessRequest),
+        ["azure-1e8d8a8aa86048a405aee3b9a55a6c3c"] = ("kim.lee@contoso.example", EventKinds.AccessRequest),
+        ["azure-c2d930742520a85319b7f8d373fa00b9"] = ("kim.lee@contoso.example", EventKinds.AccessRequest),
+        ["azure-c5fe658e79f3d1538ac0a47e4f060c85"] = ("kim.lee@contoso.example", EventKinds.AccessRequest),
+        ["azure-876a3dd77a1756056f3d5e0de008c86c"] = ("kim.lee@contoso.example", EventKinds.AccessRequest),
+        ["azure-8e774e202c3631572b910aab4be3a356"] = ("a7c0c000-0000-4000-8000-000000000031", EventKinds.AccessRequest),
         ["c7a10000-0000-4000-8000-000000000001"] = ("arn:aws:iam::111122223333:user/alice", EventKinds.AccessRequest),
         ["c7a10000-0000-4000-8000-000000000002"] = ("arn:aws:iam::111122223333:role/Admin", EventKinds.AccessRequest),
         ["c7a10000-0000-4000-8000-000000000003"] = ("arn:aws:iam::111122223333:user/build-bot", EventKinds.AccessRequest),

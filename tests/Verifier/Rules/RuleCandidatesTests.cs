@@ -33,6 +33,7 @@ public sealed class RuleCandidatesTests
     [Theory]
     [InlineData("gcp-", 10, 3)]
     [InlineData("aws-", 12, 2)]
+    [InlineData("azure-", 10, 1)]
     public void TheBuiltinCloudRules_ShareTheirLookUps_AndApplicationRequestsSkipThem(string prefix, int atLeast, int lookUps)
     {
         var set = new RuleSet(RuleLoader.Load(RuleLoader.Builtin()).Rules);

@@ -128,6 +128,18 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
             return;
         }
 
+        if (what.AzureRecords && o.Child("value") is { ValueKind: JsonValueKind.Array } page)
+        {
+            // A page of the Activity Log REST API (`az rest`, a Logic App's HTTP action): each value one item.
+            var v = 0;
+            foreach (var item in page.EnumerateArray())
+            {
+                Map(mapEvent, item, carrier.Within($"value[{v++}]."));
+            }
+
+            return;
+        }
+
         if (o.Child("records") is { ValueKind: JsonValueKind.Array } records)
         {
             // Azure Monitor's records and Firehose's share the name; a Firehose record is only its base64 "data".
@@ -202,6 +214,11 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
             if (record.Child("data") is { ValueKind: JsonValueKind.String } data && record.Child("properties") is null)
             {
                 ReadEncoded(data, at.Within("data."), depth, "a Firehose record's data");
+            }
+            else if (what.AzureRecords)
+            {
+                // The Activity Log's records (and its table's rows, exported) are the items themselves.
+                Map(mapEvent, record, at);
             }
             else if (record.Child("category") is null && AksAuditTable.IsRow(record))
             {
@@ -367,6 +384,14 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
     /// <summary>A row of the AKSAudit or AKSAuditAdmin table, as the native event it stands for (<see cref="AksAuditTable"/>).</summary>
     private void ReadRow(Dictionary<string, JsonElement> row, AuditCarrier carrier)
     {
+        if (what.AzureRecords)
+        {
+            // A row of the AzureActivity table: its columns, as one object, are the item.
+            using var columns = RowObject(row);
+            Map(mapEvent, columns.RootElement, carrier);
+            return;
+        }
+
         JsonDocument? native;
         string field, error;
         try
@@ -389,6 +414,24 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
 
         var at = carrier.Within(string.Empty, AksAuditTable.Attributes(row, ClusterOfResourceId)) with { SourceField = AksAuditTable.SourceField };
         Map(mapEvent, native.RootElement, at);
+    }
+
+    private static JsonDocument RowObject(Dictionary<string, JsonElement> row)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            foreach (var (name, value) in row)
+            {
+                w.WritePropertyName(name);
+                value.WriteTo(w);
+            }
+
+            w.WriteEndObject();
+        }
+
+        return JsonDocument.Parse(buffer.WrittenMemory);
     }
 
     /// <summary>
@@ -595,6 +638,12 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
 /// </summary>
 internal sealed record EnvelopeItems(string Name, string? CloudWatchStream)
 {
+    /// <summary>
+    /// Azure Monitor's records, the rows of a Log Analytics table and a REST page's <c>value</c> are each an item as they
+    /// are (the Activity Log's), not AKS records holding an audit event in <c>properties.log</c>.
+    /// </summary>
+    public bool AzureRecords { get; init; }
+
     /// <summary>The API server's audit events: EKS writes them to the streams <c>kube-apiserver-audit-…</c>.</summary>
     public static EnvelopeItems KubernetesAudit { get; } = new("a Kubernetes audit event", "kube-apiserver-audit");
 }
