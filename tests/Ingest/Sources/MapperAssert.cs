@@ -80,7 +80,7 @@ internal static class MapperAssert
     /// vendor's record says where the grant came from and what it calls it, <paramref name="srcIp"/> and
     /// <paramref name="eventType"/> are checked too.
     /// </summary>
-    public static void IsRoleGrant(AccessEvent e, string actor, string targetUser, string role, string? srcIp = null, string? eventType = null)
+    public static void IsRoleGrant(AccessEvent e, string actor, string targetUser, string? role, string? srcIp = null, string? eventType = null)
     {
         Assert.Equal(EventKinds.AuthAdminChange, e.Kind);
         Assert.Equal("role_grant", e.Attr(IdentityAttributes.Change));

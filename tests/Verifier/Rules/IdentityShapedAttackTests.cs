@@ -459,14 +459,48 @@ public sealed class IdentityShapedAttackTests
         Assert.True(run.Alerts.Count == 0, run.Said);
     }
 
+    /// <summary>
+    /// A help desk resetting 55 to 65 passwords every morning for a week, and an administrator resetting one or two users a
+    /// day: on the eighth morning the help desk's sixty are its usual hour (usual 60, threshold 180) and stay quiet, and the
+    /// administrator's ten are not (usual 2, threshold at least 10). The help desk is raised in its first week, before it
+    /// has a usual; a Verifier restarted from the week's checkpoint keeps the usual.
+    /// </summary>
     [Fact]
-    public void HelpdeskResettingSixtyPasswordsInAnHour_StaysQuiet()
+    public void HelpdeskResettingSixtyPasswordsInItsUsualHour_StaysQuiet_AndAnAdministratorsTenDoNot()
     {
-        var resets = Enumerable.Range(0, 60).Select(u => Okta("user.account.reset_password", "helpdesk@acme.example", "192.0.2.10", T0.AddMinutes(u), target: $"user{u}@acme.example"));
+        const string Rule = "identity-admin-account-reset-burst";
+        var week = Enumerable.Range(0, 7).SelectMany(d => Enumerable.Range(0, 55 + (d * 3 % 11))
+            .Select(u => Okta("user.account.reset_password", "helpdesk@acme.example", "192.0.2.10", T0.AddDays(d).AddHours(9).AddSeconds(u * 55), target: $"user{d}-{u}@acme.example"))
+            .Concat(Enumerable.Range(0, 1 + (d % 2)).Select(u => Okta("user.account.reset_password", "it-admin@acme.example", "192.0.2.11", T0.AddDays(d).AddHours(14 + u), target: $"staff{d}-{u}@acme.example"))));
+        var eighth = Enumerable.Range(0, 60)
+            .Select(u => Okta("user.account.reset_password", "helpdesk@acme.example", "192.0.2.10", T0.AddDays(7).AddHours(9.5).AddSeconds(u * 55), target: $"user7-{u}@acme.example"));
+        var takeover = Enumerable.Range(0, 10)
+            .Select(u => Okta("user.account.reset_password", "it-admin@acme.example", "203.0.113.66", T0.AddDays(7).AddHours(15).AddMinutes(u * 4), target: $"exec{u}@acme.example"));
 
-        var run = new Run().Score(resets);
+        var run = new Run().Score(week);
+        var firstWeek = run.Alerts.Count(a => a.Reasons.Any(r => r.Rule == Rule));
+        var restarted = run.Restarted();
+        restarted.Score(eighth);
+        var quiet = restarted.Alerts.Count;
+        restarted.Score(takeover, Rule);
 
-        Assert.True(run.Alerts.Count == 0, run.Said);
+        Assert.True(firstWeek > 0, "a help desk with no history is judged at 10");
+        Assert.True(quiet == 0, restarted.Said);
+        Assert.Equal(10, restarted.FirstAlert);
+        Assert.All(restarted.Alerts, a => Assert.Equal("it-admin@acme.example", a.Principal));
+        Assert.Contains("3 × the group's usual busiest hour", restarted.Alerts[0].Reasons.Single(r => r.Rule == Rule).Text, StringComparison.Ordinal);
+    }
+
+    /// <summary>An administrator never seen resetting anyone, resetting ten users within the hour: raised at the tenth, not the ninth.</summary>
+    [Fact]
+    public void AdministratorNeverSeenResetting_TenUsersInAnHour_AlertsAtTheTenth()
+    {
+        var resets = Enumerable.Range(0, 10).Select(u => Okta("user.account.reset_password", "it-admin@acme.example", "203.0.113.66", T0.AddMinutes(u * 5), target: $"exec{u}@acme.example"));
+
+        var run = new Run().Score(resets, "identity-admin-account-reset-burst");
+
+        Assert.Equal(10, run.FirstAlert);
+        Assert.Equal("it-admin@acme.example", Assert.Single(run.Alerts.Select(a => a.Principal).Distinct()));
     }
 
     /// <summary>

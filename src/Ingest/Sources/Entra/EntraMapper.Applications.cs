@@ -58,12 +58,11 @@ internal static partial class EntraMapper
             case AppConsent when activity.Contains("app role assignment", StringComparison.OrdinalIgnoreCase):
                 e.Add(IdentityAttributes.Scopes, Modified(target, "AppRole.Value") is { } permission ? [permission] : [])
                     .Set(IdentityAttributes.Consent, "application");
-                if ((Modified(target, "ServicePrincipal.DisplayName") ?? Modified(target, "ServicePrincipal.AppId") ?? Modified(target, "ServicePrincipal.ObjectID")) is { } client)
-                {
-                    e.ResourceType = "serviceprincipal";
-                    e.ResourceId = client;
-                }
+                GrantedClient(e, target);
 
+                break;
+            case AppConsent when activity.Contains("delegated permission grant", StringComparison.OrdinalIgnoreCase):
+                DelegatedGrant(e, target);
                 break;
             case AppConsent:
                 Consent(e, target);
@@ -80,6 +79,16 @@ internal static partial class EntraMapper
                 }
 
                 break;
+        }
+    }
+
+    /// <summary>The client a grant's resource names in its modified properties (<c>ServicePrincipal.*</c>): the event's resource.</summary>
+    private static void GrantedClient(IdentityEvent e, JsonElement? target)
+    {
+        if ((Modified(target, "ServicePrincipal.DisplayName") ?? Modified(target, "ServicePrincipal.AppId") ?? Modified(target, "ServicePrincipal.ObjectID")) is { } client)
+        {
+            e.ResourceType = "serviceprincipal";
+            e.ResourceId = client;
         }
     }
 
@@ -106,15 +115,36 @@ internal static partial class EntraMapper
     /// The new value of the modified property <paramref name="name"/> of <paramref name="target"/>, as Entra writes it
     /// (JSON text, <c>"\"Global Administrator\""</c>), or as a pipeline that decoded it into a one-item list writes it.
     /// </summary>
-    private static string? Modified(JsonElement? target, string name)
+    private static string? Modified(JsonElement? target, string name) =>
+        Unquoted(Property(target, name).Find("newValue")) is { Length: > 0 } text ? text : null;
+
+    /// <summary>A modified property's side as text, its JSON quotes trimmed: JSON text, or a one-item list a pipeline decoded it into.</summary>
+    private static string? Unquoted(JsonElement? value) => (value switch
     {
-        var text = Property(target, name).Find("newValue") switch
+        { ValueKind: JsonValueKind.String } one => one.GetString(),
+        { ValueKind: JsonValueKind.Array } list when list.GetArrayLength() == 1 && list[0].ValueKind == JsonValueKind.String => list[0].GetString(),
+        _ => null,
+    })?.Trim().Trim('"');
+
+    /// <summary>
+    /// "Add delegated permission grant": the first target is the resource (the API, e.g. Microsoft Graph);
+    /// <c>DelegatedPermissionGrant.Scope</c> the scopes, space-separated, before and after; <c>.ConsentType</c>
+    /// <c>AllPrincipals</c> (every user) or <c>Principal</c> (one user); <c>ServicePrincipal.ObjectID</c> the client
+    /// granted them. Only the scopes the new value adds were granted.
+    /// </summary>
+    private static void DelegatedGrant(IdentityEvent e, JsonElement? target)
+    {
+        var property = Property(target, "DelegatedPermissionGrant.Scope");
+        var before = Scopes(property.Find("oldValue"));
+        e.Add(IdentityAttributes.Scopes, Scopes(property.Find("newValue")).Where(scope => !before.Contains(scope, StringComparer.OrdinalIgnoreCase)).ToList());
+        if (Modified(target, "DelegatedPermissionGrant.ConsentType") is { } type)
         {
-            { ValueKind: JsonValueKind.String } value => value.GetString(),
-            { ValueKind: JsonValueKind.Array } list when list.GetArrayLength() == 1 && list[0].ValueKind == JsonValueKind.String => list[0].GetString(),
-            _ => null,
-        };
-        return text?.Trim().Trim('"') is { Length: > 0 } unquoted ? unquoted : null;
+            e.Set(IdentityAttributes.Consent, string.Equals(type, "AllPrincipals", StringComparison.OrdinalIgnoreCase) ? "all_users" : "user");
+        }
+
+        GrantedClient(e, target);
+
+        static string[] Scopes(JsonElement? value) => Unquoted(value)?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
     }
 
     /// <summary>

@@ -439,7 +439,8 @@ internal static partial class EntraMapper
         var userTarget = string.Equals(targetType, "User", StringComparison.OrdinalIgnoreCase) ? target
             : IsRole(targetType) ? targets.FirstOfType("User")
             : null;
-        var targetUser = userTarget is { } named ? UserName(named.FirstText("userPrincipalName", "displayName", "id"), named.Text("id")) : null;
+        var targetName = userTarget is { } named ? named.FirstText("userPrincipalName", "displayName", "id") : null;
+        var targetUser = UserName(targetName, userTarget.Text("id"));
         var (kind, change) = DirectoryChange(DomainTrustChange(ApplicationChange(ClassifyAudit(activity, auditCategory), activity, target), activity, target), activity, target);
         e.Change(kind, change);
 
@@ -463,6 +464,11 @@ internal static partial class EntraMapper
             }
 
             e.Set(IdentityAttributes.TargetUser, targetUser);
+        }
+
+        if (!string.Equals(HomeName(targetName), targetName, StringComparison.Ordinal))
+        {
+            e.Set(IdentityAttributes.TargetGuest, "true");
         }
 
         e.Tenant = TenantOf(record, details);
@@ -544,6 +550,14 @@ internal static partial class EntraMapper
         if (Has("member to role") && (Has("requested") || Has("pim activation")))
         {
             return (EventKinds.AuthAdminChange, Has("requested") ? "role_request" : "role_activation");
+        }
+
+        // A delegated permission grant (an OAuth2PermissionGrant) created: what a consent writes beside its own record, and
+        // all Graph's POST /oauth2PermissionGrants writes (an application holding DelegatedPermissionGrant.ReadWrite.All
+        // needs no consent). Mapped as a consent to its scopes (EntraMapper.Applications.cs).
+        if (a is "add delegated permission grant")
+        {
+            return (EventKinds.AuthAdminChange, AppConsent);
         }
 
         // An app role assigned to a service principal is an application permission (Graph's Mail.Read, or an API's own

@@ -278,14 +278,36 @@ internal static class GoogleWorkspaceMapper
         }
     }
 
-    /// <summary>Admin Audit events (<c>applicationName=admin</c>): what the identity rules know by meaning.</summary>
+    /// <summary>
+    /// Admin Audit events (<c>applicationName=admin</c>): what the identity rules know by meaning. A setting's
+    /// <c>NEW_VALUE</c> and <c>OLD_VALUE</c> parameters are lifted into <c>auth.new_value</c> and <c>auth.old_value</c>,
+    /// so a rule reads which way a setting went (a rule cannot pair a parameter's name with its value).
+    /// </summary>
     private static void Admin(IdentityEvent e, string name, Parameters parameters)
     {
-        e.Set(IdentityAttributes.TargetUser, LoginNames.Fold(parameters.Text("USER_EMAIL")));
+        e.Set(IdentityAttributes.TargetUser, LoginNames.Fold(parameters.Text("USER_EMAIL")))
+            .Set(IdentityAttributes.NewValue, parameters.Text("NEW_VALUE"))
+            .Set(IdentityAttributes.OldValue, parameters.Text("OLD_VALUE"));
         switch (name)
         {
             case "ASSIGN_ROLE":
                 e.Change(EventKinds.AuthAdminChange, "role_grant").Set(IdentityAttributes.TargetRole, parameters.Text("ROLE_NAME")).Outcome = Outcomes.Success;
+                return;
+            // A user made a super administrator (USER_SETTINGS; the Directory API's users.makeAdmin), or given the
+            // delegated administrator privileges NEW_VALUE names: administrator roles granted without ASSIGN_ROLE.
+            case "GRANT_ADMIN_PRIVILEGE" or "GRANT_DELEGATED_ADMIN_PRIVILEGES":
+                e.Change(EventKinds.AuthAdminChange, "role_grant").Set(IdentityAttributes.TargetRole, parameters.Text("ROLE_NAME") ?? parameters.Text("NEW_VALUE")).Outcome = Outcomes.Success;
+                return;
+            case "UNASSIGN_ROLE":
+                e.Change(EventKinds.AuthAdminChange, "role_revoke").Set(IdentityAttributes.TargetRole, parameters.Text("ROLE_NAME")).Outcome = Outcomes.Success;
+                return;
+            // The domain's single sign-on through a third-party identity provider (SAML): its profile changed, or SSO
+            // turned on (an outside provider now trusted) or off (NEW_VALUE false: the trust ended).
+            case "CHANGE_SSO_SETTINGS":
+                e.Change(EventKinds.AuthAdminChange, "idp_change").Outcome = Outcomes.Success;
+                return;
+            case "TOGGLE_SSO_ENABLED":
+                e.Change(EventKinds.AuthAdminChange, parameters.Flag("NEW_VALUE") == false ? "idp_deactivate" : "idp_change").Outcome = Outcomes.Success;
                 return;
             case "AUTHORIZE_API_CLIENT_ACCESS":
                 // Domain-wide delegation: the client may act as any user of the domain within the scopes granted.

@@ -93,6 +93,21 @@ internal static class IdentityAttributes
     /// <summary>The role or group granted or revoked.</summary>
     public const string TargetRole = "auth.target_role";
 
+    /// <summary>
+    /// <c>true</c> when the user an administrative change made, invited or affected is a guest of the directory: an Entra
+    /// ID B2B account, whose directory name holds <c>#EXT#</c> (the name itself is read back to the guest's own address).
+    /// </summary>
+    public const string TargetGuest = "auth.target_guest";
+
+    /// <summary>
+    /// A setting's value after an administrator's change, as the provider writes it (Google Workspace's
+    /// <c>NEW_VALUE</c> parameter: <c>false</c> for 2-Step Verification enforcement turned off).
+    /// </summary>
+    public const string NewValue = "auth.new_value";
+
+    /// <summary>The setting's value before the change (Google Workspace's <c>OLD_VALUE</c> parameter).</summary>
+    public const string OldValue = "auth.old_value";
+
     /// <summary>The sign-in's token identifier (Entra <c>uniqueTokenIdentifier</c>; on a Graph request, <c>SignInActivityId</c>: the sign-in its token came from).</summary>
     public const string TokenId = "auth.token_id";
 

@@ -31,6 +31,38 @@ public sealed class EntraConsentTests
         Assert.Equal("user", e[3].Attr(IdentityAttributes.Consent));
     }
 
+    /// <summary>
+    /// "Add delegated permission grant": what a consent writes beside its own record and all Graph's
+    /// <c>POST /oauth2PermissionGrants</c> writes. The first target is the API (Microsoft Graph); the client is
+    /// <c>ServicePrincipal.ObjectID</c>; <c>DelegatedPermissionGrant.Scope</c> before and after, JSON text, decoded to text
+    /// or a one-item list by some pipelines.
+    /// </summary>
+    [Fact]
+    public void Map_AddDelegatedPermissionGrant_IsAConsentToTheScopesItAdded_ForTheClient()
+    {
+        var e = MapperAssert.MapsAll(EntraMapper.Map(Encoding.UTF8.GetBytes(string.Join('\n',
+            DelegatedGrant("d1a7-01", "null", "\"\\\" openid Mail.Read User.Read\\\"\"", "\"\\\"Principal\\\"\""),
+            DelegatedGrant("d1a7-02", "\"\\\" openid Mail.Read\\\"\"", "\"\\\" openid Mail.Read offline_access\\\"\"", "\"\\\"Principal\\\"\""),
+            DelegatedGrant("d1a7-03", "null", "\" User.Read Files.ReadWrite.All\"", "\"AllPrincipals\""),
+            DelegatedGrant("d1a7-04", "null", "[\" Directory.Read.All\"]", "[\"Principal\"]")))),
+            4);
+
+        Assert.All(e, x => MapperAssert.IsChange(x, EventKinds.AuthAdminChange, "app_consent", "it-admin@contoso.example", null));
+        Assert.All(e, x => Assert.Equal("serviceprincipal", x.Resource?.Type));
+        Assert.All(e, x => Assert.Equal("d1a70000-0000-4000-8000-0000000000c1", x.Resource?.Id));
+        Assert.Equal(["openid", "Mail.Read", "User.Read"], e[0].List(IdentityAttributes.Scopes));
+        Assert.Equal("user", e[0].Attr(IdentityAttributes.Consent));
+        // A grant widened: only the scope the new value adds was granted.
+        Assert.Equal(["offline_access"], e[1].List(IdentityAttributes.Scopes));
+        Assert.Equal(["User.Read", "Files.ReadWrite.All"], e[2].List(IdentityAttributes.Scopes));
+        Assert.Equal("all_users", e[2].Attr(IdentityAttributes.Consent));
+        Assert.Equal(["Directory.Read.All"], e[3].List(IdentityAttributes.Scopes));
+    }
+
+    private static string DelegatedGrant(string id, string oldScope, string newScope, string consentType) => $$$"""
+        {"time":"2026-12-01T10:10:00Z","operationName":"Add delegated permission grant","category":"AuditLogs","properties":{"id":"Directory_{{{id}}}","category":"ApplicationManagement","result":"success","activityDisplayName":"Add delegated permission grant","activityDateTime":"2026-12-01T10:10:00Z","loggedByService":"Core Directory","initiatedBy":{"user":{"id":"d1a70000-0000-4000-8000-0000000000a1","userPrincipalName":"it-admin@contoso.example","ipAddress":"203.0.113.82"}},"targetResources":[{"id":"d1a70000-0000-4000-8000-0000000000e1","displayName":"Microsoft Graph","type":"ServicePrincipal","modifiedProperties":[{"displayName":"DelegatedPermissionGrant.Scope","oldValue":{{{oldScope}}},"newValue":{{{newScope}}}},{"displayName":"DelegatedPermissionGrant.ConsentType","oldValue":null,"newValue":{{{consentType}}}},{"displayName":"ServicePrincipal.ObjectID","oldValue":null,"newValue":"\"d1a70000-0000-4000-8000-0000000000c1\""},{"displayName":"ServicePrincipal.DisplayName","oldValue":null,"newValue":null}]}]}}
+        """.Replace("\n", "", StringComparison.Ordinal);
+
     private static string Grant(string id, string type, string scope) =>
         $"[Id: {id}, ClientId: 7f3a0000-0000-4000-8000-00000000c0a5, PrincipalId: , ResourceId: 2d4c0000-0000-4000-8000-00000000c0a5, ConsentType: {type}, Scope: {scope}, CreatedDateTime: , LastModifiedDateTime ]";
 

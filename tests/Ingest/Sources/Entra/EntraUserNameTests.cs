@@ -128,4 +128,29 @@ public sealed class EntraUserNameTests
 
         Assert.Equal(("kai.moreno@contoso.example", "helpdesk.ops@contoso.example"), (e.Subject?.Id, e.Attr(IdentityAttributes.Actor)));
     }
+
+    /// <summary>
+    /// A guest invited ("Invite external user", the shape Stratus Red Team's guest-user technique documents) and then made
+    /// an administrator: both records name it by its directory name (<c>…#EXT#@…</c>), both mark it a guest
+    /// (<c>auth.target_guest</c>), and both are the guest's own address as one principal. A member given the same role is
+    /// no guest.
+    /// </summary>
+    [Fact]
+    public void Map_AGuestInvitedThenGivenARole_IsMarkedAGuest_AndAMemberIsNot()
+    {
+        const string Guest = """{"id":"a7e50000-0000-4000-8000-0000000000g1","type":"User","userPrincipalName":"mallory_partner.example#EXT#@contoso.onmicrosoft.com","displayName":"Mallory","modifiedProperties":[{"displayName":"Role.DisplayName","oldValue":null,"newValue":"\"Global Administrator\""}]}""";
+        const string Member = """{"id":"a7e50000-0000-4000-8000-0000000000u1","type":"User","userPrincipalName":"tperkins@contoso.example","modifiedProperties":[{"displayName":"Role.DisplayName","oldValue":null,"newValue":"\"Global Administrator\""}]}""";
+        var e = MapperAssert.MapsAll(EntraMapper.Map(Encoding.UTF8.GetBytes(string.Join('\n',
+            Audit("01", "Invite external user", "UserManagement", Guest),
+            Audit("02", "Add member to role", "RoleManagement", Guest),
+            Audit("03", "Add member to role", "RoleManagement", Member)))),
+            3);
+
+        Assert.Equal(("created", "mallory@partner.example"), (e[0].Attr(IdentityAttributes.Change), e[0].Subject?.Id));
+        MapperAssert.IsRoleGrant(e[1], "it-admin@contoso.example", "mallory@partner.example", "Global Administrator");
+        Assert.Equal(["true", "true", null], e.Select(x => x.Attr(IdentityAttributes.TargetGuest)));
+    }
+
+    private static string Audit(string n, string activity, string category, string target) =>
+        $$$"""{"time":"2026-12-01T10:00:{{{n}}}Z","operationName":"{{{activity}}}","category":"AuditLogs","properties":{"id":"Directory_a7e5_00{{{n}}}","category":"{{{category}}}","result":"success","activityDisplayName":"{{{activity}}}","activityDateTime":"2026-12-01T10:00:{{{n}}}Z","initiatedBy":{"user":{"id":"a7e50000-0000-4000-8000-0000000000a1","userPrincipalName":"it-admin@contoso.example","ipAddress":"203.0.113.82"}},"targetResources":[{{{target}}}]}}""";
 }

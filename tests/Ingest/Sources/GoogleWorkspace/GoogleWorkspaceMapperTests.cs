@@ -195,4 +195,38 @@ public sealed class GoogleWorkspaceMapperTests
     {
         MapperAssert.RejectsWhole(GoogleWorkspaceMapper.Map("""{"kind":"admin#reports#activities","items":{"id":{}}}"""u8), "items");
     }
+
+    /// <summary>
+    /// Admin Audit events named in Google's "Admin activity events" pages (Delegated Admin, User, Security and Domain
+    /// Settings): administrator privileges granted without ASSIGN_ROLE, a role unassigned, single sign-on's profile or
+    /// switch changed, and a setting's NEW_VALUE and OLD_VALUE lifted so a rule reads which way it went — as a string, a
+    /// boolValue or a multiValue of one.
+    /// </summary>
+    [Fact]
+    public void Map_AdminPrivilegesSsoAndSettingValues_AreReadByMeaning()
+    {
+        var e = MapperAssert.MapsAll(GoogleWorkspaceMapper.Map(Encoding.UTF8.GetBytes(string.Join('\n',
+            Admin("01", "USER_SETTINGS", "GRANT_ADMIN_PRIVILEGE", """[{"name":"USER_EMAIL","value":"Kenji.Sato@acme.example"}]"""),
+            Admin("02", "USER_SETTINGS", "GRANT_DELEGATED_ADMIN_PRIVILEGES", """[{"name":"USER_EMAIL","value":"kenji.sato@acme.example"},{"name":"NEW_VALUE","value":"Help Desk Admin"}]"""),
+            Admin("03", "DELEGATED_ADMIN_SETTINGS", "UNASSIGN_ROLE", """[{"name":"ROLE_NAME","value":"_SEED_ADMIN_ROLE"},{"name":"USER_EMAIL","value":"kenji.sato@acme.example"}]"""),
+            Admin("04", "DOMAIN_SETTINGS", "CHANGE_SSO_SETTINGS", """[{"name":"DOMAIN_NAME","value":"acme.example"}]"""),
+            Admin("05", "DOMAIN_SETTINGS", "TOGGLE_SSO_ENABLED", """[{"name":"DOMAIN_NAME","value":"acme.example"},{"name":"NEW_VALUE","value":"false"}]"""),
+            Admin("06", "DOMAIN_SETTINGS", "TOGGLE_SSO_ENABLED", """[{"name":"NEW_VALUE","boolValue":true}]"""),
+            Admin("07", "SECURITY_SETTINGS", "ENFORCE_STRONG_AUTHENTICATION", """[{"name":"ORG_UNIT_NAME","value":"acme.example"},{"name":"OLD_VALUE","value":"true"},{"name":"NEW_VALUE","value":"false"}]"""),
+            Admin("08", "SECURITY_SETTINGS", "ENFORCE_STRONG_AUTHENTICATION", """[{"name":"OLD_VALUE","boolValue":false},{"name":"NEW_VALUE","multiValue":["true"]}]""")))),
+            8);
+
+        MapperAssert.IsRoleGrant(e[0], "it-admin@acme.example", "kenji.sato@acme.example", null, srcIp: "203.0.113.79", eventType: "GRANT_ADMIN_PRIVILEGE");
+        MapperAssert.IsRoleGrant(e[1], "it-admin@acme.example", "kenji.sato@acme.example", "Help Desk Admin", srcIp: "203.0.113.79", eventType: "GRANT_DELEGATED_ADMIN_PRIVILEGES");
+        Assert.Equal("role_revoke", e[2].Attr(IdentityAttributes.Change));
+        Assert.Equal("_SEED_ADMIN_ROLE", e[2].Attr(IdentityAttributes.TargetRole));
+        Assert.Equal(["idp_change", "idp_deactivate", "idp_change", "policy_change", "policy_change"], e.Skip(3).Select(x => x.Attr(IdentityAttributes.Change)));
+        Assert.All(e.Skip(3), x => Assert.Equal(EventKinds.AuthAdminChange, x.Kind));
+        Assert.Equal(("false", "true"), (e[6].Attr(IdentityAttributes.NewValue), e[6].Attr(IdentityAttributes.OldValue)));
+        Assert.Equal(("true", "false"), (e[7].Attr(IdentityAttributes.NewValue), e[7].Attr(IdentityAttributes.OldValue)));
+        Assert.Null(e[3].Attr(IdentityAttributes.NewValue));
+    }
+
+    private static string Admin(string n, string type, string name, string parameters) =>
+        $$$"""{"kind":"admin#reports#activity","id":{"time":"2026-12-01T09:00:{{{n}}}.000Z","uniqueQualifier":"-7e02000000000001{{{n}}}","applicationName":"admin","customerId":"C03gw7e01"},"actor":{"callerType":"USER","email":"it-admin@acme.example"},"ipAddress":"203.0.113.79","events":[{"type":"{{{type}}}","name":"{{{name}}}","parameters":{{{parameters}}}}]}""";
 }
