@@ -27,6 +27,7 @@ internal sealed class ModelHost(VerifierOptions options, int seed = 1)
     private DateTimeOffset firstSeen;
     private Projection? projection;
     private DateTimeOffset trainedAt;
+    private DateTimeOffset triedAt;
 
     public int Version { get; private set; }
 
@@ -34,6 +35,12 @@ internal sealed class ModelHost(VerifierOptions options, int seed = 1)
 
     /// <summary>Raised after each (re)training, for the role to save the model to the store.</summary>
     public event Action<ModelSnapshot>? Trained;
+
+    /// <summary>
+    /// Raised when a due training could not make a model of the sample (the reason, the sample's size): scoring goes on
+    /// with the model it had, or none, and training is tried again a retraining interval later.
+    /// </summary>
+    public event Action<string, int>? NotTrained;
 
     public void Evaluate(float[] features, DateTimeOffset time, List<Contribution> output)
     {
@@ -88,15 +95,23 @@ internal sealed class ModelHost(VerifierOptions options, int seed = 1)
             }
         }
 
-        var due = projection is null ? time - firstSeen >= options.ModelWarmUp : time - trainedAt >= options.ModelRetrainInterval;
+        // A training that failed waits a retraining interval like one that succeeded: not tried again on every event.
+        var due = triedAt > trainedAt
+            ? time - triedAt >= options.ModelRetrainInterval
+            : projection is null ? time - firstSeen >= options.ModelWarmUp : time - trainedAt >= options.ModelRetrainInterval;
         if (due && seen >= 200)
         {
             Train(time);
         }
     }
 
-    public void Train(DateTimeOffset time)
+    /// <summary>
+    /// Trains on the benign sample and installs the model; returns false, keeping the model it had, when the sample
+    /// cannot make one (<see cref="NotTrained"/> says why).
+    /// </summary>
+    public bool Train(DateTimeOffset time)
     {
+        triedAt = time;
         var n = (int)Math.Min(seen, ReservoirCapacity);
         var rows = new List<FeatureRow>(n);
         for (var i = 0; i < n; i++)
@@ -107,14 +122,38 @@ internal sealed class ModelHost(VerifierOptions options, int seed = 1)
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(rows, SchemaDefinition());
         var trainer = ml.AnomalyDetection.Trainers.RandomizedPca(featureColumnName: nameof(FeatureRow.Features), rank: Rank, ensureZeroMean: true);
-        var model = trainer.Fit(data);
+        ITransformer model;
+        PcaModelParameters parameters;
+        try
+        {
+            // Traffic with less variety than the projection's rank (every benign event alike: one service polling one
+            // endpoint, a replayed file of near-identical records) has no such projection: the trainer refuses it
+            // (its eigenvectors come out NaN). That is the sample's nature, not a fault to stop scoring for.
+            var fitted = trainer.Fit(data);
+            (model, parameters) = (fitted, fitted.Model);
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            NotTrained?.Invoke(ex.Message, n);
+            return false;
+        }
+
+        var previous = projection;
+        Install(parameters, rows);
+        if (!projection!.IsFinite)
+        {
+            projection = previous;
+            NotTrained?.Invoke("the learnt projection or its threshold is not finite", n);
+            return false;
+        }
+
         using var ms = new MemoryStream();
         ml.Model.Save(model, data.Schema, ms);
-        Install(model.Model, rows);
         trainedAt = time;
         Version++;
-        Latest = new ModelSnapshot(Version, time, n, ms.ToArray()) { Threshold = projection!.Threshold };
+        Latest = new ModelSnapshot(Version, time, n, ms.ToArray()) { Threshold = projection.Threshold };
         Trained?.Invoke(Latest);
+        return true;
     }
 
     /// <summary>Loads a stored model (after a restart) so scoring resumes with it.</summary>
@@ -184,6 +223,10 @@ internal sealed class ModelHost(VerifierOptions options, int seed = 1)
 
     private sealed record Projection(float[] Mean, float[][] Basis, float Threshold)
     {
+        /// <summary>Whether the mean, every basis vector and the threshold are finite numbers (a degenerate sample's are not).</summary>
+        public bool IsFinite =>
+            float.IsFinite(Threshold) && Array.TrueForAll(Mean, float.IsFinite) && Array.TrueForAll(Basis, b => Array.TrueForAll(b, float.IsFinite));
+
         /// <summary>Squared reconstruction error; <paramref name="residual"/> gets the per-feature remainder.</summary>
         public float Residual(float[] x, Span<float> residual)
         {

@@ -41,6 +41,9 @@ internal static partial class VerifierLog
     [LoggerMessage(4008, LogLevel.Information, "Anomaly model v{Version} loaded from the store")]
     public static partial void ModelLoaded(ILogger logger, int version);
 
+    [LoggerMessage(4082, LogLevel.Warning, "Anomaly model not trained on {Samples} benign events ({Reason}): scoring goes on with the model it had, or none, and training is tried again after ModelRetrainInterval")]
+    public static partial void ModelNotTrained(ILogger logger, int samples, string reason);
+
     [LoggerMessage(4009, LogLevel.Warning, "Verifier partition {Topic}[{Partition}]: the checkpoint is at offset {Checkpoint} but the log hands offset {LogOffset} (the log was lost or cut back behind the checkpoint); scoring from {LogOffset} so no record is skipped")]
     public static partial void CheckpointAheadOfLog(ILogger logger, string topic, int partition, long checkpoint, long logOffset);
 

@@ -74,6 +74,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         {
             model = new ModelHost(this.options);
             model.Trained += m => unsavedModel = m;
+            model.NotTrained += (reason, samples) => VerifierLog.ModelNotTrained(logger, samples, reason);
         }
     }
 

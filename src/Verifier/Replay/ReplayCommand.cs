@@ -88,7 +88,14 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
             await context.WarnAsync($"labels file '{labelsPath}' holds no label: no scenario to detect, every alert counts as a false positive");
         }
 
-        var engine = new ScoringEngine(options, policy, options.ModelEnabled ? new ModelHost(options) : null, new RuleSetHolder(rules));
+        var model = options.ModelEnabled ? new ModelHost(options) : null;
+        List<string> notTrained = [];
+        if (model is not null)
+        {
+            model.NotTrained += (reason, samples) => notTrained.Add($"the anomaly model was not trained on {samples} benign events ({reason}); replay went on without it");
+        }
+
+        var engine = new ScoringEngine(options, policy, model, new RuleSetHolder(rules));
         var evaluator = labels is null ? null : new Evaluator(labels, options.AlertThreshold);
         var read = await input.ReadAsync(file, format, context, async e =>
         {
@@ -109,6 +116,11 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
         if (read.NotJson is { } notJson)
         {
             return await CliCommandLine.UsageAsync(context.Error, parsed, [notJson]);
+        }
+
+        foreach (var note in notTrained)
+        {
+            await context.WarnAsync(note);
         }
 
         if (read.Events == 0 && read.Refused > 0)
