@@ -3,6 +3,7 @@ using ZtStream.Ingest.Sources.Aws;
 using ZtStream.Ingest.Sources.Falco;
 using ZtStream.Ingest.Sources.GoogleWorkspace;
 using ZtStream.Ingest.Sources.Keycloak;
+using ZtStream.Ingest.Sources.Tetragon;
 
 namespace ZtStream.Ingest.Sources;
 
@@ -36,6 +37,7 @@ internal static class SourceAdapters
         new(Auth0Mapper.Idp, Auth0Mapper.Idp, static (b, o) => Auth0Mapper.Map(b, o)),
         new(CloudTrailMapper.SourceName, null, static (b, o) => CloudTrailMapper.Map(b, o)),
         new(GoogleWorkspaceMapper.Idp, GoogleWorkspaceMapper.Idp, static (b, o) => GoogleWorkspaceMapper.Map(b, o)),
+        new(TetragonMapper.SourceName, null, static (b, o) => TetragonMapper.Map(b, o)),
     ];
 
     /// <summary>The identity providers among <see cref="All"/>.</summary>
