@@ -206,6 +206,11 @@ public static class EventKinds
     public const string K8sAudit = "k8s.audit";
     /// <summary>A runtime security alert (Falco).</summary>
     public const string RuntimeAlert = "runtime.alert";
+    /// <summary>
+    /// A process started in a workload or on a node (Tetragon's <c>process_exec</c>): read by rules, never scored by itself,
+    /// since most processes are the workload's own.
+    /// </summary>
+    public const string RuntimeProcess = "runtime.process";
 
     /// <summary>
     /// Kinds starting with this prefix are records the Verifier derives and appends to the event log itself, keyed by

@@ -4,6 +4,7 @@ using ZtStream.Ingest.Sources.Azure;
 using ZtStream.Ingest.Sources.Falco;
 using ZtStream.Ingest.Sources.GoogleWorkspace;
 using ZtStream.Ingest.Sources.Keycloak;
+using ZtStream.Ingest.Sources.Tetragon;
 
 namespace ZtStream.Ingest.Sources;
 
@@ -38,6 +39,7 @@ internal static class SourceAdapters
         new(CloudTrailMapper.SourceName, null, static (b, o) => CloudTrailMapper.Map(b, o)),
         new(GoogleWorkspaceMapper.Idp, GoogleWorkspaceMapper.Idp, static (b, o) => GoogleWorkspaceMapper.Map(b, o)),
         new(AzureActivityMapper.SourceName, null, static (b, o) => AzureActivityMapper.Map(b, o)),
+        new(TetragonMapper.SourceName, null, static (b, o) => TetragonMapper.Map(b, o)),
     ];
 
     /// <summary>The identity providers among <see cref="All"/>.</summary>

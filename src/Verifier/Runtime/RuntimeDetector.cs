@@ -4,7 +4,7 @@ namespace ZtStream.Verifier.Runtime;
 internal sealed record RuntimeFinding(string Rule, string Priority, int Score, IReadOnlyList<string> Techniques, IReadOnlyList<string> Tactics, string? Output);
 
 /// <summary>
-/// Scores <c>runtime.alert</c> events (Falco, or any runtime tool that sends Falco's fields): the priority sets the band
+/// Scores <c>runtime.alert</c> events (Falco, a Tetragon policy's event, or any runtime tool that sends Falco's fields): the priority sets the band
 /// — Emergency, Alert, Critical → critical; Error → high; Warning (or no priority) → medium; Notice and below → nothing,
 /// unless a rule says so — the reason names the tool's rule, and the rule's tags give the techniques (<c>T1059</c>) and
 /// tactics (<c>mitre_execution</c>). Fields are read from the adapter's attributes, else from the original alert (<c>raw</c>).
@@ -15,6 +15,9 @@ internal static class RuntimeDetector
     public const int ErrorScore = 80;
     public const int WarningScore = 65;
     private const int OutputShown = 240;
+
+    /// <summary>A Tetragon policy's event (Ingest's Tetragon adapter): its policy, tags and message.</summary>
+    private const string TetragonPolicy = "tetragon.policy", TetragonTags = "tetragon.tags", TetragonMessage = "tetragon.message";
 
     /// <summary>The finding of a runtime alert, or null when the event is not one or its priority raises nothing.</summary>
     public static RuntimeFinding? Read(AccessEvent e)
@@ -33,7 +36,7 @@ internal static class RuntimeDetector
         }
 
         List<string>? techniques = null, tactics = null;
-        if (Element(e, "falco.tags", "tags") is { ValueKind: JsonValueKind.Array } tags)
+        if ((Element(e, "falco.tags", "tags") ?? Element(e, TetragonTags, TetragonTags)) is { ValueKind: JsonValueKind.Array } tags)
         {
             foreach (var tag in tags.EnumerateArray())
             {
@@ -55,14 +58,15 @@ internal static class RuntimeDetector
 
         techniques?.Sort(StringComparer.Ordinal);
         tactics?.Sort(StringComparer.Ordinal);
-        return new RuntimeFinding(rule, priority, score, techniques ?? [], tactics ?? [], Text(e, "falco.output", "output"));
+        return new RuntimeFinding(rule, priority, score, techniques ?? [], tactics ?? [], Text(e, "falco.output", "output") ?? Text(e, TetragonMessage, TetragonMessage));
     }
 
     /// <summary>The contribution of a finding on <paramref name="e"/>: detector <c>runtime</c>, rule = the tool's rule name.</summary>
     public static Contribution Contribution(AccessEvent e, RuntimeFinding f)
     {
         var output = f.Output is { Length: > OutputShown } o ? string.Concat(o.AsSpan(0, OutputShown), "…") : f.Output;
-        var text = $"Falco rule \"{f.Rule}\" ({f.Priority}) on {Describe(e)}" + (output is null ? string.Empty : ": " + output);
+        var tool = e.Attributes?.ContainsKey(TetragonPolicy) == true ? "Tetragon policy" : "Falco rule";
+        var text = $"{tool} \"{f.Rule}\" ({f.Priority}) on {Describe(e)}" + (output is null ? string.Empty : ": " + output);
         return new Contribution(Detectors.Runtime, f.Rule, f.Score, text) { Techniques = f.Techniques, Tactics = f.Tactics };
     }
 

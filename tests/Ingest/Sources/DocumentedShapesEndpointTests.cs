@@ -20,6 +20,7 @@ public sealed class DocumentedShapesEndpointTests
         ("/v1/sources/falco", "falco-shapes", "falco/documented-shapes.jsonl", [EventKinds.RuntimeAlert]),
         ("/v1/sources/aws-cloudtrail", "cloudtrail-shapes", "aws-cloudtrail/cloudtrail-records.ndjson", [EventKinds.AccessRequest]),
         ("/v1/sources/azure-activity", "azure-activity-shapes", "azure-activity/activity-records.ndjson", [EventKinds.AccessRequest]),
+        ("/v1/sources/tetragon", "tetragon-shapes", "tetragon/documented-shapes.jsonl", [EventKinds.RuntimeProcess, EventKinds.RuntimeAlert]),
     ];
 
     // Each record's event id → the principal (record key) it is logged on and its kind; "@address" the address twin of a
@@ -158,6 +159,12 @@ public sealed class DocumentedShapesEndpointTests
         ["c7a10000-0000-4000-8000-000000000015"] = ("ec2.amazonaws.com", EventKinds.AccessRequest),
         ["c7a10000-0000-4000-8000-000000000016"] = ("aws-account:444455556666", EventKinds.AccessRequest),
         ["c7a10000-0000-4000-8000-000000000017"] = ("arn:aws:iam::111122223333:role/Admin", EventKinds.AccessRequest),
+
+        // Tetragon: an exec with an offset, nanoseconds, a CRI-O container id and the cluster's name; a policy's kprobe on
+        // the same pod; a host's IPv6 connection.
+        ["tetragon-cb0a9b0e77eecac3e891e2c7c5a585fd"] = ("ledger/ledger-api-0", EventKinds.RuntimeProcess),
+        ["tetragon-9d7298206fca4a9c901fb922752f76f3"] = ("ledger/ledger-api-0", EventKinds.RuntimeAlert),
+        ["tetragon-224457a57efec8884cc0669e5ecd5dc3"] = ("host:edge-node-07", EventKinds.RuntimeAlert),
     };
 
     [Fact]

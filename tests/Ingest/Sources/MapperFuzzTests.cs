@@ -35,6 +35,7 @@ public sealed class MapperFuzzTests
             File.ReadAllBytes(TestData.Path("aws-cloudtrail", "s3-log-file.json")),
             TestData.Idp("google-workspace", "activities-list.json"),
             File.ReadAllBytes(TestData.Path("azure-activity", "activity-records.ndjson")),
+            File.ReadAllBytes(TestData.Path("tetragon", "events.jsonl")),
         ];
 
         for (var i = 0; i < 3000; i++)
@@ -51,7 +52,7 @@ public sealed class MapperFuzzTests
                 body = body[..random.Next(body.Length + 1)];
             }
 
-            foreach (var result in new[] { K8sAuditMapper.Map(body), FalcoMapper.Map(body), OktaMapper.Map(body), EntraMapper.Map(body), KeycloakMapper.Map(body), Auth0Mapper.Map(body), CloudTrailMapper.Map(body), GoogleWorkspaceMapper.Map(body), AzureActivityMapper.Map(body) })
+            foreach (var result in new[] { K8sAuditMapper.Map(body), FalcoMapper.Map(body), OktaMapper.Map(body), EntraMapper.Map(body), KeycloakMapper.Map(body), Auth0Mapper.Map(body), CloudTrailMapper.Map(body), GoogleWorkspaceMapper.Map(body), AzureActivityMapper.Map(body), Ingest.Sources.Tetragon.TetragonMapper.Map(body) })
             {
                 Assert.True(result.ItemCount >= 1 || result.EmptyDeliveries > 0, Encoding.UTF8.GetString(body));
                 Assert.All(result.Errors, e => Assert.False(string.IsNullOrWhiteSpace(e.Reason)));

@@ -123,6 +123,16 @@ public sealed class SourceFileReadersTests
         Assert.Equal(("item 1", "rule"), (skipped.Single().Where, skipped.Single().Field));
     }
 
+    [Fact]
+    public void Tetragon_TheExportFile_ReadsEachEventAndNamesTheExitByLine()
+    {
+        var (events, skipped) = Read("tetragon", File.ReadAllBytes(TestData.Path("tetragon", "events.jsonl")));
+
+        Assert.Equal(7, events.Count);
+        Assert.Equal(2, events.Count(e => e.Kind == EventKinds.RuntimeProcess));
+        Assert.Equal(("item 7", "process_exit"), (skipped.Single().Where, skipped.Single().Field));
+    }
+
     public static TheoryData<string, string, int> Envelopes => new()
     {
         { "okta", "event-hook-delivery.json", 2 },

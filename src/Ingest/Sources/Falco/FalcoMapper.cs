@@ -39,7 +39,7 @@ internal static class FalcoMapper
     ];
 
     /// <summary>The longest name kept whole: Kubernetes' longest object name is 253 characters, an image reference about 400.</summary>
-    private const int MaxName = 512;
+    internal const int MaxName = 512;
 
     /// <summary>Falco's priorities by their number in its gRPC output (<c>falco.outputs.priority</c>: 0 = Emergency … 7 = Debug).</summary>
     private static readonly string[] Priorities = ["Emergency", "Alert", "Critical", "Error", "Warning", "Notice", "Informational", "Debug"];
@@ -95,7 +95,18 @@ internal static class FalcoMapper
         var hostname = Clip(fullHostname, keep);
         var containerId = Clip(fullContainerId, keep);
         var subject = SubjectOf(fields, keep, out var cloud);
-        var workload = WorkloadOf(fullContainerId, fullHostname, fields, subject is not null, keep, options.MaxFieldLength);
+        var repository = Field(fields, "container.image.repository");
+        var tag = Field(fields, "container.image.tag");
+        var workload = WorkloadOf(
+            Field(fields, "k8s.ns.name") ?? Field(fields, "k8smeta.ns.name"),
+            Field(fields, "k8s.pod.name") ?? Field(fields, "k8smeta.pod.name"),
+            fullContainerId,
+            Name(fields, "container.name", keep),
+            repository is null ? Field(fields, "container.image") : tag is null ? repository : $"{repository}:{tag}",
+            fullHostname,
+            subject is not null,
+            keep,
+            options.MaxFieldLength);
         var priority = PriorityOf(alert);
         var attributes = new Dictionary<string, JsonElement>(StringComparer.Ordinal)
         {
@@ -163,16 +174,21 @@ internal static class FalcoMapper
     /// The pod (<c>k8s.*</c>, or the k8smeta plugin's <c>k8smeta.*</c> that replace them since Falco 0.37), else the container,
     /// else the host. An alert naming none of them — a Falco internal alert, a host alert from a Falco too old to send
     /// <c>hostname</c> — is about the host Falco runs on, unnamed (<c>host</c>) when it sent no name. A plugin source's alert
-    /// (a subject) has a workload only when it names one.
+    /// (a subject) has a workload only when it names one. Every runtime source names its workloads here (Tetragon too), so
+    /// one pod is one principal whichever tool saw it.
     /// </summary>
-    private static Workload? WorkloadOf(string? containerId, string? hostname, JsonElement? fields, bool hasSubject, int keep, int maxLength)
+    /// <param name="ns">The pod's namespace, whole.</param>
+    /// <param name="pod">The pod's name, whole.</param>
+    /// <param name="containerId">The container's id, whole; <c>host</c> (Falco's word for no container) is none.</param>
+    /// <param name="containerName">The container's name, already clipped to <paramref name="keep"/>.</param>
+    /// <param name="image">The image reference, whole.</param>
+    /// <param name="hostname">The node's name, whole.</param>
+    /// <param name="hasSubject">The event names an actor: without a pod or container it has no workload.</param>
+    /// <param name="keep">How many characters of a name are kept (<see cref="NameLength"/>).</param>
+    /// <param name="maxLength">The longest field Ingest accepts.</param>
+    internal static Workload? WorkloadOf(string? ns, string? pod, string? containerId, string? containerName, string? image, string? hostname, bool hasSubject, int keep, int maxLength)
     {
         // The id is made of the whole names, bounded as a whole, so names clipped alike still make two ids.
-        var pod = Field(fields, "k8s.pod.name") ?? Field(fields, "k8smeta.pod.name");
-        var ns = Field(fields, "k8s.ns.name") ?? Field(fields, "k8smeta.ns.name");
-        var repository = Field(fields, "container.image.repository");
-        var tag = Field(fields, "container.image.tag");
-        var image = repository is null ? Field(fields, "container.image") : tag is null ? repository : $"{repository}:{tag}";
         var container = containerId is not null and not "host";
         var id = pod is not null ? ns is null ? pod : $"{ns}/{pod}"
             : container ? $"container:{containerId}"
@@ -184,7 +200,7 @@ internal static class FalcoMapper
             : new Workload
             {
                 Id = DerivedIds.Bounded(id, maxLength),
-                Name = Clip(pod, keep) ?? (container ? Name(fields, "container.name", keep) : null),
+                Name = Clip(pod, keep) ?? (container ? containerName : null),
                 Namespace = Clip(ns, keep),
                 Image = image is null ? null : DerivedIds.Bounded(image, Math.Min(maxLength, MaxName + 1)),
                 Node = Clip(hostname, keep),
@@ -454,14 +470,14 @@ internal static class FalcoMapper
     /// </summary>
     private static string? Name(JsonElement? fields, string name, int keep) => Clip(Field(fields, name), keep);
 
-    private static string? Clip(string? value, int keep) => value is null ? null : ItemError.Clip(value, keep);
+    internal static string? Clip(string? value, int keep) => value is null ? null : ItemError.Clip(value, keep);
 
     /// <summary>How many characters of a name are kept before "…": <see cref="MaxName"/>, less when the field limit is lower.</summary>
-    private static int NameLength(SourceMapOptions options) => Math.Min(MaxName, options.MaxFieldLength - 1);
+    internal static int NameLength(SourceMapOptions options) => Math.Min(MaxName, options.MaxFieldLength - 1);
 
-    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+    internal static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
-    private static void Add(Dictionary<string, JsonElement> attributes, string key, string? value)
+    internal static void Add(Dictionary<string, JsonElement> attributes, string key, string? value)
     {
         if (value is not null)
         {
