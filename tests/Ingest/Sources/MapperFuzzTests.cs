@@ -1,5 +1,6 @@
 using ZtStream.Ingest.Sources.Azure;
 using ZtStream.Ingest.Sources.Aws;
+using ZtStream.Ingest.Sources.Tetragon;
 
 namespace ZtStream.Ingest.Tests.Sources;
 
@@ -52,7 +53,7 @@ public sealed class MapperFuzzTests
                 body = body[..random.Next(body.Length + 1)];
             }
 
-            foreach (var result in new[] { K8sAuditMapper.Map(body), FalcoMapper.Map(body), OktaMapper.Map(body), EntraMapper.Map(body), KeycloakMapper.Map(body), Auth0Mapper.Map(body), CloudTrailMapper.Map(body), GoogleWorkspaceMapper.Map(body), AzureActivityMapper.Map(body), Ingest.Sources.Tetragon.TetragonMapper.Map(body) })
+            foreach (var result in new[] { K8sAuditMapper.Map(body), FalcoMapper.Map(body), OktaMapper.Map(body), EntraMapper.Map(body), KeycloakMapper.Map(body), Auth0Mapper.Map(body), CloudTrailMapper.Map(body), GoogleWorkspaceMapper.Map(body), AzureActivityMapper.Map(body), TetragonMapper.Map(body) })
             {
                 Assert.True(result.ItemCount >= 1 || result.EmptyDeliveries > 0, Encoding.UTF8.GetString(body));
                 Assert.All(result.Errors, e => Assert.False(string.IsNullOrWhiteSpace(e.Reason)));
