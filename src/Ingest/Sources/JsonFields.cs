@@ -133,6 +133,15 @@ internal static class JsonFields
 
     public static JsonElement Of(string value) => JsonSerializer.SerializeToElement(value, IngestJsonContext.Default.String);
 
+    /// <summary>Sets a text attribute when there is text (neither null nor empty): the cloud audit logs' adapters' one way.</summary>
+    public static void AddText(Dictionary<string, JsonElement> attributes, string key, string? value)
+    {
+        if (value is { Length: > 0 })
+        {
+            attributes[key] = Of(value);
+        }
+    }
+
     public static JsonElement Of(bool value) => JsonSerializer.SerializeToElement(value, IngestJsonContext.Default.Boolean);
 
     public static JsonElement Of(long value) => JsonSerializer.SerializeToElement(value, IngestJsonContext.Default.Int64);

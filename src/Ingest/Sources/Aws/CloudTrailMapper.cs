@@ -114,23 +114,23 @@ internal static class CloudTrailMapper
         var outcome = Outcome(errorCode, name, record);
 
         var attributes = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        Add(attributes, "aws.event_source", source);
-        Add(attributes, "aws.event_name", name);
-        Add(attributes, "aws.region", record.String("awsRegion"));
-        Add(attributes, "aws.event_type", record.String("eventType"));
-        Add(attributes, "aws.event_category", record.String("eventCategory"));
-        Add(attributes, "aws.identity_type", identity.String("type"));
-        Add(attributes, "aws.user_name", identity.String("userName"));
-        Add(attributes, "aws.invoked_by", identity.String("invokedBy"));
-        Add(attributes, "aws.recipient_account_id", record.String("recipientAccountId"));
-        Add(attributes, "aws.error_code", errorCode);
-        Add(attributes, "aws.error_message", record.String("errorMessage"));
-        Add(attributes, "aws.source_ip_address", address is null ? written : null);
+        JsonFields.AddText(attributes, "aws.event_source", source);
+        JsonFields.AddText(attributes, "aws.event_name", name);
+        JsonFields.AddText(attributes, "aws.region", record.String("awsRegion"));
+        JsonFields.AddText(attributes, "aws.event_type", record.String("eventType"));
+        JsonFields.AddText(attributes, "aws.event_category", record.String("eventCategory"));
+        JsonFields.AddText(attributes, "aws.identity_type", identity.String("type"));
+        JsonFields.AddText(attributes, "aws.user_name", identity.String("userName"));
+        JsonFields.AddText(attributes, "aws.invoked_by", identity.String("invokedBy"));
+        JsonFields.AddText(attributes, "aws.recipient_account_id", record.String("recipientAccountId"));
+        JsonFields.AddText(attributes, "aws.error_code", errorCode);
+        JsonFields.AddText(attributes, "aws.error_message", record.String("errorMessage"));
+        JsonFields.AddText(attributes, "aws.source_ip_address", address is null ? written : null);
         var context = identity?.Child("sessionContext");
-        Add(attributes, "aws.session_issuer", context?.Child("sessionIssuer").String("arn"));
-        Add(attributes, "aws.source_identity", context.String("sourceIdentity"));
-        Add(attributes, "aws.mfa_authenticated", context?.Child("attributes").String("mfaAuthenticated"));
-        Add(attributes, TimeSources.Attribute, timeSource);
+        JsonFields.AddText(attributes, "aws.session_issuer", context?.Child("sessionIssuer").String("arn"));
+        JsonFields.AddText(attributes, "aws.source_identity", context.String("sourceIdentity"));
+        JsonFields.AddText(attributes, "aws.mfa_authenticated", context?.Child("attributes").String("mfaAuthenticated"));
+        JsonFields.AddText(attributes, TimeSources.Attribute, timeSource);
         if (record.Child("readOnly") is { ValueKind: JsonValueKind.True or JsonValueKind.False } readOnly)
         {
             attributes["aws.read_only"] = JsonFields.Of(readOnly.ValueKind == JsonValueKind.True);
@@ -343,7 +343,7 @@ internal static class CloudTrailMapper
         switch (eventSource, eventName)
         {
             case ("secretsmanager.amazonaws.com", "GetSecretValue"):
-                Add(attributes, SecretReadAttribute, parameters.String("secretId"));
+                JsonFields.AddText(attributes, SecretReadAttribute, parameters.String("secretId"));
                 break;
             case ("ssm.amazonaws.com", "GetParameter" or "GetParameters")
                 when parameters.Child("withDecryption") is { ValueKind: JsonValueKind.True }:
@@ -397,14 +397,6 @@ internal static class CloudTrailMapper
             DerivedIdPrefix, time, record.String("eventSource"), record.String("eventName"), identity.String("arn"),
             identity.String("principalId"), identity.String("invokedBy"), record.String("sourceIPAddress"), record.String("requestID"),
             record.String("recipientAccountId"));
-    }
-
-    private static void Add(Dictionary<string, JsonElement> attributes, string key, string? value)
-    {
-        if (value is { Length: > 0 })
-        {
-            attributes[key] = JsonFields.Of(value);
-        }
     }
 
     private static string Clip(string text, int maxLength) => ItemError.Clip(text, maxLength - 1);

@@ -35,11 +35,11 @@ internal static class AzureActivityBodies
         switch (operation)
         {
             case "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE":
-                AzureActivityMapper.Add(attributes, AzureActivityMapper.RoleDefinitionAttribute, Member(inner, "roleDefinitionId") is { ValueKind: JsonValueKind.String } role
+                JsonFields.AddText(attributes, AzureActivityMapper.RoleDefinitionAttribute, Member(inner, "roleDefinitionId") is { ValueKind: JsonValueKind.String } role
                     ? LastSegment(role.GetString()!).ToLowerInvariant()
                     : null);
-                AzureActivityMapper.Add(attributes, "azure.assignee_principal_id", Text(inner, "principalId"));
-                AzureActivityMapper.Add(attributes, "azure.assignee_principal_type", Text(inner, "principalType"));
+                JsonFields.AddText(attributes, "azure.assignee_principal_id", Text(inner, "principalId"));
+                JsonFields.AddText(attributes, "azure.assignee_principal_type", Text(inner, "principalType"));
                 break;
             case "MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/SECURITYRULES/WRITE":
                 Inbound(attributes, [inner]);
@@ -57,7 +57,7 @@ internal static class AzureActivityBodies
 
                 break;
             case "MICROSOFT.SECURITY/PRICINGS/WRITE":
-                AzureActivityMapper.Add(attributes, PricingTierAttribute, Text(inner, "pricingTier"));
+                JsonFields.AddText(attributes, PricingTierAttribute, Text(inner, "pricingTier"));
                 break;
         }
     }

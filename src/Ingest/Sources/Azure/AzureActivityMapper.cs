@@ -128,25 +128,25 @@ internal static class AzureActivityMapper
         var (subjectId, subjectType, objectId, login) = Caller(claims, caller, address, subscription, operation, options);
 
         var attributes = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        Add(attributes, OperationAttribute, operation);
-        Add(attributes, "azure.status", status);
-        Add(attributes, "azure.sub_status", subStatus);
-        Add(attributes, "azure.status_code", statusCode);
-        Add(attributes, "azure.category", Text(record, shape, "category", "category", "CategoryValue"));
-        Add(attributes, "azure.event_category", properties?.String("eventCategory"));
-        Add(attributes, "azure.level", Text(record, shape, "level", "level", "Level"));
-        Add(attributes, "azure.subscription_id", subscription);
-        Add(attributes, "azure.resource_group", Segment(resourceId, "RESOURCEGROUPS")?.ToUpperInvariant());
-        Add(attributes, "azure.correlation_id", Text(record, shape, "correlationId", "correlationId", "CorrelationId"));
-        Add(attributes, "azure.caller", caller);
-        Add(attributes, "azure.caller_ip_address", address is null ? writtenAddress : null);
-        Add(attributes, "azure.app_id", Claim(claims, "appid", "azp"));
-        Add(attributes, "azure.caller_role", authorization?.Child("evidence").String("role"));
-        Add(attributes, "azure.caller_principal_type", authorization?.Child("evidence").String("principalType"));
-        Add(attributes, "azure.authorization_scope", authorization.String("scope"));
-        Add(attributes, IdentityAttributes.IdpUserId, objectId);
-        Add(attributes, IdentityAttributes.IdpLogin, login);
-        Add(attributes, TimeSources.Attribute, timeSource);
+        JsonFields.AddText(attributes, OperationAttribute, operation);
+        JsonFields.AddText(attributes, "azure.status", status);
+        JsonFields.AddText(attributes, "azure.sub_status", subStatus);
+        JsonFields.AddText(attributes, "azure.status_code", statusCode);
+        JsonFields.AddText(attributes, "azure.category", Text(record, shape, "category", "category", "CategoryValue"));
+        JsonFields.AddText(attributes, "azure.event_category", properties?.String("eventCategory"));
+        JsonFields.AddText(attributes, "azure.level", Text(record, shape, "level", "level", "Level"));
+        JsonFields.AddText(attributes, "azure.subscription_id", subscription);
+        JsonFields.AddText(attributes, "azure.resource_group", Segment(resourceId, "RESOURCEGROUPS")?.ToUpperInvariant());
+        JsonFields.AddText(attributes, "azure.correlation_id", Text(record, shape, "correlationId", "correlationId", "CorrelationId"));
+        JsonFields.AddText(attributes, "azure.caller", caller);
+        JsonFields.AddText(attributes, "azure.caller_ip_address", address is null ? writtenAddress : null);
+        JsonFields.AddText(attributes, "azure.app_id", Claim(claims, "appid", "azp"));
+        JsonFields.AddText(attributes, "azure.caller_role", authorization?.Child("evidence").String("role"));
+        JsonFields.AddText(attributes, "azure.caller_principal_type", authorization?.Child("evidence").String("principalType"));
+        JsonFields.AddText(attributes, "azure.authorization_scope", authorization.String("scope"));
+        JsonFields.AddText(attributes, IdentityAttributes.IdpUserId, objectId);
+        JsonFields.AddText(attributes, IdentityAttributes.IdpLogin, login);
+        JsonFields.AddText(attributes, TimeSources.Attribute, timeSource);
         if (properties is { } p)
         {
             AzureActivityBodies.Add(attributes, operation, p);
@@ -377,15 +377,6 @@ internal static class AzureActivityMapper
         return time is null
             ? DerivedIds.Of(DerivedIdPrefix, record.GetRawText())
             : DerivedIds.Of(DerivedIdPrefix, time, Text(record, shape, "correlationId", "correlationId", "CorrelationId"), operation, status, resourceId?.ToUpperInvariant(), caller);
-    }
-
-    /// <summary>A text attribute, when there is text.</summary>
-    internal static void Add(Dictionary<string, JsonElement> attributes, string key, string? value)
-    {
-        if (value is { Length: > 0 })
-        {
-            attributes[key] = JsonFields.Of(value);
-        }
     }
 
     private static string Clip(string text, int maxLength) => ItemError.Clip(text, maxLength - 1);

@@ -69,17 +69,17 @@ internal static partial class CloudAuditEntry
         var code = payload.Child("status") is { ValueKind: JsonValueKind.Object } status ? status.Int("code") ?? 0 : 0;
 
         var attributes = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        Add(attributes, "gcp.service_name", payload.String("serviceName"));
-        Add(attributes, "gcp.method_name", method);
-        Add(attributes, "gcp.log_name", entry.String("logName"));
-        Add(attributes, "gcp.log_type", LogType(entry.String("logName")));
-        Add(attributes, "gcp.resource_type", resource.String("type"));
-        Add(attributes, "gcp.project_id", labels.String("project_id") ?? Owner(entry.String("logName"), "projects/"));
-        Add(attributes, "gcp.location", labels.String("location") ?? labels.String("region") ?? labels.String("zone"));
-        Add(attributes, K8sAuditMapper.ClusterAttribute, labels.String("cluster_name"));
-        Add(attributes, "gcp.principal_subject", authentication.String("principalEmail") is { Length: > 0 } ? authentication.String("principalSubject") : null);
-        Add(attributes, "gcp.status_message", code == 0 ? null : payload.Child("status").String("message"));
-        Add(attributes, TimeSources.Attribute, timeSource);
+        JsonFields.AddText(attributes, "gcp.service_name", payload.String("serviceName"));
+        JsonFields.AddText(attributes, "gcp.method_name", method);
+        JsonFields.AddText(attributes, "gcp.log_name", entry.String("logName"));
+        JsonFields.AddText(attributes, "gcp.log_type", LogType(entry.String("logName")));
+        JsonFields.AddText(attributes, "gcp.resource_type", resource.String("type"));
+        JsonFields.AddText(attributes, "gcp.project_id", labels.String("project_id") ?? Owner(entry.String("logName"), "projects/"));
+        JsonFields.AddText(attributes, "gcp.location", labels.String("location") ?? labels.String("region") ?? labels.String("zone"));
+        JsonFields.AddText(attributes, K8sAuditMapper.ClusterAttribute, labels.String("cluster_name"));
+        JsonFields.AddText(attributes, "gcp.principal_subject", authentication.String("principalEmail") is { Length: > 0 } ? authentication.String("principalSubject") : null);
+        JsonFields.AddText(attributes, "gcp.status_message", code == 0 ? null : payload.Child("status").String("message"));
+        JsonFields.AddText(attributes, TimeSources.Attribute, timeSource);
         AddPolicyDelta(attributes, payload);
         if (authentication.String("principalEmail") is not { Length: > 0 } && authentication.String("principalSubject") is not { Length: > 0 })
         {
@@ -335,14 +335,6 @@ internal static partial class CloudAuditEntry
         // google.iam.v1's delta actions: ADD, REMOVE (the proto3 JSON mapping may also write the enum's number, 1 and 2).
         static bool Added(JsonElement change) => change.Child("action") is { } action
             && (action.ValueKind == JsonValueKind.String ? action.GetString() == "ADD" : action.ValueKind == JsonValueKind.Number && action.TryGetInt32(out var number) && number == 1);
-    }
-
-    private static void Add(Dictionary<string, JsonElement> attributes, string key, string? value)
-    {
-        if (value is { Length: > 0 })
-        {
-            attributes[key] = JsonFields.Of(value);
-        }
     }
 
     private static string Clip(string text, int maxLength) => ItemError.Clip(text, maxLength - 1);
