@@ -28,7 +28,7 @@ internal sealed class KubernetesAuditFields : IFieldResolver
         "apiGroup" => FieldPath.Json(name, FieldRoot.Raw, "", "objectRef.apiGroup"),
         "hostPath" => FieldPath.Json(name, FieldRoot.PodSpec, "pod_spec", "volumes[*].hostPath"),
         "capabilities" => FieldPath.Json(name, FieldRoot.AllContainers, "", "securityContext.capabilities"),
-        _ when EventMembers.Contains(IdentityRecordFields.FirstKey(name)) => FieldPath.Json(name, FieldRoot.Raw, "", name),
+        _ when EventMembers.Contains(VendorRecordFields.FirstKey(name)) => FieldPath.Json(name, FieldRoot.Raw, "", name),
         _ => throw new RuleFormatException(
             $"field '{name}' is not a field of a Kubernetes audit Event (its fields are under {string.Join(", ", EventMembers)}; apiGroup, hostPath and capabilities are read where SigmaHQ's rules mean them)"),
     };

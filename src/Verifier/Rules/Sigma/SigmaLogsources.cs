@@ -16,23 +16,25 @@ internal static class SigmaLogsources
     [
         new("kubernetes", "audit", [EventKinds.K8sAudit], KubernetesAuditFields.Instance),
 
-        // GKE's audit log entries are the only GCP audit logs Ingest takes; they are k8s.audit events carrying the entry.
+        // Cloud Audit Logs entries: GKE's arrive as k8s.audit events, every other service's as access.request, both carrying the entry.
         new("gcp", "gcp.audit", CloudAuditEntry.EntryKinds, GcpAuditFields.Instance, CloudAuditEntry.Instance) { ServiceNamesProduct = true },
-        Identity("okta", "okta", IdentityKinds, IdentityRecordFields.Okta, "okta") with { ServiceNamesProduct = true },
+        Identity("okta", "okta", IdentityKinds, VendorRecordFields.Okta, "okta") with { ServiceNamesProduct = true },
 
         // SigmaHQ files Auth0's rules by area; every area reads the same log events.
         .. new[] { "admin", "attack_protection", "management_api", "mfa", "oidc_oauth2", "signup" }
-            .Select(service => Identity("auth0", service, IdentityKinds, IdentityRecordFields.Auth0, "auth0")),
-        Identity("azure", "signinlogs", EntraSignInKinds, IdentityRecordFields.Entra, "entra") with { ServiceNamesProduct = true },
-        Identity("azure", "auditlogs", [.. IdentityKinds.Except(EntraSignInKinds).Except(EntraRiskKinds)], IdentityRecordFields.Entra, "entra") with { ServiceNamesProduct = true },
-        new SigmaLogsource("azure", "riskdetection", EntraRiskKinds, IdentityRecordFields.Entra, new AllOf([new ProviderRecord("entra", EntraRiskKinds), HeldRisk.Instance]))
+            .Select(service => Identity("auth0", service, IdentityKinds, VendorRecordFields.Auth0, "auth0")),
+        Identity("azure", "signinlogs", EntraSignInKinds, VendorRecordFields.Entra, "entra") with { ServiceNamesProduct = true },
+        Identity("azure", "auditlogs", [.. IdentityKinds.Except(EntraSignInKinds).Except(EntraRiskKinds)], VendorRecordFields.Entra, "entra") with { ServiceNamesProduct = true },
+        new("aws", "cloudtrail", CloudRecord.Kinds, VendorRecordFields.CloudTrail, CloudRecord.CloudTrail) { ServiceNamesProduct = true },
+        new("azure", "activitylogs", CloudRecord.Kinds, VendorRecordFields.AzureActivity, CloudRecord.AzureActivity) { ServiceNamesProduct = true },
+        new SigmaLogsource("azure", "riskdetection", EntraRiskKinds, VendorRecordFields.Entra, new AllOf([new ProviderRecord("entra", EntraRiskKinds), HeldRisk.Instance]))
         {
             ServiceNamesProduct = true,
         },
     ];
 
     /// <summary>An identity provider's logsource: its kinds, read only in events from <paramref name="idp"/> carrying its record.</summary>
-    private static SigmaLogsource Identity(string product, string service, string[] kinds, IdentityRecordFields fields, string idp) =>
+    private static SigmaLogsource Identity(string product, string service, string[] kinds, VendorRecordFields fields, string idp) =>
         new(product, service, kinds, fields, new ProviderRecord(idp, kinds));
 
     /// <summary>

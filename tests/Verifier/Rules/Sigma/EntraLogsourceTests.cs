@@ -122,9 +122,10 @@ public sealed class EntraLogsourceTests
     }
 
     [Fact]
-    public void AzureLogsourcesTheEntraAdapterDoesNotReceive_AreErrorsNamingThem()
+    public void AzureLogsourcesNoAdapterReceives_AreErrorsNamingThem()
     {
-        foreach (var service in new[] { "activitylogs", "pim" })
+        // The Activity Log is the azure-activity adapter's (AzureActivityLogsourceTests); PIM's log no adapter takes.
+        foreach (var service in new[] { "pim", "pimlogs" })
         {
             var error = Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText($"product: azure\nservice: {service}", "selection:\n  operationName: x\ncondition: selection")));
             Assert.Contains($"product: azure, service: {service}) has no field mapping", error.Reason, StringComparison.Ordinal);

@@ -27,20 +27,29 @@ public sealed class SigmaHqCloudRuleTests
     public void WholeFolder_LoadsExactlyTheRulesItShould_AndEveryFailureIsANamedReason()
     {
         var set = Set.Value;
-        Assert.Equal(195, set.Rules.Count);
+        Assert.Equal(316, set.Rules.Count);
 
         // Each failure is one of the reasons docs/rules.md names for SigmaHQ's cloud rules, and no other.
         var failures = set.Errors.ToDictionary(e => Path.GetFileNameWithoutExtension(e.File), e => e.Reason, StringComparer.Ordinal);
         Assert.Equal(
             [
-                "azure_ad_cross_tenant_user_provisioning", "azure_ad_password_spray_via_signinlogs", "azure_ad_self-assignment_privileged_role",
-                "okta_mfa_fatigue",
+                "aws_cloudtrail_bedrock_put_use_case_for_model_access", "aws_cloudtrail_console_susp_login", "aws_cloudtrail_discovery_api_calls",
+                "aws_secretsmanager_mass_secret_retrieval", "azure_ad_cross_tenant_user_provisioning", "azure_ad_password_spray_via_signinlogs",
+                "azure_ad_self-assignment_privileged_role", "azure_ad_user_added_to_admin_role", "azure_mfa_disabled", "okta_mfa_fatigue",
             ],
             failures.Keys.Order(StringComparer.Ordinal));
         Assert.StartsWith("logsource (category: -, product: azure, service: audit) has no field mapping", failures["azure_ad_cross_tenant_user_provisioning"], StringComparison.Ordinal);
         Assert.StartsWith("logsource (category: user_management, product: azure, service: entra_id) has no field mapping", failures["azure_ad_self-assignment_privileged_role"], StringComparison.Ordinal);
         Assert.Equal("'timeframe' belongs to Sigma's deprecated aggregations and is not supported", failures["azure_ad_password_spray_via_signinlogs"]);
         Assert.Equal("'timeframe' belongs to Sigma's deprecated aggregations and is not supported", failures["okta_mfa_fatigue"]);
+
+        // CloudTrail and the Activity Log: a deprecated aggregation, fields of another log or a SIEM's enrichment, and two
+        // SigmaHQ files sharing one id (the second is refused, not silently replacing the first).
+        Assert.Contains("'| count() by userIdentity.arn > 20' is not supported", failures["aws_secretsmanager_mass_secret_retrieval"], StringComparison.Ordinal);
+        Assert.Contains("field 'src_country' is not a field of an AWS CloudTrail record", failures["aws_cloudtrail_console_susp_login"], StringComparison.Ordinal);
+        Assert.StartsWith("rule id already defined at ", failures["aws_cloudtrail_bedrock_put_use_case_for_model_access"], StringComparison.Ordinal);
+        Assert.Contains("field 'eventSource' is not a field of an Azure Activity Log record", failures["azure_mfa_disabled"], StringComparison.Ordinal);
+        Assert.Contains("field 'Operation' is not a field of an Azure Activity Log record", failures["azure_ad_user_added_to_admin_role"], StringComparison.Ordinal);
         Assert.All(set.Errors, e => Assert.True(e.Line > 0, e.File));
     }
 
@@ -62,6 +71,12 @@ public sealed class SigmaHqCloudRuleTests
             else if (file.Contains("/azure-identity-protection/", StringComparison.Ordinal))
             {
                 Assert.Equal([EventKinds.AuthRisk], rule.Kinds);
+            }
+            else if (file.Contains("/aws-cloudtrail/", StringComparison.Ordinal) || file.Contains("/azure-activitylogs/", StringComparison.Ordinal))
+            {
+                // Each record is its caller's request: the identity kinds never reach these rules.
+                Assert.Equal([EventKinds.AccessRequest], rule.Kinds);
+                continue;
             }
             else if (file.Contains("/gcp-audit/", StringComparison.Ordinal))
             {
