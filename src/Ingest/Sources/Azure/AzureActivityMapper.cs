@@ -38,6 +38,9 @@ internal static class AzureActivityMapper
     /// </summary>
     public const string NsgInboundAttribute = "azure.nsg_inbound_allow";
 
+    /// <summary>The record's own id (<c>eventDataId</c>, <c>EventDataId</c>): the event's id is its operation's.</summary>
+    public const string EventDataIdAttribute = "azure.event_data_id";
+
     private static readonly EnvelopeItems Records = new("an Activity Log record", CloudWatchStream: null) { AzureRecords = true };
 
     private static readonly string[] ExportTime = ["time"];
@@ -137,7 +140,10 @@ internal static class AzureActivityMapper
         JsonFields.AddText(attributes, "azure.level", Text(record, shape, "level", "level", "Level"));
         JsonFields.AddText(attributes, "azure.subscription_id", subscription);
         JsonFields.AddText(attributes, "azure.resource_group", Segment(resourceId, "RESOURCEGROUPS")?.ToUpperInvariant());
-        JsonFields.AddText(attributes, "azure.correlation_id", Text(record, shape, "correlationId", "correlationId", "CorrelationId"));
+        var correlationId = Text(record, shape, "correlationId", "correlationId", "CorrelationId");
+        var eventDataId = Text(record, shape, null, "eventDataId", "EventDataId");
+        JsonFields.AddText(attributes, "azure.correlation_id", correlationId);
+        JsonFields.AddText(attributes, EventDataIdAttribute, eventDataId);
         JsonFields.AddText(attributes, "azure.caller", caller);
         JsonFields.AddText(attributes, "azure.caller_ip_address", address is null ? writtenAddress : null);
         JsonFields.AddText(attributes, "azure.app_id", Claim(claims, "appid", "azp"));
@@ -165,9 +171,8 @@ internal static class AzureActivityMapper
 
         items.Add(new MappedEvent(index, new AccessEvent
         {
-            Id = Text(record, shape, null, "eventDataId", "EventDataId") is { Length: > 0 } eventDataId
-                ? Clip(eventDataId, options.MaxFieldLength)
-                : DerivedId(record, shape, operation, status, resourceId, caller ?? subjectId),
+            Id = OperationId(correlationId, operation, resourceId, caller ?? subjectId)
+                ?? (eventDataId is { Length: > 0 } ? Clip(eventDataId, options.MaxFieldLength) : DerivedId(record, shape, operation, status, resourceId, caller ?? subjectId)),
             Time = time,
             Kind = EventKinds.AccessRequest,
             Subject = new Subject { Id = Clip(subjectId, options.MaxFieldLength), Type = subjectType, Tenant = tenant },
@@ -365,6 +370,15 @@ internal static class AzureActivityMapper
 
         return string.Join('/', type).ToUpperInvariant();
     }
+
+    /// <summary>
+    /// The id of an operation's records: a digest of its correlation id, operation, resource and caller, the same for its
+    /// Started, Accepted and Succeeded or Failed records, so the Verifier reads them as the stages of one access (its
+    /// outcome comes with the last), as it reads a Kubernetes request's (docs/sources.md, "One operation, several
+    /// records"). Null without a correlation id: nothing then ties a record to the others of its operation.
+    /// </summary>
+    private static string? OperationId(string? correlationId, string operation, string? resourceId, string caller) =>
+        correlationId is { Length: > 0 } ? DerivedIds.Of(DerivedIdPrefix, "operation", correlationId.ToLowerInvariant(), operation, resourceId?.ToUpperInvariant(), caller) : null;
 
     /// <summary>
     /// The id of a record without <c>eventDataId</c> (the export writes none): a digest of what names this record of the

@@ -12,6 +12,36 @@ namespace ZtStream.Ingest.Sources.Entra;
 /// </summary>
 internal static partial class EntraMapper
 {
+    /// <summary>The record's own id, where the event's is its consent's (<see cref="ConsentPart"/>).</summary>
+    public const string RecordIdAttribute = "entra.record_id";
+
+    /// <summary>
+    /// A consent given in the portal or on the consent prompt writes two records within a second, under one correlation
+    /// id: "Consent to application" (its first target the client's service principal) and "Add delegated permission
+    /// grant" (the client named by <c>ServicePrincipal.ObjectID</c>), each mapped as the consent. Both get one id — a
+    /// digest of the correlation id, the actor and the client's object id — so the Verifier reads the second as the same
+    /// consent delivered again: one finding. The record's own id stays in <see cref="RecordIdAttribute"/>. A grant made
+    /// straight through Graph has no consent record beside it: it is the consent alone, and alerts as one.
+    /// </summary>
+    private static void ConsentPart(IdentityEvent e, string? change, string activity, JsonElement? target, string? correlationId)
+    {
+        if (change != AppConsent || correlationId is not { Length: > 0 } || e.SubjectId is not { Length: > 0 } actor)
+        {
+            return;
+        }
+
+        var client = activity.Equals("Consent to application", StringComparison.OrdinalIgnoreCase) ? target.Text("id")
+            : activity.Equals("Add delegated permission grant", StringComparison.OrdinalIgnoreCase) ? Modified(target, "ServicePrincipal.ObjectID")
+            : null;
+        if (client is not { Length: > 0 })
+        {
+            return;
+        }
+
+        e.Set(RecordIdAttribute, e.Id);
+        e.Id = DerivedIds.Of(DerivedIdPrefix, "consent", correlationId.ToLowerInvariant(), actor.ToLowerInvariant(), client.ToLowerInvariant());
+    }
+
     private static void Consent(IdentityEvent e, JsonElement? target)
     {
         bool? allUsers = null;

@@ -501,6 +501,7 @@ internal static partial class EntraMapper
         e.Set(IdentityAttributes.IdpCorrelationId, details.Text("correlationId") ?? record.Text("correlationId"))
             .Set(IdentityAttributes.TargetRole, RoleName(target) ?? (IsRole(targetType) ? target.Text("displayName") : null) ?? ElevatedRole(activity));
         Application(e, change, activity, targets);
+        ConsentPart(e, change, activity, target, details.Text("correlationId") ?? record.Text("correlationId"));
         IdentityEvent.Emit(e, record, index, options, items, errors);
     }
 

@@ -46,7 +46,7 @@ public sealed class AzureActivityMapperTests
     }
 
     [Fact]
-    public void Map_StartedAndSucceededRecordsOfOneOperation_AreTwoEvents_OnlyTheLastWithAnOutcome()
+    public void Map_StartedAndSucceededRecordsOfOneOperation_AreTwoEventsWithTheOperationsId_OnlyTheLastWithAnOutcome()
     {
         var events = Events();
         var (started, succeeded) = (events[0], events[1]);
@@ -54,11 +54,56 @@ public sealed class AzureActivityMapperTests
         Assert.Equal(("Start", null, null), (started.Attr("azure.status"), started.Outcome, started.Status));
         Assert.Equal(Outcomes.Success, succeeded.Outcome);
         Assert.Equal(started.Attr("azure.correlation_id"), succeeded.Attr("azure.correlation_id"));
-        Assert.NotEqual(started.Id, succeeded.Id);
+        // One operation, one id: the Verifier reads the records as its stages (one access, its outcome with the last).
+        Assert.Equal(started.Id, succeeded.Id);
+        Assert.Equal(14, events.Select(e => e.Id).Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(15, events.Select(e => e.Attr(AzureActivityMapper.EventDataIdAttribute) ?? e.Raw!.Value.GetProperty("time").GetString()).Distinct(StringComparer.Ordinal).Count());
         // The request body of the Started record names the role as the Succeeded one's response does.
         Assert.Equal(Owner, started.Attr(AzureActivityMapper.RoleDefinitionAttribute));
-        var ids = MapperAssert.SameIdsWhenDeliveredAgain(() => Map(string.Join("\n", Lines())));
+        // Delivered again, the same ids: a redelivery is one event.
+        var ids = Map(string.Join("\n", Lines())).Events.Select(e => e.Id).ToList();
+        Assert.Equal(ids, Map(string.Join("\n", Lines())).Events.Select(e => e.Id));
         Assert.All(ids, id => Assert.Matches("^azure-[0-9a-f]{32}$", id));
+    }
+
+    /// <summary>
+    /// What names the operation makes the id: another resource, caller, operation or correlation is another operation; a
+    /// record without a correlation id is an event alone (its own digest), the Started and Succeeded records then two.
+    /// </summary>
+    [Theory]
+    [InlineData("resourceId", "/SUBSCRIPTIONS/A7C05000-0000-4000-8000-000000000001/PROVIDERS/MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/OTHER")]
+    [InlineData("operationName", "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/DELETE")]
+    [InlineData("correlationId", "a7c01000-0000-4000-8000-0000000000ff")]
+    [InlineData("correlationId", null)]
+    public void Map_RecordOfAnotherOperation_HasAnotherId(string field, string? value)
+    {
+        var (started, succeeded) = (JsonNode.Parse(Lines()[0])!.AsObject(), JsonNode.Parse(Lines()[1])!.AsObject());
+        foreach (var record in new[] { started, succeeded })
+        {
+            if (value is null)
+            {
+                record.Remove(field);
+            }
+            else if (record == succeeded)
+            {
+                record[field] = value;
+            }
+        }
+
+        var ids = Map(started.ToJsonString() + "\n" + succeeded.ToJsonString()).Events.Select(e => e.Id).ToList();
+
+        Assert.Equal(2, ids.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
+    public void Map_AnotherCaller_IsAnotherOperation()
+    {
+        var succeeded = JsonNode.Parse(Lines()[1])!.AsObject();
+        succeeded["identity"]!["claims"]!["http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"] = "ana.ruiz@contoso.example";
+
+        var ids = Map(Lines()[0] + "\n" + succeeded.ToJsonString()).Events.Select(e => e.Id).ToList();
+
+        Assert.Equal(2, ids.Distinct(StringComparer.Ordinal).Count());
     }
 
     [Fact]
@@ -157,7 +202,9 @@ public sealed class AzureActivityMapperTests
             .ToList();
 
         Assert.All(seen, s => Assert.Equal((Kim, Tenant, "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE", "203.0.113.41", Subscription, Owner, "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS"), s));
-        Assert.Equal("a7c03000-0000-4000-8000-000000000001", MapperAssert.MapsTo(Map(rest), EventKinds.AccessRequest, Outcomes.Success).Id);
+        var restEvent = MapperAssert.MapsTo(Map(rest), EventKinds.AccessRequest, Outcomes.Success);
+        Assert.Equal("a7c03000-0000-4000-8000-000000000001", restEvent.Attr(AzureActivityMapper.EventDataIdAttribute));
+        Assert.Matches("^azure-[0-9a-f]{32}$", restEvent.Id);
     }
 
     [Fact]

@@ -59,6 +59,59 @@ public sealed class EntraConsentTests
         Assert.Equal(["Directory.Read.All"], e[3].List(IdentityAttributes.Scopes));
     }
 
+    /// <summary>
+    /// A consent in the portal: "Consent to application" and "Add delegated permission grant" under one correlation id, by
+    /// one user, for one client (the consent's target, the grant's <c>ServicePrincipal.ObjectID</c>): one id, so the
+    /// Verifier reads the pair as one consent; each record's own id stays in <c>entra.record_id</c>. Another correlation,
+    /// another client or another user is another consent.
+    /// </summary>
+    [Theory]
+    [InlineData("a7e5c0de-0000-4000-8000-00000000c0f1", "7f3a0000-0000-4000-8000-00000000c0a5", "sam.lee@contoso.example", true)]
+    [InlineData("A7E5C0DE-0000-4000-8000-00000000C0F1", "7F3A0000-0000-4000-8000-00000000C0A5", "Sam.Lee@Contoso.example", true)]
+    [InlineData("a7e5c0de-0000-4000-8000-00000000c0f2", "7f3a0000-0000-4000-8000-00000000c0a5", "sam.lee@contoso.example", false)]
+    [InlineData("a7e5c0de-0000-4000-8000-00000000c0f1", "7f3a0000-0000-4000-8000-00000000c0b6", "sam.lee@contoso.example", false)]
+    [InlineData("a7e5c0de-0000-4000-8000-00000000c0f1", "7f3a0000-0000-4000-8000-00000000c0a5", "ana.ruiz@contoso.example", false)]
+    public void Map_ConsentAndItsGrant_OneIdWhenTheySayTheSameConsent(string grantCorrelation, string grantClient, string grantActor, bool same)
+    {
+        var e = MapperAssert.MapsAll(EntraMapper.Map(Encoding.UTF8.GetBytes(string.Join('\n',
+            PortalConsent("a7e5c0de-0000-4000-8000-00000000c0f1"),
+            PortalGrant(grantCorrelation, grantClient, grantActor)))), 2);
+
+        Assert.Equal(same, e[0].Id == e[1].Id);
+        Assert.Equal(("Directory_c0f1_consent", "Directory_c0f1_grant"), (e[0].Attr(EntraMapper.RecordIdAttribute), e[1].Attr(EntraMapper.RecordIdAttribute)));
+        Assert.All(e, x => Assert.Matches("^entra-[0-9a-f]{32}$", x.Id));
+    }
+
+    [Fact]
+    public void Map_ConsentRecordsWithoutACorrelationId_KeepTheirOwnIds()
+    {
+        var consent = JsonNode.Parse(PortalConsent("a7e5c0de-0000-4000-8000-00000000c0f1"))!;
+        consent["properties"]!.AsObject().Remove("correlationId");
+
+        var e = MapperAssert.MapsAll(EntraMapper.Map(Encoding.UTF8.GetBytes(consent.ToJsonString())), 1);
+
+        Assert.Equal(("Directory_c0f1_consent", null), (e[0].Id, e[0].Attr(EntraMapper.RecordIdAttribute)));
+    }
+
+    /// <summary>TestData/entra/portal-consent.ndjson: a consent in the portal (its two records), and a grant straight through Graph.</summary>
+    private static string[] PortalLines() => File.ReadAllLines(TestData.Path("entra", "portal-consent.ndjson"));
+
+    private static string PortalConsent(string correlation)
+    {
+        var consent = JsonNode.Parse(PortalLines()[0])!;
+        consent["properties"]!["correlationId"] = correlation;
+        return consent.ToJsonString();
+    }
+
+    private static string PortalGrant(string correlation, string client, string actor)
+    {
+        var grant = JsonNode.Parse(PortalLines()[1])!;
+        grant["properties"]!["correlationId"] = correlation;
+        grant["properties"]!["initiatedBy"]!["user"]!["userPrincipalName"] = actor;
+        grant["properties"]!["targetResources"]![0]!["modifiedProperties"]![2]!["newValue"] = $"\"{client}\"";
+        return grant.ToJsonString();
+    }
+
     private static string DelegatedGrant(string id, string oldScope, string newScope, string consentType) => $$$"""
         {"time":"2026-12-01T10:10:00Z","operationName":"Add delegated permission grant","category":"AuditLogs","properties":{"id":"Directory_{{{id}}}","category":"ApplicationManagement","result":"success","activityDisplayName":"Add delegated permission grant","activityDateTime":"2026-12-01T10:10:00Z","loggedByService":"Core Directory","initiatedBy":{"user":{"id":"d1a70000-0000-4000-8000-0000000000a1","userPrincipalName":"it-admin@contoso.example","ipAddress":"203.0.113.82"}},"targetResources":[{"id":"d1a70000-0000-4000-8000-0000000000e1","displayName":"Microsoft Graph","type":"ServicePrincipal","modifiedProperties":[{"displayName":"DelegatedPermissionGrant.Scope","oldValue":{{{oldScope}}},"newValue":{{{newScope}}}},{"displayName":"DelegatedPermissionGrant.ConsentType","oldValue":null,"newValue":{{{consentType}}}},{"displayName":"ServicePrincipal.ObjectID","oldValue":null,"newValue":"\"d1a70000-0000-4000-8000-0000000000c1\""},{"displayName":"ServicePrincipal.DisplayName","oldValue":null,"newValue":null}]}]}}
         """.Replace("\n", "", StringComparison.Ordinal);
