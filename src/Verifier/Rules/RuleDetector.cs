@@ -213,8 +213,8 @@ internal sealed class RuleDetector(RuleSetHolder rules)
         }
 
         Group(agg.GroupBy, null, e, out var group, out var shownGroup);
-        var value = agg.Field?.First(e);
-        if (!Aggregations.Observe(rule, agg, group, value, e.Event.Time.UtcTicks, out var count, out var values, out var threshold, out var usual))
+        IReadOnlyList<string> brought = agg.Field?.Every(e) ?? [];
+        if (!Aggregations.Observe(rule, agg, group, brought, e.Event.Time.UtcTicks, out var count, out var values, out var threshold, out var usual))
         {
             return null;
         }

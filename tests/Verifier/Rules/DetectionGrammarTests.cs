@@ -374,11 +374,52 @@ public sealed class DetectionGrammarTests
     }
 
     [Theory]
+    [InlineData("raw.rules|covers: '*/0 tcp 22'", true)] // 0.0.0.0/0 tcp 20-25 holds 22
+    [InlineData("raw.rules|covers: '*/0 tcp 20'", true)] // the range's ends are in it
+    [InlineData("raw.rules|covers: '*/0 tcp 26'", false)]
+    [InlineData("raw.rules|covers: '*/0 TCP 3389'", true)] // ::/0 tcp 3389: case ignored
+    [InlineData("raw.rules|cased|covers: '*/0 TCP 3389'", false)]
+    [InlineData("raw.rules|covers: '*/0 udp 53'", false)] // udp is opened only to 10.0.0.0/8
+    [InlineData("raw.rules|covers: '10.0.0.0/8 udp 53'", true)]
+    [InlineData("raw.rules|covers: '*/0 tcp 2222'", false)] // 3389 is one port, not a prefix of a range
+    [InlineData("raw.rules|covers: '22'", false)] // a value with text before its range needs text before the number
+    [InlineData("raw.ports|covers: 22", true)] // "20-25", the JSON number 22
+    [InlineData("raw.ports|covers: 8080", true)]
+    [InlineData("raw.ports|covers: 8081", false)]
+    [InlineData("raw.ports|covers: 30", false)] // "30-20" is written backwards: it holds nothing
+    [InlineData("raw.ports|covers: [443, 3306]", false)]
+    [InlineData("raw.ports|neq|covers: 22", true)] // 8080 and the text that is no range do not hold it
+    [InlineData("raw.rules|expand|covers: '*/0 tcp %admin%'", true)]
+    public void Covers_ARangeInTheValue_HoldsTheNumber(string selection, bool expected)
+    {
+        var rule = One($"""
+            lists:
+              admin: [3389, 5900]
+            ---
+            id: t
+            title: t
+            severity: high
+            detection:
+              sel:
+                {selection}
+              condition: sel
+            """);
+        var e = WithRaw("""{"rules": ["0.0.0.0/0 tcp 20-25", "::/0 tcp 3389-3389", "10.0.0.0/8 udp 0-65535"], "ports": ["20-25", 8080, "30-20", "x-y"]}""");
+        Assert.Equal(expected, rule.Matches(e));
+    }
+
+    [Theory]
     [InlineData("action|sha256: x", "unknown modifier 'sha256'")]
     [InlineData("action|utf16le: x", "utf16le without base64")]
     [InlineData("action|re|contains: x", "do not combine")]
     [InlineData("action|expand: '%nolist%'", "placeholder %nolist% names no list")]
     [InlineData("network.src_ip|cidr: 10.0.0.0/99", "is not a CIDR network")]
+    [InlineData("raw.x|covers: ssh", "covers takes a whole number, alone or after the text it goes with ('22', '*/0 tcp 22'); 'ssh' ends in no whole number")]
+    [InlineData("raw.x|covers: '-1'", "'-1' ends in no whole number")]
+    [InlineData("raw.x|covers|contains: 22", "covers combines only with all, neq, cased and expand")]
+    [InlineData("raw.x|covers|re: 22", "covers combines only with all, neq, cased and expand")]
+    [InlineData("raw.x|covers|cidr: 22", "covers combines only with all, neq, cased and expand")]
+    [InlineData("raw.x|covers|gte: 22", "covers combines only with all, neq, cased and expand")]
     [InlineData("status|gt: many", "'many' is not a number")]
     [InlineData("action|re: '('", "is not valid")]
     [InlineData("nosuchfield: x", "unknown field 'nosuchfield'")]

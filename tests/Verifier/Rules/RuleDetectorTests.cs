@@ -156,6 +156,42 @@ public sealed class RuleDetectorTests
     }
 
     [Fact]
+    public void Aggregation_DistinctCountOfAListField_CountsEveryElement()
+    {
+        var engine = Engine("""
+            id: read-many
+            title: Read many
+            severity: high
+            detection:
+              read:
+                kind: access.request
+                attributes.read|exists: true
+              condition: read
+            aggregation:
+              function: distinct_count
+              field: attributes.read
+              group_by: [subject.id]
+              window: 5m
+              threshold: 4
+            """);
+        AccessEvent Read(int minute, params string[] names) => new()
+        {
+            Id = Guid.NewGuid().ToString(),
+            Time = Events.T0.AddMinutes(minute),
+            Kind = EventKinds.AccessRequest,
+            Subject = new Subject { Id = "ci-runner" },
+            Attributes = new Dictionary<string, JsonElement> { ["read"] = JsonSerializer.SerializeToElement(names) },
+        };
+
+        // One call naming three, then one naming two of the same: three distinct, under the threshold.
+        Assert.Equal(0, engine.Score(Read(0, "/a", "/b", "/c")).Score);
+        Assert.Equal(0, engine.Score(Read(1, "/b", "/c")).Score);
+        var fourth = engine.Score(Read(2, "/c", "/d"));
+        var reason = Assert.Single(Assert.IsType<Alert>(fourth.Alert).Reasons);
+        Assert.StartsWith("Read many: 4 distinct attributes.read (/a, /b, /c, /d) within 5 min", reason.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Aggregation_ServiceAccountOfTwoClusters_CountsInEachCluster_APersonEverywhere()
     {
         // The same service account name in staging and prod is two accounts: their refusals are two groups.

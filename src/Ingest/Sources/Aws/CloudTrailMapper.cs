@@ -141,7 +141,7 @@ internal static class CloudTrailMapper
         if (parameters is { } p)
         {
             AddOtherUser(attributes, p, identity, name);
-            AddIngress(attributes, p, name);
+            AddIngress(attributes, p, record, name);
             AddSecretRead(attributes, p, source, name);
             CloudTrailPolicies.Add(attributes, p, account);
         }
@@ -280,48 +280,69 @@ internal static class CloudTrailMapper
     }
 
     /// <summary>
-    /// The ingress an <c>AuthorizeSecurityGroupIngress</c> call opened, one <c>CIDR PROTOCOL FROM-TO</c> for each range of each
-    /// permission (<c>ipPermissions.items[]</c>: <c>ipProtocol</c>, <c>fromPort</c>, <c>toPort</c>, <c>ipRanges.items[].cidrIp</c>,
-    /// <c>ipv6Ranges.items[].cidrIpv6</c>), so a rule reads a range and its ports together: a list of ranges beside a list of
-    /// ports would match an office's range on SSH and the internet on HTTPS. Protocol <c>-1</c> (all traffic) has no ports:
-    /// <c>0-65535</c>.
+    /// The ingress a security-group call opened, one <c>CIDR PROTOCOL FROM-TO</c> for each range of each rule, so a rule
+    /// reads a range and its ports together (a list of ranges beside a list of ports would match an office's range on SSH
+    /// and the internet on HTTPS), and tests a port inside the range with <c>covers</c> (docs/rules.md).
+    /// <c>AuthorizeSecurityGroupIngress</c>: each permission of <c>ipPermissions.items[]</c> (<c>ipProtocol</c>,
+    /// <c>fromPort</c>, <c>toPort</c>, <c>ipRanges.items[].cidrIp</c>, <c>ipv6Ranges.items[].cidrIpv6</c>), else the
+    /// ingress rules of <c>responseElements.securityGroupRuleSet.items[]</c> (<c>cidrIpv4</c>, <c>cidrIpv6</c>), else the API's
+    /// own single-rule shape (<c>cidrIp</c> … at the top). <c>ModifySecurityGroupRules</c>: the new rule of each
+    /// <c>ModifySecurityGroupRulesRequest.SecurityGroupRule[].SecurityGroupRule</c> (<c>CidrIpv4</c>, <c>CidrIpv6</c>,
+    /// <c>IpProtocol</c>, <c>FromPort</c>, <c>ToPort</c>); whether it is an ingress rule the record does not say, so it is
+    /// read as one. Protocol <c>-1</c> (all traffic) has no ports: <c>0-65535</c>; protocol numbers 6 and 17 are
+    /// <c>tcp</c> and <c>udp</c>; a port the record leaves out is <c>*</c>.
     /// </summary>
-    private static void AddIngress(Dictionary<string, JsonElement> attributes, JsonElement parameters, string eventName)
+    private static void AddIngress(Dictionary<string, JsonElement> attributes, JsonElement parameters, JsonElement record, string eventName)
     {
-        if (eventName != "AuthorizeSecurityGroupIngress")
-        {
-            return;
-        }
-
         var opened = new List<string>();
-        foreach (var permission in Items(parameters.Child("ipPermissions")))
+        switch (eventName)
         {
-            var protocol = permission.Child("ipProtocol") is { } p ? p.ValueKind == JsonValueKind.String ? p.GetString() : p.GetRawText() : "-1";
-            var all = protocol is "-1" or "all";
-            var ports = all ? "0-65535" : $"{Port(permission, "fromPort")}-{Port(permission, "toPort")}";
-            foreach (var range in Items(permission.Child("ipRanges")))
-            {
-                Open(range.String("cidrIp"));
-            }
-
-            foreach (var range in Items(permission.Child("ipv6Ranges")))
-            {
-                Open(range.String("cidrIpv6"));
-            }
-
-            void Open(string? cidr)
-            {
-                if (cidr is { Length: > 0 })
+            case "AuthorizeSecurityGroupIngress":
+                foreach (var permission in Items(parameters.Child("ipPermissions")))
                 {
-                    opened.Add($"{cidr} {(all ? "-1" : protocol)} {ports}");
-                }
-            }
-        }
+                    foreach (var range in Items(permission.Child("ipRanges")))
+                    {
+                        Open(opened, range.String("cidrIp"), permission, "ipProtocol", "fromPort", "toPort");
+                    }
 
-        // The API's own shape (CidrIp, IpProtocol, FromPort, ToPort at the top) for a single rule.
-        if (parameters.String("cidrIp") is { Length: > 0 } single)
-        {
-            opened.Add($"{single} {parameters.String("ipProtocol") ?? "-1"} {Port(parameters, "fromPort")}-{Port(parameters, "toPort")}");
+                    foreach (var range in Items(permission.Child("ipv6Ranges")))
+                    {
+                        Open(opened, range.String("cidrIpv6"), permission, "ipProtocol", "fromPort", "toPort");
+                    }
+                }
+
+                if (opened.Count == 0)
+                {
+                    foreach (var rule in Items(record.Child("responseElements")?.Child("securityGroupRuleSet")))
+                    {
+                        if (rule.Child("isEgress") is not { ValueKind: JsonValueKind.True })
+                        {
+                            Open(opened, rule.String("cidrIpv4"), rule, "ipProtocol", "fromPort", "toPort");
+                            Open(opened, rule.String("cidrIpv6"), rule, "ipProtocol", "fromPort", "toPort");
+                        }
+                    }
+                }
+
+                if (opened.Count == 0)
+                {
+                    Open(opened, parameters.String("cidrIp"), parameters, "ipProtocol", "fromPort", "toPort");
+                }
+
+                break;
+            case "ModifySecurityGroupRules":
+                // EC2 writes a list of one as the item itself.
+                foreach (var update in Items(parameters.Child("ModifySecurityGroupRulesRequest")?.Child("SecurityGroupRule")))
+                {
+                    if (update.Child("SecurityGroupRule") is { ValueKind: JsonValueKind.Object } rule)
+                    {
+                        Open(opened, rule.String("CidrIpv4"), rule, "IpProtocol", "FromPort", "ToPort");
+                        Open(opened, rule.String("CidrIpv6"), rule, "IpProtocol", "FromPort", "ToPort");
+                    }
+                }
+
+                break;
+            default:
+                return;
         }
 
         if (opened.Count > 0)
@@ -329,7 +350,27 @@ internal static class CloudTrailMapper
             attributes[IngressAttribute] = JsonFields.Of(opened);
         }
 
-        static string Port(JsonElement o, string name) => o.Child(name) is { } v ? v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText() : "*";
+        static void Open(List<string> opened, string? cidr, JsonElement rule, string protocolName, string fromName, string toName)
+        {
+            if (cidr is not { Length: > 0 })
+            {
+                return;
+            }
+
+            var protocol = rule.Child(protocolName) is { } p ? Text(p) : "-1";
+            protocol = protocol switch
+            {
+                "-1" or "all" => "-1",
+                "6" => "tcp",
+                "17" => "udp",
+                _ => protocol.ToLowerInvariant(),
+            };
+            opened.Add(protocol == "-1" ? $"{cidr} -1 0-65535" : $"{cidr} {protocol} {Port(rule, fromName)}-{Port(rule, toName)}");
+        }
+
+        static string Port(JsonElement o, string name) => o.Child(name) is { } v ? Text(v) : "*";
+
+        static string Text(JsonElement v) => v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText();
     }
 
     /// <summary>
@@ -373,11 +414,23 @@ internal static class CloudTrailMapper
         }
     }
 
-    /// <summary>CloudTrail writes EC2's lists as <c>{"items":[…]}</c>; a plain array is read too.</summary>
+    /// <summary>
+    /// CloudTrail writes EC2's lists as <c>{"items":[…]}</c>; a plain array is read too, and an object without
+    /// <c>items</c> is a list of one (the query API's shape for one item).
+    /// </summary>
     private static IEnumerable<JsonElement> Items(JsonElement? list)
     {
-        var array = list is { ValueKind: JsonValueKind.Object } o ? o.Child("items") : list;
-        return array is { ValueKind: JsonValueKind.Array } a ? a.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.Object) : [];
+        if (list is { ValueKind: JsonValueKind.Object } o)
+        {
+            if (o.Child("items") is not { } items)
+            {
+                return [o];
+            }
+
+            list = items;
+        }
+
+        return list is { ValueKind: JsonValueKind.Array } a ? a.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.Object) : [];
     }
 
     /// <summary>

@@ -51,13 +51,21 @@ internal sealed class AggregationBook
     /// a baseline, the one the group's <paramref name="usual"/> busiest hour sets (null: the group has no history yet).
     /// </summary>
     public bool Observe(Rule rule, RuleAggregation agg, string group, string? value, long ticks, out int count, out IReadOnlyCollection<string>? values,
-        out int threshold, out int? usual)
+        out int threshold, out int? usual) =>
+        Observe(rule, agg, group, value is null ? [] : [value], ticks, out count, out values, out threshold, out usual);
+
+    /// <summary>
+    /// Folds a matching event in with every value it brings (a distinct_count of a field that holds a list counts each
+    /// element: one call that read twenty secrets is twenty); true when its group is at or over the threshold.
+    /// </summary>
+    public bool Observe(Rule rule, RuleAggregation agg, string group, IReadOnlyList<string> brought, long ticks, out int count,
+        out IReadOnlyCollection<string>? values, out int threshold, out int? usual)
     {
         values = null;
         count = 0;
         threshold = agg.Threshold;
         usual = null;
-        if (agg.Function == RuleAggregation.DistinctCount && value is null)
+        if (agg.Function == RuleAggregation.DistinctCount && brought.Count == 0)
         {
             // No value to count: this event neither adds to nor reaches the threshold.
             return false;
@@ -70,7 +78,11 @@ internal sealed class AggregationBook
         if (agg.Function == RuleAggregation.DistinctCount)
         {
             g.Values ??= new Dictionary<string, long>(StringComparer.Ordinal);
-            g.Values[value!] = Math.Max(g.Values.GetValueOrDefault(value!), ticks);
+            foreach (var value in brought)
+            {
+                g.Values[value] = Math.Max(g.Values.GetValueOrDefault(value), ticks);
+            }
+
             foreach (var (v, t) in g.Values)
             {
                 if (t <= horizon)

@@ -163,7 +163,7 @@ internal sealed partial class DetectionCompiler(IFieldResolver fields, IReadOnly
         }
 
         var m = Modifiers.Parse(modifiers, "|" + string.Join('|', modifiers));
-        if (m.Exists || m.Negate || m.FieldRef || m.Comparison is not null || m.TimePart is not null || m.Cidr)
+        if (m.Exists || m.Negate || m.FieldRef || m.Comparison is not null || m.TimePart is not null || m.Cidr || m.Covers)
         {
             throw new RuleFormatException("keywords take only string modifiers (all, contains, startswith, endswith, cased, re, windash, base64, base64offset, utf16*, expand)");
         }
@@ -307,6 +307,11 @@ internal sealed partial class DetectionCompiler(IFieldResolver fields, IReadOnly
         if (m.Cidr)
         {
             return CidrTest.Compile(value);
+        }
+
+        if (m.Covers)
+        {
+            return CoversTest.Compile(value, m.Cased, key);
         }
 
         if (m.FieldRef)
@@ -468,6 +473,8 @@ internal sealed partial class DetectionCompiler(IFieldResolver fields, IReadOnly
 
         public bool Cidr { get; init; }
 
+        public bool Covers { get; init; }
+
         public bool WinDash { get; init; }
 
         public bool Expand { get; init; }
@@ -502,6 +509,7 @@ internal sealed partial class DetectionCompiler(IFieldResolver fields, IReadOnly
                     "m" when m.Regex => m with { RegexMultiline = true },
                     "s" when m.Regex => m with { RegexSingleline = true },
                     "cidr" => m with { Cidr = true },
+                    "covers" => m with { Covers = true },
                     "windash" => m with { WinDash = true },
                     "expand" => m with { Expand = true },
                     "fieldref" => m with { FieldRef = true },
@@ -535,6 +543,13 @@ internal sealed partial class DetectionCompiler(IFieldResolver fields, IReadOnly
             if (m.Regex && (m.Base64 is not null || m.WinDash || m.Cidr))
             {
                 throw new RuleFormatException($"'{key}': re does not combine with base64, windash or cidr");
+            }
+
+            // covers reads a range in the field's value: any other test of the value would be dropped, not combined.
+            if (m.Covers && (anchored || m.Regex || m.Cidr || m.Comparison is not null || m.TimePart is not null || m.Base64 is not null
+                || m.Encoding is not null || m.WinDash || m.FieldRef || m.Exists))
+            {
+                throw new RuleFormatException($"'{key}': covers combines only with all, neq, cased and expand");
             }
 
             return m;

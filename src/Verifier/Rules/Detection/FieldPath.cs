@@ -208,6 +208,30 @@ internal sealed class FieldPath
         return walk.FirstValue;
     }
 
+    /// <summary>
+    /// Every scalar value the path reaches, as text, in order (each element of a list): what a <c>distinct_count</c>
+    /// counts, so one call that names twenty secrets counts twenty. Of the first alternative that reaches any.
+    /// </summary>
+    public List<string> Every(RuleEvent e)
+    {
+        if (alternatives is not null)
+        {
+            foreach (var path in alternatives)
+            {
+                if (path.Every(e) is { Count: > 0 } values)
+                {
+                    return values;
+                }
+            }
+
+            return [];
+        }
+
+        var walk = new Walk(Mode.Every, null, e, null) { Values = [] };
+        Start(ref walk);
+        return walk.Values!;
+    }
+
     /// <summary>True when any value anywhere under the path (every object member and array element, at any depth) passes.</summary>
     public bool AnyDeep(RuleEvent e, ILeafTest test, MatchTrace? trace)
     {
@@ -518,6 +542,14 @@ internal sealed class FieldPath
 
                 w.FirstValue = text ?? leaf.Text.ToString();
                 return true;
+            case Mode.Every:
+                if (leaf.IsScalar)
+                {
+                    w.Values!.Add(text ?? leaf.Text.ToString());
+                }
+
+                // Not found yet: the walk goes on to the next value.
+                return false;
             default:
                 if (!w.Test!.Test(leaf, w.Event))
                 {
@@ -645,6 +677,7 @@ internal sealed class FieldPath
         Test,
         Exists,
         First,
+        Every,
     }
 
     private struct Walk(Mode mode, ILeafTest? test, RuleEvent e, MatchTrace? trace)
@@ -654,5 +687,6 @@ internal sealed class FieldPath
         public readonly RuleEvent Event = e;
         public readonly MatchTrace? Trace = trace;
         public string? FirstValue;
+        public List<string>? Values;
     }
 }

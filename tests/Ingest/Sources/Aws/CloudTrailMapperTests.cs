@@ -211,6 +211,43 @@ public sealed class CloudTrailMapperTests
         Assert.Equal(["0.0.0.0/0 -1 0-65535"], Listed(e, CloudTrailMapper.IngressAttribute));
     }
 
+    [Theory]
+    // Several permissions, a range of ports, a protocol number: each range with its own protocol and ports.
+    [InlineData("AuthorizeSecurityGroupIngress",
+        """{"groupId":"sg-1","ipPermissions":{"items":[{"ipProtocol":"tcp","fromPort":20,"toPort":25,"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]}},{"ipProtocol":"6","fromPort":3389,"toPort":3389,"ipv6Ranges":{"items":[{"cidrIpv6":"::/0"}]}},{"ipProtocol":"17","fromPort":53,"toPort":53,"ipRanges":{"items":[{"cidrIp":"10.0.0.0/8"}]}}]}}""",
+        null, "0.0.0.0/0 tcp 20-25|::/0 tcp 3389-3389|10.0.0.0/8 udp 53-53")]
+    // No permissions in the request: the ingress rules of the rule set in the response, not its egress rules.
+    [InlineData("AuthorizeSecurityGroupIngress", """{"groupId":"sg-1"}""",
+        """{"_return":true,"securityGroupRuleSet":{"items":[{"isEgress":false,"ipProtocol":"tcp","fromPort":0,"toPort":65535,"cidrIpv4":"0.0.0.0/0"},{"isEgress":true,"ipProtocol":"-1","cidrIpv4":"0.0.0.0/0"},{"isEgress":false,"ipProtocol":"-1","fromPort":-1,"toPort":-1,"cidrIpv6":"::/0"}]}}""",
+        "0.0.0.0/0 tcp 0-65535|::/0 -1 0-65535")]
+    // The API's single-rule shape at the top of the request.
+    [InlineData("AuthorizeSecurityGroupIngress", """{"groupId":"sg-1","cidrIp":"0.0.0.0/0","ipProtocol":"tcp","fromPort":22,"toPort":22}""", null,
+        "0.0.0.0/0 tcp 22-22")]
+    // ModifySecurityGroupRules: one rule written as the item itself, several as a list; ports left out are unknown.
+    [InlineData("ModifySecurityGroupRules",
+        """{"ModifySecurityGroupRulesRequest":{"GroupId":"sg-1","SecurityGroupRule":{"SecurityGroupRuleId":"sgr-1","SecurityGroupRule":{"Description":"test","IpProtocol":"-1","CidrIpv4":"0.0.0.0/0"},"tag":1}}}""",
+        null, "0.0.0.0/0 -1 0-65535")]
+    [InlineData("ModifySecurityGroupRules",
+        """{"ModifySecurityGroupRulesRequest":{"GroupId":"sg-1","SecurityGroupRule":[{"SecurityGroupRuleId":"sgr-1","SecurityGroupRule":{"IpProtocol":"tcp","FromPort":443,"ToPort":443,"CidrIpv4":"0.0.0.0/0"}},{"SecurityGroupRuleId":"sgr-2","SecurityGroupRule":{"IpProtocol":"TCP","CidrIpv6":"::/0"}}]}}""",
+        null, "0.0.0.0/0 tcp 443-443|::/0 tcp *-*")]
+    // A rule that names another security group or a prefix list opens no address range.
+    [InlineData("ModifySecurityGroupRules",
+        """{"ModifySecurityGroupRulesRequest":{"GroupId":"sg-1","SecurityGroupRule":{"SecurityGroupRuleId":"sgr-1","SecurityGroupRule":{"IpProtocol":"tcp","FromPort":22,"ToPort":22,"ReferencedGroupId":"sg-2"}}}}""",
+        null, "")]
+    [InlineData("AuthorizeSecurityGroupEgress",
+        """{"groupId":"sg-1","ipPermissions":{"items":[{"ipProtocol":"-1","ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]}}]}}""", null, "")]
+    public void Map_SecurityGroupCalls_ListEachOpenedRangeWithItsProtocolAndPorts(string name, string parameters, string? response, string opened)
+    {
+        var record = JsonNode.Parse(Line(11))!.AsObject();
+        record["eventName"] = name;
+        record["requestParameters"] = JsonNode.Parse(parameters);
+        record["responseElements"] = response is null ? null : JsonNode.Parse(response);
+
+        var e = MapperAssert.MapsTo(Map(record.ToJsonString()), EventKinds.AccessRequest, Outcomes.Success);
+
+        Assert.Equal(opened, string.Join('|', Listed(e, CloudTrailMapper.IngressAttribute)));
+    }
+
     [Fact]
     public void Map_S3LogFile_IsItsRecordsOneByOne()
     {
