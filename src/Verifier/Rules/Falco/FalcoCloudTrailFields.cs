@@ -70,7 +70,8 @@ internal static partial class FalcoFieldCatalog
         Computed("ct.resources", slots => Derived(slots.Path("resources"), Resources));
         Text("ct.recipientaccountid", "recipientAccountId");
 
-        // Objects in CloudTrail's records: the plugin reads them as strings, so they are "" when present.
+        // serviceEventDetails and edgeDeviceDetails are objects in CloudTrail's records: read as strings, as the plugin
+        // reads them, they are "" when present.
         Text("ct.serviceeventdetails", "serviceEventDetails");
         Text("ct.sharedeventid", "sharedEventID");
         Text("ct.vpcendpointid", "vpcEndpointId");
