@@ -550,8 +550,26 @@ internal static partial class FalcoFieldCatalog
         Generic("evt.datetime", Time("yyyy-MM-dd HH:mm:ss.fffffff"));
         Generic("evt.time.iso8601", Time("yyyy-MM-dd'T'HH:mm:ss.fffffff", "Z"));
         f["evt.source"] = new Spec(Arg.None, Unbound) { BindFor = (t, _, _, source) => new FalcoComputedField(t, Constant(source.NameUtf8)) };
+        f["evt.num"] = new Spec(Arg.None, (t, _, _, slots) =>
+        {
+            slots.UseEventNumber();
+            return new FalcoComputedField(t, (in FalcoEvent e, Span<byte> buffer, out int written, out byte[]? array) =>
+            {
+                array = null;
+                return slots.EventNumber(e).TryFormat(buffer, out written, default, CultureInfo.InvariantCulture);
+            });
+        });
+
+        // A plugin event's summary: the plugin's field with the "info" property, which ZtStream gives for cloudtrail (ct.info).
+        f["evt.plugininfo"] = new Spec(Arg.None, Unbound)
+        {
+            BindFor = (t, _, slots, source) => source == FalcoSource.AwsCloudTrail
+                ? new FalcoComputedField(t, CloudTrailInfo(slots))
+                : throw new FalcoCompileException($"field 'evt.plugininfo' is not supported for source {source.Name}: ZtStream gives it for aws_cloudtrail rules only (the cloudtrail plugin's ct.info)"),
+        };
         AddOkta(f);
         AddGcpAudit(f);
+        AddCloudTrail(f);
         return f;
     }
 

@@ -57,7 +57,9 @@ internal sealed class FalcoRuleMatcher : IRuleMatcher, IRuleExplainer
     /// fields as <c>(a,b)</c>, <c>&lt;NA&gt;</c> where the event has no value. Use it as the alert reason's text.
     /// </summary>
     public string RenderOutput(RuleEvent e) =>
-        output.Render(new FalcoEvent(Source.TryRead(e, out var raw) ? raw : default, e.Event.Time, oktaMfa: slots.OktaMfaFor(e)));
+        output.Render(Source.TryRead(e, out var raw)
+            ? new FalcoEvent(raw, e.Event.Time, FalcoEventCache.For(e, slots), slots.OktaMfaFor(e))
+            : new FalcoEvent(default, e.Event.Time, oktaMfa: slots.OktaMfaFor(e)));
 }
 
 /// <summary>A Falco <c>output</c> string with its <c>%field</c> references bound at load.</summary>

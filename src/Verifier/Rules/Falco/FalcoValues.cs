@@ -52,6 +52,41 @@ internal sealed class FalcoSlots
 
     public int Next() => Count++;
 
+    /// <summary>The slot of <c>evt.num</c>'s number for the current event, once a rule uses the field; -1 before.</summary>
+    public int EventNumberSlot { get; private set; } = -1;
+
+    private long numbered;
+
+    public void UseEventNumber()
+    {
+        if (EventNumberSlot < 0)
+        {
+            EventNumberSlot = Next();
+        }
+    }
+
+    /// <summary>
+    /// <c>evt.num</c>: the event's number, from 1, in the order the rule set first read the field on it; kept in the
+    /// event's cache so every rule (and the output) of the set gives one event one number.
+    /// </summary>
+    public long EventNumber(in FalcoEvent e)
+    {
+        var cache = e.Cache;
+        if (cache is not null && cache.States[EventNumberSlot] == FalcoEventCache.Yes)
+        {
+            return cache.Values[EventNumberSlot].GetInt64();
+        }
+
+        var n = Interlocked.Increment(ref numbered);
+        if (cache is not null)
+        {
+            cache.States[EventNumberSlot] = FalcoEventCache.Yes;
+            cache.Values[EventNumberSlot] = JsonSerializer.SerializeToElement(n);
+        }
+
+        return n;
+    }
+
     /// <summary>The path from the event's root through <paramref name="keys"/>, interned so equal paths share a slot.</summary>
     public FalcoRootPath Path(params IReadOnlyList<string> keys)
     {

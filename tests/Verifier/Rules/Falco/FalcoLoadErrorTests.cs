@@ -80,8 +80,8 @@ public sealed class FalcoLoadErrorTests
 
     [Theory]
     [InlineData("source: syscall", "source 'syscall' is not evaluated")]
-    [InlineData("source: aws_cloudtrail", "source 'aws_cloudtrail' is not evaluated: ZtStream runs Falco rules of the sources k8s_audit (Kubernetes audit events), okta (Okta System Log events), gcp_auditlog (GCP Cloud Audit Logs entries) only")]
-    [InlineData("source: github", "source 'github' is not evaluated")]
+    [InlineData("source: github", "source 'github' is not evaluated: ZtStream runs Falco rules of the sources k8s_audit (Kubernetes audit events), okta (Okta System Log events), gcp_auditlog (GCP Cloud Audit Logs entries), aws_cloudtrail (AWS CloudTrail records) only")]
+    [InlineData("source: AWS_CloudTrail", "source 'AWS_CloudTrail' is not evaluated")]
     [InlineData("source: Okta", "source 'Okta' is not evaluated")]
     [InlineData("tags: [k8s]", "a rule without 'source' is a syscall rule")]
     public void Source_NotEvaluated_IsAnErrorNamingTheSource(string sourceLine, string reason)
