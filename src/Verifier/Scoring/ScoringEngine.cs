@@ -197,15 +197,17 @@ internal sealed class ScoringEngine
         }
 
         EventsScored++;
-        if (AuthenticationDetector.IsAddressTwin(e))
+        if (AuthenticationDetector.IsAddressTwin(e) || string.Equals(e.Kind, EventKinds.RuntimeProcess, StringComparison.Ordinal))
         {
             // An address's copy of a failed sign-in (written by Ingest so the address's failures meet here): evidence
-            // for the rules that count accounts per address, not a principal with a history of its own.
+            // for the rules that count accounts per address, not a principal with a history of its own. A process start
+            // is the workload's, not an access: a busy pod starts thousands, which counted as requests would raise its
+            // rate and hour baselines by themselves and, learned, hide its own accesses' spikes (docs/detection.md).
             found.Clear();
             stagedFound.Clear();
             rules.Evaluate(e, found, stagedFound);
-            var twinScore = Combine(found, who.Principal, who.Namespace, e);
-            return new ScoreResult(twinScore, twinScore >= options.AlertThreshold ? alerts.Record(e, who, twinScore, found) : null, false)
+            var rulesScore = Combine(found, who.Principal, who.Namespace, e);
+            return new ScoreResult(rulesScore, rulesScore >= options.AlertThreshold ? alerts.Record(e, who, rulesScore, found) : null, false)
             {
                 Staged = RecordStaged(e, who),
             };

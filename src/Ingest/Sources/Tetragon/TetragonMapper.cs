@@ -234,6 +234,21 @@ internal static class TetragonMapper
         }
 
         Add(attributes, "user.name", Clip(NonEmpty(process.Child("user").String("name")), max));
+
+        // Tetragon names the executed file only when it is no file of the file system: a memfd, a POSIX shared-memory
+        // object, or a binary deleted from disk (BinaryProperties.file); its inode's links are 0 when it lives in memory alone.
+        if (process.Child("binary_properties") is { ValueKind: JsonValueKind.Object } properties
+            && properties.Child("file") is { ValueKind: JsonValueKind.Object } file)
+        {
+            attributes["tetragon.binary_fileless"] = JsonFields.Of(true);
+            if (file.Child("inode") is { ValueKind: JsonValueKind.Object } inode
+                && inode.Child("links") is { ValueKind: JsonValueKind.Number } links && links.TryGetInt64(out var count))
+            {
+                attributes["tetragon.binary_links"] = JsonFields.Of(count);
+            }
+
+            Add(attributes, "tetragon.binary_file", Clip(NonEmpty(file.String("path")), max));
+        }
     }
 
     /// <summary>

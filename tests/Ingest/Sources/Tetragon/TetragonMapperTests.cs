@@ -172,6 +172,50 @@ public sealed class TetragonMapperTests
     }
 
     [Fact]
+    public void Map_AnExecFromAMemfd_SaysItsBinaryIsNoFileWithItsLinks()
+    {
+        // As Tetragon writes a binary executed from memfd_create (BinaryProperties.file: inode links 0, no path), with the
+        // null members and envelope its export writes beside it.
+        var body = """{"process_exec":{"process":{"exec_id":"bWVtZmQ","pid":1287388,"uid":0,"binary":"/proc/self/fd/4","arguments":"","flags":"execve","pod":{"namespace":"default","name":"test-pod-debian","container":{"id":"containerd://7bcd23290beff948c1f9516218d1e8ae7c21a754ca6c00ac7e261a14e12e989d","name":"debian"}},"binary_properties":{"setuid":null,"setgid":null,"privileges_changed":[],"file":{"inode":{"number":"202749","links":0},"path":""}},"user":null},"parent":{"exec_id":"cGFyZW50","binary":"/root/fileless/fileless","arguments":"memfd","binary_properties":null},"ancestors":[]},"node_name":"cs-master-node","time":"2025-07-07T12:14:01.263533522Z","aggregation_info":null}"""u8;
+
+        var e = Assert.Single(MapperAssert.MapsAll(TetragonMapper.Map(body), 1));
+
+        Assert.True(e.Attributes!["tetragon.binary_fileless"].GetBoolean());
+        Assert.Equal(0, e.Attributes["tetragon.binary_links"].GetInt64());
+        Assert.Null(e.Attr("tetragon.binary_file"));
+        Assert.Equal("/proc/self/fd/4", e.Attr("proc.exepath"));
+    }
+
+    [Theory]
+    [InlineData("""{"file":{"inode":{"number":"1048601","links":1},"path":"/dev/shm/x"}}""", 1L, "/dev/shm/x")]
+    [InlineData("""{"file":{"path":"/tmp/.cache/kworker"}}""", null, "/tmp/.cache/kworker")]
+    [InlineData("""{"file":{"inode":{"number":"9"}}}""", null, null)]
+    public void Map_ABinaryOutsideTheFileSystem_IsSaidWithWhatTetragonKnowsOfIt(string properties, long? links, string? path)
+    {
+        var body = Encoding.UTF8.GetBytes("""{"process_exec":{"process":{"exec_id":"c2htZXhlYw","binary":"/dev/shm/x","binary_properties":""" + properties + """}},"node_name":"n","time":"2026-11-30T09:00:00Z"}""");
+
+        var e = Assert.Single(MapperAssert.MapsAll(TetragonMapper.Map(body), 1));
+
+        Assert.True(e.Attributes!["tetragon.binary_fileless"].GetBoolean());
+        Assert.Equal(links, e.Attributes.TryGetValue("tetragon.binary_links", out var l) ? l.GetInt64() : null);
+        Assert.Equal(path, e.Attr("tetragon.binary_file"));
+    }
+
+    [Theory]
+    [InlineData("null")]
+    [InlineData("""{"setuid":0,"privileges_changed":["PRIVILEGES_RAISED_EXEC_FILE_SETUID"]}""")]
+    [InlineData("""{"file":null}""")]
+    public void Map_ABinaryOnTheFileSystem_IsNotSaidFileless(string properties)
+    {
+        var body = Encoding.UTF8.GetBytes("""{"process_exec":{"process":{"exec_id":"c3VpZA","binary":"/usr/bin/passwd","binary_properties":""" + properties + """}},"node_name":"n","time":"2026-11-30T09:00:00Z"}""");
+
+        var e = Assert.Single(MapperAssert.MapsAll(TetragonMapper.Map(body), 1));
+
+        Assert.False(e.Attributes!.ContainsKey("tetragon.binary_fileless"));
+        Assert.False(e.Attributes.ContainsKey("tetragon.binary_links"));
+    }
+
+    [Fact]
     public void Map_AContainerOutsideKubernetes_IsOnTheContainer()
     {
         var body = """{"process_exec":{"process":{"exec_id":"dHotZG9ja2Vy","binary":"/bin/sh","docker":"9a8b7c6d5e4f3a2","start_time":"2026-11-30T09:00:00Z"}},"node_name":"build-host"}"""u8;
