@@ -30,24 +30,17 @@ public sealed class HttpErrorsTests : IAsyncLifetime
     }
 
     /// <summary>A <c>ztstream run</c> host of every role on an embedded store in <paramref name="folder"/>, with <paramref name="settings"/> on top.</summary>
-    private static async Task<WebApplication> StartAsync(DirectoryInfo folder, Dictionary<string, string?> settings, Action<WebApplicationBuilder>? customize = null)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Urls"] = "http://127.0.0.1:0",
-            // A folder per host: the event log lives beside the store, and one process owns it.
-            ["Store:SqlitePath"] = Path.Combine(folder.CreateSubdirectory(Guid.NewGuid().ToString("N")).FullName, "zt.db"),
-            ["Responder:Feed:Token"] = "feed-token-0123456789abcdefghijklmnopqrstu",
-            ["Responder:ApiTokens:0:Name"] = "rex",
-            ["Responder:ApiTokens:0:Role"] = "responder",
-            ["Responder:ApiTokens:0:Token"] = ResponderToken,
-        }).AddInMemoryCollection(settings).Build();
-        var problems = new List<string>();
-        var started = RunCommand.BuildValidated(new CliContext(TextWriter.Null, TextWriter.Null, configuration, TimeProvider.System), problems, customize);
-        Assert.True(started is not null, string.Join("; ", problems));
-        await started.StartAsync(Ct);
-        return started;
-    }
+    private static Task<WebApplication> StartAsync(DirectoryInfo folder, Dictionary<string, string?> settings, Action<WebApplicationBuilder>? customize = null) =>
+        InProcessRun.StartAsync(
+            folder.FullName,
+            new Dictionary<string, string?>
+            {
+                ["Responder:Feed:Token"] = "feed-token-0123456789abcdefghijklmnopqrstu",
+                ["Responder:ApiTokens:0:Name"] = "rex",
+                ["Responder:ApiTokens:0:Role"] = "responder",
+                ["Responder:ApiTokens:0:Token"] = ResponderToken,
+            }.Concat(settings),
+            customize);
 
     public async ValueTask DisposeAsync()
     {
