@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.WebUtilities;
-using ZtStream.Host.Tests.Run;
 using ZtStream.TestSupport.Logging;
 using ZtStream.TestSupport.Oidc;
 

@@ -1,5 +1,3 @@
-using ZtStream.Host.Tests.Run;
-
 namespace ZtStream.Host.Tests.Proxy;
 
 /// <summary>

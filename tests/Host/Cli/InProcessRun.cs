@@ -1,4 +1,4 @@
-namespace ZtStream.Host.Tests.Run;
+namespace ZtStream.Host.Tests.Cli;
 
 /// <summary>
 /// The host <c>ztstream run</c> builds (<see cref="RunCommand.BuildValidated"/>), in this process: Kestrel on
