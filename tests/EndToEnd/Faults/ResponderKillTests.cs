@@ -119,7 +119,7 @@ public sealed class ResponderKillTests : IAsyncDisposable
     public async Task Sigkill_WhileAnSdkFollowsTheFeed_ItReconnectsAndAppliesWhatWasRevokedAndLiftedInTheGap()
     {
         var key = await _processes.AddSourceAsync("feed-app", ["--sqlite", Database], Ct);
-        var urls = $"http://127.0.0.1:{FreeLoopbackPort()}";
+        var urls = $"http://127.0.0.1:{LocalProcess.FreePort()}";
         var url = new Uri(urls);
         var run = await RunAsync("run-1", [], urls);
         await using var sdk = await SdkProbe.StartAsync(url, key, url, FeedToken);
@@ -176,14 +176,6 @@ public sealed class ResponderKillTests : IAsyncDisposable
         var id = (await trigger.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetString()!;
         Assert.True(await Eventually.WithinAsync(async () => await StateAsync(api, id) == "done", ZtStreamApi.Timeout, Ct), $"the revocation {id} is {await StateAsync(api, id)}");
         return id;
-    }
-
-    /// <summary>A loopback port free now, so a restarted process can listen where the app follows it.</summary>
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private string Database => Path.Combine(_processes.Folder.FullName, "ztstream.db");

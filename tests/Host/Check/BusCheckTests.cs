@@ -35,7 +35,7 @@ public sealed class BusCheckTests(RabbitMqFixture rabbitMq)
     private static async Task<(int Code, string Out, string Err)> CheckAsync(Uri amqp)
     {
         using var folder = new TempFolder("zt-check-bus-");
-        return await CliRun.RunAsync(["check", "--sqlite", Path.Combine(folder.Path, "zt.db"), "--event-log-path", Path.Combine(folder.Path, "log"),
+        return await CliRun.RunAsync(["check", .. CliRun.DataIn(folder),
             "--bus", "rabbitmq", "--rabbitmq", amqp.ToString(), "--timeout", "20"]);
     }
 }

@@ -80,12 +80,10 @@ public sealed class CheckClusterCoverageTests
 
     private static async Task SourcesAsync(TempFolder folder, params string[] args)
     {
-        var (code, output, error) = await CliRun.RunAsync(["sources", .. args, "--sqlite", Database(folder)]);
+        var (code, output, error) = await CliRun.RunAsync(["sources", .. args, "--sqlite", CliRun.Database(folder)]);
         Assert.True(code == 0, output + error);
     }
 
-    private static string Database(TempFolder folder) => Path.Combine(folder.Path, "zt.db");
-
     private static Task<(int Code, string Out, string Err)> CheckAsync(TempFolder folder, string[] args) =>
-        CliRun.RunAsync(["check", "--sqlite", Database(folder), "--event-log-path", Path.Combine(folder.Path, "log"), .. args]);
+        CliRun.RunAsync(["check", .. CliRun.DataIn(folder), .. args]);
 }

@@ -48,7 +48,7 @@ public sealed class CheckCommandTests
         string[] listen = command == "run" ? ["--urls", "http://127.0.0.1:0"] : [];
 
         var (code, output, error) = await CliRun.RunAsync([
-            command, .. listen, "--sqlite", Path.Combine(folder.Path, "zt.db"), "--event-log-path", Path.Combine(folder.Path, "log"),
+            command, .. listen, .. CliRun.DataIn(folder),
             "--set", "Responder:Isolator=nftable", "--set", "Responder:Drivers:Isolation=nftables", "--set", other]);
 
         Assert.True(code == 2, $"exit {code}:\n{error}");
@@ -71,5 +71,5 @@ public sealed class CheckCommandTests
     }
 
     private static Task<(int Code, string Out, string Err)> CheckAsync(TempFolder folder, string[] args) =>
-        CliRun.RunAsync(["check", "--sqlite", Path.Combine(folder.Path, "zt.db"), "--event-log-path", Path.Combine(folder.Path, "log"), .. args]);
+        CliRun.RunAsync(["check", .. CliRun.DataIn(folder), .. args]);
 }

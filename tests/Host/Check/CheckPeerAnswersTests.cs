@@ -23,8 +23,8 @@ public sealed class CheckPeerAnswersTests
         });
         using var folder = new TempFolder("zt-check-peers-");
 
-        var (code, output, error) = await CliRun.RunAsync(
-            "check", "--sqlite", Path.Combine(folder.Path, "zt.db"), "--event-log-path", Path.Combine(folder.Path, "log"), "--timeout", "20",
+        var (code, output, error) = await CliRun.RunAsync([
+            "check", .. CliRun.DataIn(folder), "--timeout", "20",
             "--set", "Responder:Drivers:TokenRevokers:0=oauth",
             "--set", "Responder:Drivers:TokenRevokers:1=ssf",
             "--set", $"Responder:Drivers:OAuth:Endpoint={new Uri(peer.BaseAddress, "oauth2/revoke")}",
@@ -39,7 +39,7 @@ public sealed class CheckPeerAnswersTests
             "--set", "Ingest:Ssf:Transmitters:lab:Issuer=https://caep.lab.example",
             "--set", $"Ingest:Ssf:Transmitters:lab:JwksUri={new Uri(peer.BaseAddress, "jwks")}",
             "--set", "Ingest:Ssf:Transmitters:lab:Audience=https://ztstream.example/ssf",
-            "--set", "Ingest:Ssf:Transmitters:lab:AllowHttp=true");
+            "--set", "Ingest:Ssf:Transmitters:lab:AllowHttp=true"]);
 
         Assert.True(code == 1, output + error);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -24,4 +24,24 @@ internal static class CliRun
         Assert.Equal(code, run.Code);
         return Assert.Single(run.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
+
+    /// <summary>
+    /// The data places of a throwaway <c>run</c> or <c>check</c> in <paramref name="folder"/>: a SQLite store and an
+    /// embedded event log of its own, so what one test starts never meets another's data.
+    /// </summary>
+    public static string[] DataIn(TempFolder folder) => ["--sqlite", Database(folder), "--event-log-path", Path.Combine(folder.Path, "log")];
+
+    /// <summary>The SQLite store of <see cref="DataIn"/>.</summary>
+    public static string Database(TempFolder folder) => Path.Combine(folder.Path, "zt.db");
+
+    /// <summary>The run is refused with exit code 2 (a usage or configuration error), not a crash; what it wrote to stderr.</summary>
+    public static async Task<string> ExitsTwoAsync(Task<(int Code, string Out, string Err)> run)
+    {
+        var (code, _, err) = await run;
+        Assert.Equal(2, code);
+        return err;
+    }
+
+    /// <summary>The lines of <paramref name="text"/> a command wrote, trimmed, without the empty ones.</summary>
+    public static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

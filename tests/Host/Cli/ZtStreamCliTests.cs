@@ -24,25 +24,15 @@ public sealed class ZtStreamCliTests
         var policy = Path.Combine(folder.Path, "response.yaml");
         await File.WriteAllTextAsync(policy, yaml, Ct);
         return await CliRun.RunAsync(
-            "run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.Path, "zt.db"), "--set", $"Responder:PolicyPath={policy}");
+            "run", "--urls", "http://127.0.0.1:0", "--sqlite", CliRun.Database(folder), "--set", $"Responder:PolicyPath={policy}");
     }
-
-    /// <summary>The run is refused with exit code 2 (a usage or configuration error), not a crash; what it wrote to stderr.</summary>
-    private static async Task<string> ExitsTwoAsync(Task<(int Code, string Out, string Err)> run)
-    {
-        var (code, _, err) = await run;
-        Assert.Equal(2, code);
-        return err;
-    }
-
-    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     [Fact]
     public async Task Run_UnknownEventLogKind_ExitsTwoWithOneLineNamingTheKey()
     {
-        var err = await ExitsTwoAsync(CliRun.RunAsync("run", "--event-log", "carrier-pigeon"));
+        var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync("run", "--event-log", "carrier-pigeon"));
 
-        var line = Assert.Single(Lines(err));
+        var line = Assert.Single(CliRun.Lines(err));
         Assert.Contains("EventLog:Kind", line, StringComparison.Ordinal);
         Assert.Contains("carrier-pigeon", line, StringComparison.Ordinal);
     }
@@ -50,9 +40,9 @@ public sealed class ZtStreamCliTests
     [Fact]
     public async Task Run_SeveralProblems_ListsEveryOneOnItsOwnLine()
     {
-        var err = await ExitsTwoAsync(CliRun.RunAsync("run", "--event-log", "kafka", "--store", "postgres", "--bus", "rabbitmq", "--roles", "ingest,janitor"));
+        var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync("run", "--event-log", "kafka", "--store", "postgres", "--bus", "rabbitmq", "--roles", "ingest,janitor"));
 
-        var lines = Lines(err);
+        var lines = CliRun.Lines(err);
         Assert.Contains(lines, l => l.Contains("BootstrapServers", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("ConnectionString", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("RabbitMqUri", StringComparison.Ordinal));
@@ -62,17 +52,17 @@ public sealed class ZtStreamCliTests
     [Fact]
     public async Task Run_ConfigFileWithUnknownKind_ExitsTwo()
     {
-        var err = await ExitsTwoAsync(RunWithConfigFileAsync("""{"EventLog": {"Kind": "tape"}}"""));
+        var err = await CliRun.ExitsTwoAsync(RunWithConfigFileAsync("""{"EventLog": {"Kind": "tape"}}"""));
 
-        Assert.Contains("'tape'", Assert.Single(Lines(err)), StringComparison.Ordinal);
+        Assert.Contains("'tape'", Assert.Single(CliRun.Lines(err)), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Run_ConfigFileWithMisspeltKey_ExitsTwoNamingTheKey()
     {
-        var err = await ExitsTwoAsync(RunWithConfigFileAsync("""{"EventLog": {"Knid": "kafka"}}"""));
+        var err = await CliRun.ExitsTwoAsync(RunWithConfigFileAsync("""{"EventLog": {"Knid": "kafka"}}"""));
 
-        Assert.Contains("unknown key 'EventLog:Knid'", Assert.Single(Lines(err)), StringComparison.Ordinal);
+        Assert.Contains("unknown key 'EventLog:Knid'", Assert.Single(CliRun.Lines(err)), StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -82,10 +72,10 @@ public sealed class ZtStreamCliTests
     [Fact]
     public async Task Run_KestrelLimitsItCannotUse_ExitsTwoNamingEachKey()
     {
-        var err = await ExitsTwoAsync(RunWithConfigFileAsync(
+        var err = await CliRun.ExitsTwoAsync(RunWithConfigFileAsync(
             """{"Kestrel": {"Limits": {"MaxConcurrentConnections": "many", "MaxRequestBodySize": -5, "Http2": {"MaxStreamsPerConnection": 0}, "MaxRequestLineSize": 9000}}}"""));
 
-        var lines = Lines(err);
+        var lines = CliRun.Lines(err);
         Assert.Equal(3, lines.Length);
         Assert.Contains("configuration error: Kestrel:Limits:MaxConcurrentConnections: 'many' cannot be used: many is not a valid value for Int64.", lines);
         Assert.Contains("configuration error: Kestrel:Limits:MaxRequestBodySize: '-5' cannot be used: Value must be null or a non-negative number.", lines);
@@ -180,11 +170,11 @@ public sealed class ZtStreamCliTests
         foreach (var command in new[] { "run", "check" })
         {
             // An address for both: a Kestrel endpoint's key alone would be an endpoint without a Url.
-            var err = await ExitsTwoAsync(CliRun.RunAsync([
-                command, "--set", "Urls=http://127.0.0.1:0", "--sqlite", Path.Combine(folder.Path, "zt.db"), "--event-log-path", Path.Combine(folder.Path, "log"),
+            var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync([
+                command, "--set", "Urls=http://127.0.0.1:0", .. CliRun.DataIn(folder),
                 "--set", $"{key}={value}", "--set", "Ingest:RatePerSecond=-1"]));
 
-            var lines = Lines(err);
+            var lines = CliRun.Lines(err);
             Assert.All(lines, l => Assert.StartsWith("configuration error: ", l, StringComparison.Ordinal));
             Assert.Contains("configuration error: Ingest:RatePerSecond must be a positive number (is -1)", lines);
             Assert.Equal(line is null ? 1 : 2, lines.Length);
@@ -207,8 +197,8 @@ public sealed class ZtStreamCliTests
     public async Task RunCheckOrDemo_MistakesInSeveralSections_AreSaidAtOnce(params string[] command)
     {
         using var folder = new TempFolder("zt-cli-many-");
-        var err = await ExitsTwoAsync(CliRun.RunAsync([
-            .. command, "--sqlite", Path.Combine(folder.Path, "zt.db"), "--event-log-path", Path.Combine(folder.Path, "log"),
+        var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync([
+            .. command, .. CliRun.DataIn(folder),
             "--set", "Telemetry:Prometheus=maybe", "--set", "Verifier:Window=abc", "--set", "Ingest:MaxClockSkew=xyz",
             "--set", "Responder:Sso:CookieSecure=99", "--set", "Responder:CommandRetries=21"]));
 
@@ -220,7 +210,7 @@ public sealed class ZtStreamCliTests
                 "configuration error: Telemetry:Prometheus: 'maybe' is not true or false",
                 "configuration error: Verifier:Window: 'abc' is not a duration (hh:mm:ss)",
             ],
-            Lines(err).Order(StringComparer.Ordinal));
+            CliRun.Lines(err).Order(StringComparer.Ordinal));
     }
 
     /// <summary>
@@ -242,11 +232,11 @@ public sealed class ZtStreamCliTests
         using var folder = new TempFolder("zt-cli-enum-");
         foreach (var command in new[] { "run", "check" })
         {
-            var err = await ExitsTwoAsync(CliRun.RunAsync(
-                command, "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.Path, "zt.db"), "--event-log-path", Path.Combine(folder.Path, "log"),
-                "--set", $"Responder:Sso:CookieSecure={value}"));
+            var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync([
+                command, "--urls", "http://127.0.0.1:0", .. CliRun.DataIn(folder),
+                "--set", $"Responder:Sso:CookieSecure={value}"]));
 
-            Assert.Equal($"configuration error: Responder:Sso:CookieSecure: '{value}' is not one of SameAsRequest, Always, None", Assert.Single(Lines(err)));
+            Assert.Equal($"configuration error: Responder:Sso:CookieSecure: '{value}' is not one of SameAsRequest, Always, None", Assert.Single(CliRun.Lines(err)));
         }
     }
 
@@ -262,10 +252,9 @@ public sealed class ZtStreamCliTests
     public async Task Check_ValueNotOfItsKeysTypeInASectionItReads_ExitsTwoNamingTheKey(string key, string value, string expected)
     {
         using var folder = new TempFolder("zt-check-bind-");
-        var err = await ExitsTwoAsync(CliRun.RunAsync(
-            "check", "--sqlite", Path.Combine(folder.Path, "zt.db"), "--event-log-path", Path.Combine(folder.Path, "log"), "--set", $"{key}={value}"));
+        var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync(["check", .. CliRun.DataIn(folder), "--set", $"{key}={value}"]));
 
-        Assert.Equal($"configuration error: {key}: '{value}' is not {expected}", Assert.Single(Lines(err)));
+        Assert.Equal($"configuration error: {key}: '{value}' is not {expected}", Assert.Single(CliRun.Lines(err)));
     }
 
     /// <summary>
@@ -280,9 +269,9 @@ public sealed class ZtStreamCliTests
     {
         foreach (var command in new[] { "run", "check" })
         {
-            var err = await ExitsTwoAsync(CliRun.RunAsync(command, "--urls", "http://127.0.0.1:0", "--set", assignment));
+            var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync(command, "--urls", "http://127.0.0.1:0", "--set", assignment));
 
-            Assert.Contains(Lines(err), l => l.StartsWith("configuration error: " + expected, StringComparison.Ordinal));
+            Assert.Contains(CliRun.Lines(err), l => l.StartsWith("configuration error: " + expected, StringComparison.Ordinal));
         }
     }
 
@@ -293,9 +282,9 @@ public sealed class ZtStreamCliTests
     [InlineData("""{"Responder": {"Drivers": true}}""", "'Responder:Drivers'")]
     public async Task Run_ConfigFileWithSectionGivenAValue_ExitsTwoNamingTheKey(string json, string key)
     {
-        var err = await ExitsTwoAsync(RunWithConfigFileAsync(json));
+        var err = await CliRun.ExitsTwoAsync(RunWithConfigFileAsync(json));
 
-        var line = Assert.Single(Lines(err));
+        var line = Assert.Single(CliRun.Lines(err));
         Assert.Contains(key, line, StringComparison.Ordinal);
         Assert.Contains("is a section", line, StringComparison.Ordinal);
     }
@@ -307,9 +296,9 @@ public sealed class ZtStreamCliTests
     [InlineData("Responder:Drivers=true", "'Responder:Drivers'", "--set Responder:Drivers:KEY=VALUE")]
     public async Task Run_SetGivingASectionAValue_ExitsTwoNamingTheKeyAndHowItsKeysAreSet(string assignment, string key, string how)
     {
-        var err = await ExitsTwoAsync(CliRun.RunAsync("run", "--set", assignment));
+        var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync("run", "--set", assignment));
 
-        var line = Assert.Single(Lines(err));
+        var line = Assert.Single(CliRun.Lines(err));
         Assert.StartsWith($"configuration error: --set: {key} is a section", line, StringComparison.Ordinal);
         Assert.Contains(how, line, StringComparison.Ordinal);
     }
@@ -317,7 +306,7 @@ public sealed class ZtStreamCliTests
     [Fact]
     public async Task Run_MissingConfigFile_ExitsTwo()
     {
-        var err = await ExitsTwoAsync(CliRun.RunAsync("run", "--config", "/nonexistent/ztstream.json"));
+        var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync("run", "--config", "/nonexistent/ztstream.json"));
 
         Assert.Contains("does not exist", err, StringComparison.Ordinal);
     }
@@ -346,16 +335,16 @@ public sealed class ZtStreamCliTests
             file.SetLength(17 * 1024 * 1024);
         }
 
-        var err = await ExitsTwoAsync(CliRun.RunAsync("run", "--config", path));
+        var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync("run", "--config", path));
 
-        var line = Assert.Single(Lines(err));
+        var line = Assert.Single(CliRun.Lines(err));
         Assert.Contains(expected, line, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Run_MalformedConfigFile_ExitsTwoInsteadOfCrashing()
     {
-        var err = await ExitsTwoAsync(RunWithConfigFileAsync("""{"EventLog": {"Kind": """));
+        var err = await CliRun.ExitsTwoAsync(RunWithConfigFileAsync("""{"EventLog": {"Kind": """));
 
         Assert.Contains("not valid JSON", err, StringComparison.Ordinal);
     }
@@ -363,7 +352,7 @@ public sealed class ZtStreamCliTests
     [Fact]
     public async Task Run_InvalidResponsePolicy_ExitsTwoInsteadOfCrashing()
     {
-        var err = await ExitsTwoAsync(RunWithResponsePolicyAsync(
+        var err = await CliRun.ExitsTwoAsync(RunWithResponsePolicyAsync(
             "rules:\n  - name: x\n    severity: high\n    action: explode\n    mode: automatic\n"));
 
         Assert.Contains("explode", err, StringComparison.Ordinal);
@@ -372,7 +361,7 @@ public sealed class ZtStreamCliTests
     [Fact]
     public async Task Run_PolicyNamingARuleTheVerifierNeverEmits_ExitsTwoListingTheValidNames()
     {
-        var err = await ExitsTwoAsync(RunWithResponsePolicyAsync(
+        var err = await CliRun.ExitsTwoAsync(RunWithResponsePolicyAsync(
             "rules:\n  - name: exec\n    detector: policy\n    rule: exec_into_pod\n    severity: high\n    action: isolate_workload\n    mode: automatic\n"));
 
         var line = Assert.Single(err.Split('\n'), l => l.Contains("exec_into_pod", StringComparison.Ordinal));
@@ -384,7 +373,7 @@ public sealed class ZtStreamCliTests
     [Fact]
     public async Task Run_PolicyNamingADetectionRuleNotLoaded_ExitsTwo_AndOneLoadedIsAccepted()
     {
-        var err = await ExitsTwoAsync(RunWithResponsePolicyAsync(
+        var err = await CliRun.ExitsTwoAsync(RunWithResponsePolicyAsync(
             "rules:\n  - name: privileged\n    rule: rule/k8s-privileged-container\n    action: notify\n    mode: automatic\n"
         + "  - name: typo\n    detector: rule\n    rule: k8s-privileged-containers\n    action: notify\n    mode: automatic\n"));
 
@@ -395,7 +384,7 @@ public sealed class ZtStreamCliTests
     [Fact]
     public async Task UnknownCommand_ExitsTwoWithUsage()
     {
-        var err = await ExitsTwoAsync(CliRun.RunAsync("frobnicate"));
+        var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync("frobnicate"));
 
         Assert.Contains("usage: ztstream", err, StringComparison.Ordinal);
     }
@@ -403,9 +392,9 @@ public sealed class ZtStreamCliTests
     [Fact]
     public async Task SwitchWithoutValue_IsAProblemNotACrash()
     {
-        var err = await ExitsTwoAsync(CliRun.RunAsync("run", "--event-log"));
+        var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync("run", "--event-log"));
 
-        Assert.Contains("'--event-log'", Lines(err)[0], StringComparison.Ordinal);
+        Assert.Contains("'--event-log'", CliRun.Lines(err)[0], StringComparison.Ordinal);
     }
 
     public static TheoryData<string> EveryCommand()
@@ -454,7 +443,7 @@ public sealed class ZtStreamCliTests
 
         Assert.Equal(2, code);
         Assert.Empty(output);
-        var lines = Lines(err);
+        var lines = CliRun.Lines(err);
         Assert.Equal(2, lines.Length);
         Assert.StartsWith(prefix + "Unrecognized command or argument '", lines[0], StringComparison.Ordinal);
         Assert.Contains(line.Contains("moon", StringComparison.Ordinal) ? "'moon'" : "'b'", lines[0], StringComparison.Ordinal);
@@ -489,7 +478,7 @@ public sealed class ZtStreamCliTests
 
         Assert.Equal(2, code);
         Assert.Empty(output);
-        var lines = Lines(err);
+        var lines = CliRun.Lines(err);
         Assert.Equal(4, lines.Length);
         Assert.Contains("--principals", lines[0], StringComparison.Ordinal);
         Assert.Contains("--days", lines[1], StringComparison.Ordinal);
@@ -506,27 +495,27 @@ public sealed class ZtStreamCliTests
     public async Task ACommandsOwnLines_AreUnderTheSubCommandRun_AsTheRunnersAre()
     {
         using var folder = new TempFolder("zt-cli-");
-        var db = Path.Combine(folder.Path, "zt.db");
+        var db = CliRun.Database(folder);
 
         var (added, _, said) = await CliRun.RunAsync("sources", "add", "okta", "--kinds", "auth.*", "--subjects", "*@Acme.Example", "--sqlite", db);
         var (revoked, _, refused) = await CliRun.RunAsync("sources", "revoke", "nope", "--sqlite", db);
-        var usage = await ExitsTwoAsync(CliRun.RunAsync("sources", "update", "okta", "--sqlite", db));
+        var usage = await CliRun.ExitsTwoAsync(CliRun.RunAsync("sources", "update", "okta", "--sqlite", db));
 
         Assert.Equal((0, 1), (added, revoked));
-        var lines = Lines(said);
+        var lines = CliRun.Lines(said);
         Assert.Equal(2, lines.Length);
         Assert.All(lines, l => Assert.StartsWith("ztstream sources add: ", l, StringComparison.Ordinal));
         Assert.StartsWith("ztstream sources add: warning: --subjects '*@Acme.Example'", lines[1], StringComparison.Ordinal);
-        Assert.Equal(["ztstream sources revoke: no active source named 'nope'"], Lines(refused));
-        Assert.StartsWith("ztstream sources update: give at least one of --kinds", Lines(usage)[0], StringComparison.Ordinal);
+        Assert.Equal(["ztstream sources revoke: no active source named 'nope'"], CliRun.Lines(refused));
+        Assert.StartsWith("ztstream sources update: give at least one of --kinds", CliRun.Lines(usage)[0], StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task SharedSwitch_AfterAnyCommand_IsConfiguration()
     {
-        var err = await ExitsTwoAsync(CliRun.RunAsync("sources", "list", "--store", "mysql"));
+        var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync("sources", "list", "--store", "mysql"));
 
-        Assert.Contains("Store:Kind 'mysql'", Assert.Single(Lines(err)), StringComparison.Ordinal);
+        Assert.Contains("Store:Kind 'mysql'", Assert.Single(CliRun.Lines(err)), StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -546,7 +535,7 @@ public sealed class ZtStreamCliTests
         var (code, _, err) = await CliRun.RunAsync("simulate", "--principals", "20", "--days", "1", "--scenarios", "none", option, path, other, Path.Combine(folder.Path, "other.ndjson"));
 
         Assert.Equal(1, code);
-        var line = Assert.Single(Lines(err));
+        var line = Assert.Single(CliRun.Lines(err));
         Assert.StartsWith("ztstream simulate: ", line, StringComparison.Ordinal);
         Assert.Contains(path.TrimEnd('/'), line, StringComparison.Ordinal);
     }
@@ -568,9 +557,9 @@ public sealed class ZtStreamCliTests
     [InlineData("bench", "--duration", "0", "--duration: '0' is not a positive number of seconds")]
     public async Task NumberOption_NotOneOfItsNumbers_ExitsTwo_OneLineNamingTheOption(string command, string option, string value, string message)
     {
-        var err = await ExitsTwoAsync(CliRun.RunAsync(command, option, value));
+        var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync(command, option, value));
 
-        Assert.Contains(Lines(err), l => l == $"ztstream {command}: {message}");
+        Assert.Contains(CliRun.Lines(err), l => l == $"ztstream {command}: {message}");
         Assert.DoesNotContain("System.", err, StringComparison.Ordinal);
     }
 
@@ -587,7 +576,7 @@ public sealed class ZtStreamCliTests
         var code = await ZtStreamCli.RunAsync(["simulate", "--principals", "20", "--days", "1", "--out", Path.Combine(folder.Path, "events.ndjson")], stdout, stderr, stop.Token);
 
         Assert.Equal(130, code);
-        Assert.Equal("ztstream simulate: stopped", Assert.Single(Lines(stderr.ToString())));
+        Assert.Equal("ztstream simulate: stopped", Assert.Single(CliRun.Lines(stderr.ToString())));
     }
 
     [Fact]

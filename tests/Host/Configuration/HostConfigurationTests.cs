@@ -262,12 +262,12 @@ public sealed class HostConfigurationTests
         await using var processes = new ZtStreamProcesses("zt-env-");
         var run = await processes.StartAsync(
             "run",
-            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(processes.Folder.FullName, "zt.db")],
+            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", processes.SqlitePath],
             false,
             ct,
             new Dictionary<string, string>(more ?? []) { [variable] = value });
 
-        Assert.Equal(2, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
+        await run.ExitsWithAsync(2, TimeSpan.FromSeconds(60), ct);
         return run.Output;
     }
 }

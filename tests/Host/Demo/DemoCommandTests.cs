@@ -11,9 +11,8 @@ public sealed class DemoCommandTests
     [Fact]
     public async Task Demo_AddressTaken_OneLineNamingIt_ExitOne()
     {
-        using var taken = new TcpListener(IPAddress.Loopback, 0);
-        taken.Start();
-        var url = $"http://127.0.0.1:{((IPEndPoint)taken.LocalEndpoint).Port}";
+        using var taken = LocalProcess.TakePort(out var port);
+        var url = $"http://127.0.0.1:{port}";
         var run = await CliRun.RunAsync("demo", "--duration", "5", "--no-browser", "--urls", url);
 
         var line = CliRun.OneErrorLine(run, 1);

@@ -41,8 +41,6 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
     {
         var values = new Dictionary<string, string?>
         {
-            ["Urls"] = "http://127.0.0.1:0",
-            ["Store:SqlitePath"] = Path.Combine(folder.Path, $"zt-{Guid.NewGuid():N}.db"),
             ["Responder:Sso:Authority"] = idp.Issuer,
             ["Responder:Sso:ClientId"] = ScriptedOpenIdProvider.ClientId,
             ["Responder:Sso:RequireHttpsMetadata"] = "false",
@@ -53,13 +51,7 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
         }
 
         var log = new CapturedLog();
-        var problems = new List<string>();
-        var app = RunCommand.BuildValidated(
-            new CliContext(TextWriter.Null, TextWriter.Null, new ConfigurationBuilder().AddInMemoryCollection(values).Build(), TimeProvider.System),
-            problems,
-            b => b.Logging.AddProvider(log));
-        Assert.True(app is not null, string.Join("; ", problems));
-        await app.StartAsync(Ct);
+        var app = await InProcessRun.StartAsync(folder.Path, values, b => b.Logging.AddProvider(log));
         return new Proxied(app, log);
     }
 

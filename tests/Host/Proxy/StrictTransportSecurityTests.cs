@@ -65,29 +65,12 @@ public sealed class StrictTransportSecurityTests : IDisposable
         Assert.Contains(problems, p => p.StartsWith("Hsts:MaxAge", StringComparison.Ordinal));
     }
 
-    private async Task<WebApplication> StartAsync(params (string Key, string Value)[] settings)
-    {
-        var problems = new List<string>();
-        var app = RunCommand.BuildValidated(Context(settings), problems);
-        Assert.True(app is not null, string.Join("; ", problems));
-        await app.StartAsync(Ct);
-        return app;
-    }
+    private Task<WebApplication> StartAsync(params (string Key, string Value)[] settings) => InProcessRun.StartAsync(folder.Path, Settings(settings));
 
-    private CliContext Context(params (string Key, string Value)[] settings)
-    {
-        var values = new Dictionary<string, string?>
-        {
-            ["Urls"] = "http://127.0.0.1:0",
-            ["Store:SqlitePath"] = Path.Combine(folder.Path, $"zt-{Guid.NewGuid():N}.db"),
-        };
-        foreach (var (key, value) in settings)
-        {
-            values[key] = value;
-        }
+    private CliContext Context(params (string Key, string Value)[] settings) => InProcessRun.Context(folder.Path, Settings(settings));
 
-        return new CliContext(TextWriter.Null, TextWriter.Null, new ConfigurationBuilder().AddInMemoryCollection(values).Build(), TimeProvider.System);
-    }
+    private static IEnumerable<KeyValuePair<string, string?>> Settings((string Key, string Value)[] settings) =>
+        settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value));
 
     private static async Task<string?> HeaderAsync(WebApplication app, string path, string scheme, string host)
     {

@@ -20,28 +20,20 @@ public sealed class FailedStartTests
     public async Task Run_StartFailsAfterTheConsumersJoined_StopsThemFirst_NothingDisposedIsUsed(string failure)
     {
         using var folder = new TempFolder("zt-run-failed-start-");
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Urls"] = "http://127.0.0.1:0",
-            ["Store:SqlitePath"] = Path.Combine(folder.Path, "zt.db"),
-            ["EventLog:Path"] = Path.Combine(folder.Path, "log"),
-        }).Build();
+        var context = InProcessRun.Context(folder.Path, []);
         var log = new CapturedLog();
-        var problems = new List<string>();
-        var context = new CliContext(TextWriter.Null, TextWriter.Null, configuration, TimeProvider.System);
-        var app = RunCommand.BuildValidated(context, problems, builder =>
+        var app = InProcessRun.Build(context, builder =>
         {
             builder.Logging.AddProvider(log);
             // Last, so it starts once the Verifier's and the Responder's consumers run.
             builder.Services.AddHostedService(_ => new FailsOnceConsumersJoined(log, failure));
         });
-        Assert.True(app is not null, string.Join("; ", problems));
 
         var thrown = await Record.ExceptionAsync(async () =>
         {
             await using (app)
             {
-                await RunCommand.TryStartAsync(app, configuration, context, Ct);
+                await RunCommand.TryStartAsync(app, context.Configuration, context, Ct);
             }
         });
 

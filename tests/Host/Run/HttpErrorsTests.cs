@@ -5,6 +5,7 @@ using System.Text;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
+using ZtStream.TestSupport.Http;
 
 namespace ZtStream.Host.Tests.Run;
 
@@ -29,24 +30,17 @@ public sealed class HttpErrorsTests : IAsyncLifetime
     }
 
     /// <summary>A <c>ztstream run</c> host of every role on an embedded store in <paramref name="folder"/>, with <paramref name="settings"/> on top.</summary>
-    private static async Task<WebApplication> StartAsync(DirectoryInfo folder, Dictionary<string, string?> settings, Action<WebApplicationBuilder>? customize = null)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Urls"] = "http://127.0.0.1:0",
-            // A folder per host: the event log lives beside the store, and one process owns it.
-            ["Store:SqlitePath"] = Path.Combine(folder.CreateSubdirectory(Guid.NewGuid().ToString("N")).FullName, "zt.db"),
-            ["Responder:Feed:Token"] = "feed-token-0123456789abcdefghijklmnopqrstu",
-            ["Responder:ApiTokens:0:Name"] = "rex",
-            ["Responder:ApiTokens:0:Role"] = "responder",
-            ["Responder:ApiTokens:0:Token"] = ResponderToken,
-        }).AddInMemoryCollection(settings).Build();
-        var problems = new List<string>();
-        var started = RunCommand.BuildValidated(new CliContext(TextWriter.Null, TextWriter.Null, configuration, TimeProvider.System), problems, customize);
-        Assert.True(started is not null, string.Join("; ", problems));
-        await started.StartAsync(Ct);
-        return started;
-    }
+    private static Task<WebApplication> StartAsync(DirectoryInfo folder, Dictionary<string, string?> settings, Action<WebApplicationBuilder>? customize = null) =>
+        InProcessRun.StartAsync(
+            folder.FullName,
+            new Dictionary<string, string?>
+            {
+                ["Responder:Feed:Token"] = "feed-token-0123456789abcdefghijklmnopqrstu",
+                ["Responder:ApiTokens:0:Name"] = "rex",
+                ["Responder:ApiTokens:0:Role"] = "responder",
+                ["Responder:ApiTokens:0:Token"] = ResponderToken,
+            }.Concat(settings),
+            customize);
 
     public async ValueTask DisposeAsync()
     {
@@ -90,7 +84,7 @@ public sealed class HttpErrorsTests : IAsyncLifetime
                 if ((int)response.StatusCode >= 400)
                 {
                     errors++;
-                    await AssertProblemAsync(response, what);
+                    await HttpProblem.ReadAnyAsync(response, what);
                 }
             }
         }
@@ -149,11 +143,11 @@ public sealed class HttpErrorsTests : IAsyncLifetime
                     if (method == "HEAD")
                     {
                         // No body to a HEAD, but the same headers as the GET's answer.
-                        Assert.True(response.Content.Headers.ContentType?.MediaType == "application/problem+json", $"{what}: {status} answered {response.Content.Headers.ContentType}");
+                        Assert.True(response.Content.Headers.ContentType?.MediaType == HttpProblem.MediaType, $"{what}: {status} answered {response.Content.Headers.ContentType}");
                     }
                     else
                     {
-                        (await AssertProblemAsync(response, what)).Dispose();
+                        await HttpProblem.ReadAnyAsync(response, what);
                     }
 
                     Assert.True(status != 405 || response.Content.Headers.Allow.Count > 0, $"{what}: 405 without Allow");
@@ -182,10 +176,10 @@ public sealed class HttpErrorsTests : IAsyncLifetime
         using var response = await SendAsync("POST", $"/v1/actions/{Guid.NewGuid()}/reject", ResponderToken, "{\"reason\": ");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        using var problem = await AssertProblemAsync(response, "reject");
-        Assert.EndsWith("/malformed-body", problem.RootElement.GetProperty("type").GetString(), StringComparison.Ordinal);
-        Assert.StartsWith("reason: not valid JSON: ", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.EndsWith("(line 1, byte 12)", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var problem = await HttpProblem.ReadAnyAsync(response, "reject");
+        Assert.EndsWith("/malformed-body", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("reason: not valid JSON: ", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("(line 1, byte 12)", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -194,8 +188,8 @@ public sealed class HttpErrorsTests : IAsyncLifetime
         using var response = await SendAsync("POST", "/v1/actions", ResponderToken, """{"kind":"isolate_workload","ttl_seconds":-5}""");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        using var problem = await AssertProblemAsync(response, "trigger");
-        var fields = problem.RootElement.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("field").GetString())).ToList();
+        var problem = await HttpProblem.ReadAnyAsync(response, "trigger");
+        var fields = problem.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("field").GetString())).ToList();
         Assert.Equal([(0, "workload_id"), (0, "ttl_seconds")], fields);
     }
 
@@ -214,7 +208,7 @@ public sealed class HttpErrorsTests : IAsyncLifetime
         using var response = await SendAsync(method, path, token, null);
 
         Assert.Equal(status, (int)response.StatusCode);
-        (await AssertProblemAsync(response, path)).Dispose();
+        await HttpProblem.ReadAnyAsync(response, path);
     }
 
     /// <summary>The scrape endpoint answered every method 200 with the metrics; it serves GET, and others are 405 like every endpoint's.</summary>
@@ -228,7 +222,7 @@ public sealed class HttpErrorsTests : IAsyncLifetime
 
         Assert.Equal(405, (int)response.StatusCode);
         Assert.Contains("GET", response.Content.Headers.Allow);
-        (await AssertProblemAsync(response, path)).Dispose();
+        await HttpProblem.ReadAnyAsync(response, path);
         using var scrape = await SendAsync("GET", "/metrics", null, null);
         Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
     }
@@ -246,8 +240,8 @@ public sealed class HttpErrorsTests : IAsyncLifetime
         using var response = await SendAsync("GET", path, ResponderToken, null);
 
         Assert.Equal(400, (int)response.StatusCode);
-        using var problem = await AssertProblemAsync(response, path);
-        var error = Assert.Single(problem.RootElement.GetProperty("errors").EnumerateArray());
+        var problem = await HttpProblem.ReadAnyAsync(response, path);
+        var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
         Assert.Equal(field, error.GetProperty("field").GetString());
         Assert.Equal($"is out of range: must be {range}", error.GetProperty("reason").GetString());
     }
@@ -259,9 +253,9 @@ public sealed class HttpErrorsTests : IAsyncLifetime
         using (var response = await SendAsync("GET", "/v1/alerts?q=" + new string('a', 9 * 1024), ResponderToken, null))
         {
             Assert.Equal(414, (int)response.StatusCode);
-            using var problem = await AssertProblemAsync(response, "long request line");
+            var problem = await HttpProblem.ReadAnyAsync(response, "long request line");
             Assert.True(response.Headers.CacheControl?.NoStore, "a refused request line may be stored");
-            Assert.Contains("MaxRequestLineSize", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Contains("MaxRequestLineSize", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
 
         using (var request = new HttpRequestMessage(HttpMethod.Get, "/v1/alerts"))
@@ -270,8 +264,8 @@ public sealed class HttpErrorsTests : IAsyncLifetime
             request.Headers.Add("X-Padding", new string('b', 40 * 1024));
             using var response = await Http.SendAsync(request, Ct);
             Assert.Equal(431, (int)response.StatusCode);
-            using var problem = await AssertProblemAsync(response, "large headers");
-            Assert.Contains("MaxRequestHeadersTotalSize", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            var problem = await HttpProblem.ReadAnyAsync(response, "large headers");
+            Assert.Contains("MaxRequestHeadersTotalSize", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
 
         using var served = await SendAsync("GET", "/v1/alerts?principal=" + new string('a', 4 * 1024), ResponderToken, null);
@@ -292,8 +286,8 @@ public sealed class HttpErrorsTests : IAsyncLifetime
 
             using var response = await Http.SendAsync(request, Ct);
             Assert.Equal(431, (int)response.StatusCode);
-            using var problem = await AssertProblemAsync(response, "many header lines");
-            Assert.Contains("MaxRequestHeaderCount", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            var problem = await HttpProblem.ReadAnyAsync(response, "many header lines");
+            Assert.Contains("MaxRequestHeaderCount", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
 
         using var served = await SendAsync("GET", "/v1/alerts", ResponderToken, null);
@@ -312,13 +306,13 @@ public sealed class HttpErrorsTests : IAsyncLifetime
 
         using var longLine = await client.GetAsync("/v1/alerts?q=" + new string('a', 1536), Ct);
         Assert.Equal(414, (int)longLine.StatusCode);
-        (await AssertProblemAsync(longLine, "configured request line")).Dispose();
+        await HttpProblem.ReadAnyAsync(longLine, "configured request line");
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/alerts");
         request.Headers.Add("X-Padding", new string('b', 6 * 1024));
         using var largeHeaders = await client.SendAsync(request, Ct);
         Assert.Equal(431, (int)largeHeaders.StatusCode);
-        (await AssertProblemAsync(largeHeaders, "configured headers")).Dispose();
+        await HttpProblem.ReadAnyAsync(largeHeaders, "configured headers");
 
         // Far past the limit Kestrel itself refuses (its own limit is twice the configured one), still before the app.
         using var farPast = await client.GetAsync("/v1/alerts?q=" + new string('a', 3 * 1024), Ct);
@@ -395,8 +389,8 @@ public sealed class HttpErrorsTests : IAsyncLifetime
         };
         using var unknown = await h2.GetAsync(new Uri(new Uri(tls.Urls.First()), "/no/such/path"), Ct);
         Assert.Equal(HttpVersion.Version20, unknown.Version);
-        using var notFound = await AssertProblemAsync(unknown, "HTTP/2 over TLS");
-        Assert.Equal(404, notFound.RootElement.GetProperty("status").GetInt32());
+        var notFound = await HttpProblem.ReadAnyAsync(unknown, "HTTP/2 over TLS");
+        Assert.Equal(404, notFound.GetProperty("status").GetInt32());
         await tls.StopAsync(CancellationToken.None);
     }
 
@@ -527,7 +521,7 @@ public sealed class HttpErrorsTests : IAsyncLifetime
 
             var problem = JsonDocument.Parse(body);
             Assert.Equal(Status, problem.RootElement.GetProperty("status").GetInt32());
-            Assert.StartsWith("https://ztstream.io/problems/", problem.RootElement.GetProperty("type").GetString(), StringComparison.Ordinal);
+            Assert.StartsWith(HttpProblem.TypeBase, problem.RootElement.GetProperty("type").GetString(), StringComparison.Ordinal);
             return problem;
         }
     }
@@ -552,16 +546,5 @@ public sealed class HttpErrorsTests : IAsyncLifetime
 
         // Headers only: a revocation stream the token opens never ends by itself.
         return await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
-    }
-
-    private static async Task<JsonDocument> AssertProblemAsync(HttpResponseMessage response, string what)
-    {
-        Assert.True(response.Content.Headers.ContentType?.MediaType == "application/problem+json", $"{what}: {(int)response.StatusCode} answered {response.Content.Headers.ContentType}");
-        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
-        var root = problem.RootElement;
-        Assert.Equal((int)response.StatusCode, root.GetProperty("status").GetInt32());
-        Assert.StartsWith("https://ztstream.io/problems/", root.GetProperty("type").GetString(), StringComparison.Ordinal);
-        Assert.False(string.IsNullOrEmpty(root.GetProperty("title").GetString()), what);
-        return problem;
     }
 }

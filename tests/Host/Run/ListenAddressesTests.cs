@@ -81,7 +81,7 @@ public sealed class ListenAddressesTests
         await using var processes = new ZtStreamProcesses("zt-listen-");
         var run = await processes.StartAsync("run", Run(processes), false, ct, new Dictionary<string, string> { [variable] = value });
 
-        Assert.Equal(2, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
+        await run.ExitsWithAsync(2, TimeSpan.FromSeconds(60), ct);
         Assert.Contains("configuration error: " + expected, run.Output, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(processes.Folder.FullName, "eventlog")), "nothing is opened for a configuration error");
     }
@@ -90,13 +90,11 @@ public sealed class ListenAddressesTests
     public async Task RealBinary_PortTaken_ExitsOneSayingSo_AfterStoppingWhatStarted()
     {
         var ct = Ct;
-        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        taken.Start();
-        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        using var taken = LocalProcess.TakePort(out var port);
         await using var processes = new ZtStreamProcesses("zt-listen-");
         var run = await processes.StartAsync("run", [.. Run(processes), "--urls", $"http://127.0.0.1:{port}"], false, ct);
 
-        Assert.Equal(1, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
+        await run.ExitsWithAsync(1, TimeSpan.FromSeconds(60), ct);
         Assert.Contains($"ztstream run: cannot listen on http://127.0.0.1:{port}: ", run.Output, StringComparison.Ordinal);
         Assert.Contains("address already in use", run.Output, StringComparison.OrdinalIgnoreCase);
         // Before, the host was disposed under the running consumer: every partition's revocation failed.
@@ -142,7 +140,7 @@ public sealed class ListenAddressesTests
 
         var run = await processes.StartAsync("run", [.. Run(processes), "--urls", $"https://127.0.0.1:{port}"], false, ct, environment);
 
-        Assert.True(await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct) == 1, run.Output);
+        await run.ExitsWithAsync(1, TimeSpan.FromSeconds(60), ct);
         Assert.Contains($"ztstream run: cannot listen on https://127.0.0.1:{port}: {expected}", run.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", run.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", run.Output, StringComparison.Ordinal);
@@ -183,7 +181,7 @@ public sealed class ListenAddressesTests
     }
 
     /// <summary><c>ztstream run</c> on a SQLite file of its own, listening wherever the environment says.</summary>
-    private static string[] Run(ZtStreamProcesses processes) => ["run", "--sqlite", Path.Combine(processes.Folder.FullName, "zt.db")];
+    private static string[] Run(ZtStreamProcesses processes) => ["run", "--sqlite", processes.SqlitePath];
 
     /// <summary>Configuration from <c>KEY=VALUE</c> settings, as the environment gives them.</summary>
     private static IConfiguration ConfigOf(string[] settings) => Config([.. settings.Select(s => s.Split('=', 2)).Select(kv => (kv[0], kv[1]))]);

@@ -1,37 +1,21 @@
 namespace ZtStream.Host.Tests.Run;
 
-public sealed partial class RunCommandTests
+public sealed class RunCommandTests
 {
     [Fact]
     public async Task Run_EmbeddedDefaults_AnswersHealthzAndReadyz()
     {
         var ct = Ct;
         using var folder = new TempFolder("zt-run-");
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var run = ZtStreamCli.RunAsync(
-            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.Path, "zt.db")],
-            TextWriter.Synchronized(stdout),
-            TextWriter.Synchronized(stderr),
-            stop.Token);
-        try
-        {
-            var url = await WaitForListeningUrlAsync(stdout, run, ct);
-            using var http = new HttpClient { BaseAddress = new Uri(url) };
+        await using var run = await ServingRun.StartAsync(["run", "--urls", "http://127.0.0.1:0", "--sqlite", CliRun.Database(folder)], ct);
+        using var http = new HttpClient { BaseAddress = run.Url };
 
-            var healthz = await http.GetAsync(new Uri("/healthz", UriKind.Relative), ct);
-            var readyz = await http.GetAsync(new Uri("/readyz", UriKind.Relative), ct);
+        var healthz = await http.GetAsync(new Uri("/healthz", UriKind.Relative), ct);
+        var readyz = await http.GetAsync(new Uri("/readyz", UriKind.Relative), ct);
 
-            Assert.Equal(HttpStatusCode.OK, healthz.StatusCode);
-            Assert.Equal(HttpStatusCode.OK, readyz.StatusCode);
-            Assert.True(File.Exists(Path.Combine(folder.Path, "zt.db")), "the SQLite store was created and migrated");
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            Assert.Equal(0, await run);
-        }
+        Assert.Equal(HttpStatusCode.OK, healthz.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, readyz.StatusCode);
+        Assert.True(File.Exists(CliRun.Database(folder)), "the SQLite store was created and migrated");
     }
 
     [Fact]
@@ -88,7 +72,7 @@ public sealed partial class RunCommandTests
         string[] listen = command == "run" && other != "listen address" ? ["--urls", "http://127.0.0.1:0"] : [];
 
         var (code, output, err) = await CliRun.RunAsync([
-            command, .. listen, "--sqlite", Path.Combine(folder.Path, "zt.db"), "--event-log-path", Path.Combine(folder.Path, "log"),
+            command, .. listen, .. CliRun.DataIn(folder),
             "--set", $"Responder:PolicyPath={policy}", .. mistake]);
 
         Assert.True(code == ZtStream.Platform.Hosting.CliCommandLine.UsageError, $"exit {code}:\n{err}");
@@ -114,7 +98,7 @@ public sealed partial class RunCommandTests
         await File.WriteAllTextAsync(rules, "id: my-rule\ntitle: Mine\nseverity: loud\ndetection:\n  s:\n    action: x\n  condition: s\n", Ct);
 
         var (code, _, err) = await CliRun.RunAsync(
-            "run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.Path, "zt.db"),
+            "run", "--urls", "http://127.0.0.1:0", "--sqlite", CliRun.Database(folder),
             "--set", $"Responder:PolicyPath={policy}", "--set", $"Verifier:Rules:Paths:0={rules}");
 
         Assert.True(code == ZtStream.Platform.Hosting.CliCommandLine.UsageError, $"exit {code}:\n{err}");
@@ -141,10 +125,10 @@ public sealed partial class RunCommandTests
         var log = Path.Combine(folder.Path, "log");
         var (args, named) = what switch
         {
-            "event log path is a file" => (new[] { "--event-log-path", file, "--sqlite", Path.Combine(folder.Path, "zt.db") }, file),
+            "event log path is a file" => (new[] { "--event-log-path", file, "--sqlite", CliRun.Database(folder) }, file),
             "sqlite path is a folder" => (["--event-log-path", log, "--sqlite", folder.Path], folder.Path),
             "sqlite file is not a database" => (["--event-log-path", log, "--sqlite", file], file),
-            "event log holds a damaged file" => (["--event-log-path", Damaged(log), "--sqlite", Path.Combine(folder.Path, "zt.db")], Path.Combine(log, "topics", "zt.events.v1", "partitions")),
+            "event log holds a damaged file" => (["--event-log-path", Damaged(log), "--sqlite", CliRun.Database(folder)], Path.Combine(log, "topics", "zt.events.v1", "partitions")),
             _ => (["--event-log-path", log, "--store", "postgres", "--postgres", $"Host=127.0.0.1;Port={port};Username=zt;Password=zt;Database=zt;Timeout=5"], $"127.0.0.1:{port}"),
         };
         var run = await CliRun.RunAsync(["run", "--urls", "http://127.0.0.1:0", .. args]);
@@ -169,25 +153,14 @@ public sealed partial class RunCommandTests
     {
         var ct = Ct;
         using var folder = new TempFolder("zt-run-twice-");
-        string[] data = ["--event-log-path", Path.Combine(folder.Path, "log"), "--sqlite", Path.Combine(folder.Path, "zt.db")];
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var first = ZtStreamCli.RunAsync(["run", "--urls", "http://127.0.0.1:0", .. data], TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), stop.Token);
-        try
-        {
-            var url = await WaitForListeningUrlAsync(stdout, first, ct);
-            var run = await CliRun.RunAsync(["run", "--urls", "http://127.0.0.1:0", .. data]);
+        var data = CliRun.DataIn(folder);
+        await using var first = await ServingRun.StartAsync(["run", "--urls", "http://127.0.0.1:0", .. data], ct);
 
-            Assert.Contains("in use by another process", CliRun.OneErrorLine(run, 1), StringComparison.Ordinal);
-            using var http = new HttpClient { BaseAddress = new Uri(url) };
-            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/healthz", UriKind.Relative), ct)).StatusCode);
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            Assert.Equal(0, await first);
-        }
+        var run = await CliRun.RunAsync(["run", "--urls", "http://127.0.0.1:0", .. data]);
+
+        Assert.Contains("in use by another process", CliRun.OneErrorLine(run, 1), StringComparison.Ordinal);
+        using var http = new HttpClient { BaseAddress = first.Url };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/healthz", UriKind.Relative), ct)).StatusCode);
     }
 
     /// <summary>
@@ -198,33 +171,9 @@ public sealed partial class RunCommandTests
     {
         var bad = Path.Combine(folder.Path, "refused.yaml");
         File.WriteAllText(bad, content);
-        var (code, output, err) = await CliRun.RunAsync("run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.Path, "zt.db"), "--set", $"{key}={bad}");
+        var (code, output, err) = await CliRun.RunAsync("run", "--urls", "http://127.0.0.1:0", "--sqlite", CliRun.Database(folder), "--set", $"{key}={bad}");
         Assert.Equal(ZtStream.Platform.Hosting.CliCommandLine.UsageError, code);
         Assert.DoesNotContain("listening on", output, StringComparison.Ordinal);
         return (bad, err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
-
-    private static async Task<string> WaitForListeningUrlAsync(StringWriter stdout, Task<int> run, CancellationToken ct)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            if (run.IsCompleted)
-            {
-                Assert.Fail($"ztstream run exited with {await run} before listening");
-            }
-
-            var match = ListeningUrl().Match(stdout.ToString());
-            if (match.Success)
-            {
-                return match.Groups[1].Value;
-            }
-
-            await Task.Delay(50, deadline.Token);
-        }
-    }
-
-    [GeneratedRegex(@"listening on (http://[^\s,]+)")]
-    private static partial Regex ListeningUrl();
 }

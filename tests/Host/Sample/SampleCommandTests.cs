@@ -34,9 +34,7 @@ public sealed class SampleCommandTests
         using var folder = new TempFolder("zt-sample-");
         var keyFile = Path.Combine(folder.Path, "key");
         File.WriteAllText(keyFile, "zt_sample_key");
-        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        taken.Start();
-        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        using var taken = LocalProcess.TakePort(out var port);
         string[] listen = address switch
         {
             "taken" => ["--urls", $"http://127.0.0.1:{port}"],

@@ -26,6 +26,19 @@ public static class HttpProblem
     public static Task<JsonElement> ReadServerErrorAsync(HttpResponseMessage response, string what) =>
         ReadCheckedAsync(response, (int)response.StatusCode >= 500, "not 5xx", what);
 
+    /// <summary>
+    /// As <see cref="ReadAsync"/> for a refusal of any status (a test sweeping endpoints, or one that asserted the status
+    /// itself): the answer is an error, and its document is one of ZtStream's own, a <c>type</c> under
+    /// <see cref="TypeBase"/> and a <c>title</c>, whichever layer refused (Kestrel, routing, the endpoint).
+    /// </summary>
+    public static async Task<JsonElement> ReadAnyAsync(HttpResponseMessage response, string what)
+    {
+        var problem = await ReadCheckedAsync(response, (int)response.StatusCode >= 400, "not an error", what);
+        Assert.StartsWith(TypeBase, problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()), what);
+        return problem;
+    }
+
     private static async Task<JsonElement> ReadCheckedAsync(HttpResponseMessage response, bool expectedStatus, string expected, string? what)
     {
         // The body goes into the message of a wrong status: what a running process answered instead is the evidence.

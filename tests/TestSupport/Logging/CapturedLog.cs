@@ -14,29 +14,20 @@ public sealed class CapturedLog : ILoggerProvider
     /// <summary>The exceptions logged with a line, in order.</summary>
     public IReadOnlyList<Exception> Exceptions => [.. exceptions];
 
-    public ILogger CreateLogger(string categoryName) => new Logger(this);
+    public ILogger CreateLogger(string categoryName) => new LineLogger(Keep);
 
     public void Dispose()
     {
     }
 
-    private sealed class Logger(CapturedLog log) : ILogger
+    private void Keep(LogLevel level, EventId id, string message, Exception? exception)
     {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        lines.Enqueue((id, message));
+        if (exception is not null)
         {
-            var message = formatter(state, exception);
-            log.lines.Enqueue((eventId, message));
-            if (exception is not null)
-            {
-                log.exceptions.Enqueue(exception);
-            }
-
-            log.OnLine?.Invoke(eventId, message);
+            exceptions.Enqueue(exception);
         }
+
+        OnLine?.Invoke(id, message);
     }
 }

@@ -8,36 +8,28 @@ public static class TestOutputLoggerFactory
 
     private sealed class Provider : ILoggerProvider
     {
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName);
+        public ILogger CreateLogger(string categoryName) => new LineLogger((level, _, message, exception) => Write(categoryName, level, message, exception));
 
         public void Dispose()
         {
         }
     }
 
-    private sealed class Logger(string category) : ILogger
+    private static void Write(string category, LogLevel level, string message, Exception? exception)
     {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        var output = TestContext.Current.TestOutputHelper;
+        if (output is null)
         {
-            var output = TestContext.Current.TestOutputHelper;
-            if (output is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            try
-            {
-                output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : " " + exception)}");
-            }
-            catch (InvalidOperationException)
-            {
-                // The test already finished (a background consumer still logging): nothing to write to.
-            }
+        try
+        {
+            output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {level} {category}: {message}{(exception is null ? "" : " " + exception)}");
+        }
+        catch (InvalidOperationException)
+        {
+            // The test already finished (a background consumer still logging): nothing to write to.
         }
     }
 }

@@ -166,8 +166,17 @@ public sealed partial class ZtStreamProcess : IAsyncDisposable
     public async Task StopCleanlyAsync(CancellationToken ct)
     {
         await TerminateAsync();
-        var code = await WaitForExitAsync(TimeSpan.FromSeconds(60), ct);
-        Assert.True(code == 0, $"{Name} exited {code}:\n{Output}");
+        await ExitsWithAsync(0, TimeSpan.FromSeconds(60), ct);
+    }
+
+    /// <summary>
+    /// Waits for the process to exit and fails the test, with its output, unless it exits <paramref name="expected"/>
+    /// within <paramref name="timeout"/>: a refused start or a command run to its end, told by its exit code.
+    /// </summary>
+    public async Task ExitsWithAsync(int expected, TimeSpan timeout, CancellationToken ct)
+    {
+        var code = await WaitForExitAsync(timeout, ct);
+        Assert.True(code == expected, $"{Name} exited {code}, not {expected}:\n{Output}");
     }
 
     /// <summary>Kills the process at once (SIGKILL), as a crash would.</summary>

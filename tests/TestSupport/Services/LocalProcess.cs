@@ -104,6 +104,18 @@ public static class LocalProcess
         }
     }
 
+    /// <summary>
+    /// A listener started on a loopback port of the OS's choosing, held until disposed: the address a test says is taken,
+    /// for what a server started on it does.
+    /// </summary>
+    public static TcpListener TakePort(out int port)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        return listener;
+    }
+
     /// <summary>The port a listener on 127.0.0.1:<paramref name="port"/> was given, or null when it was taken.</summary>
     private static int? Listens(int port)
     {
