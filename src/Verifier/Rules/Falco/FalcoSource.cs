@@ -45,7 +45,7 @@ internal sealed class FalcoSource
     /// <c>iam.*</c> fields.
     /// </summary>
     public static FalcoSource AwsCloudTrail { get; } = new(
-        "aws_cloudtrail", "cloudtrail", "ct.", "AWS CloudTrail records", [EventKinds.AccessRequest], IsCloudTrailRecord);
+        "aws_cloudtrail", "cloudtrail", "ct.", "AWS CloudTrail records", CloudRecord.Kinds, CloudRecord.IsCloudTrail);
 
     public static IReadOnlyList<FalcoSource> All { get; } = [K8sAudit, Okta, GcpAuditLog, AwsCloudTrail];
 
@@ -100,22 +100,6 @@ internal sealed class FalcoSource
     public static string Listed { get; } = string.Join(", ", All.Select(s => $"{s.Name} ({s.Describes})"));
 
     public static FalcoSource? Find(string name) => All.FirstOrDefault(s => s.Name == name);
-
-    /// <summary>
-    /// Whether <paramref name="e"/> is an event the <c>aws-cloudtrail</c> source made of a CloudTrail record: an
-    /// <c>access.request</c> with the service and call on <c>attributes["aws.event_source"]</c> and
-    /// <c>["aws.event_name"]</c> that its raw record names too (the mapper keeps both through any trimming).
-    /// </summary>
-    private static bool IsCloudTrailRecord(RuleEvent e) =>
-        e.Event.Kind == EventKinds.AccessRequest
-        && e.Raw is { ValueKind: JsonValueKind.Object } raw
-        && e.Event.Attributes is { } attributes
-        && Same(attributes, "aws.event_source", raw, "eventSource"u8)
-        && Same(attributes, "aws.event_name", raw, "eventName"u8);
-
-    private static bool Same(IReadOnlyDictionary<string, JsonElement> attributes, string attribute, JsonElement raw, ReadOnlySpan<byte> member) =>
-        attributes.TryGetValue(attribute, out var a) && a.ValueKind == JsonValueKind.String
-        && raw.TryGetProperty(member, out var m) && m.ValueKind == JsonValueKind.String && m.ValueEquals(a.GetString());
 
     /// <summary>The source's original object when <paramref name="e"/> is one of the source's events that kept it.</summary>
     public bool TryRead(RuleEvent e, out JsonElement raw)
