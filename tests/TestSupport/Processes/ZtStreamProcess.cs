@@ -175,7 +175,17 @@ public sealed partial class ZtStreamProcess : IAsyncDisposable
     /// </summary>
     public async Task ExitsWithAsync(int expected, TimeSpan timeout, CancellationToken ct)
     {
-        var code = await WaitForExitAsync(timeout, ct);
+        int code;
+        try
+        {
+            code = await WaitForExitAsync(timeout, ct);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            Assert.Fail($"{Name} did not exit within {timeout.TotalSeconds:0} s:\n{Output}");
+            throw;
+        }
+
         Assert.True(code == expected, $"{Name} exited {code}, not {expected}:\n{Output}");
     }
 
