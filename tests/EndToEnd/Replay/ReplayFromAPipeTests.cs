@@ -12,13 +12,6 @@ public sealed class ReplayFromAPipeTests : IAsyncDisposable
     /// <summary>An input that is a named pipe (<see cref="StartWithWriterAsync"/> makes it).</summary>
     private const string Pipe = "PIPE";
 
-    /// <summary>
-    /// Starts the replay with Ctrl-C's signal handled by default, as a shell at a terminal starts it. A test run started as
-    /// a background job inherits SIGINT ignored, which a program must keep ignoring (POSIX; nohup relies on it), so the
-    /// replay would rightly stay deaf to it there.
-    /// </summary>
-    private static readonly string[] AsFromATerminal = ["env", "--default-signal=INT"];
-
     /// <summary>The input that is standard input, as every Unix filter spells it.</summary>
     private const string StandardInput = "-";
 
@@ -86,7 +79,7 @@ public sealed class ReplayFromAPipeTests : IAsyncDisposable
     {
         var ct = Ct;
         var pipe = await OddFiles.MakeAsync(OddFiles.Fifo, processes.Folder.FullName);
-        var replay = await processes.StartAsync("replay", ["replay", pipe], waitForListening: false, ct, launcher: AsFromATerminal);
+        var replay = await processes.StartAsync("replay", ["replay", pipe], waitForListening: false, ct, launcher: ZtStreamProcess.AsFromATerminal);
 
         await SaidAsync(replay, $"ztstream replay: {pipe} is a named pipe: waiting for a writer to open it", "the replay did not say it waits for a writer");
 
@@ -136,12 +129,12 @@ public sealed class ReplayFromAPipeTests : IAsyncDisposable
     {
         if (input == StandardInput)
         {
-            var fromStdin = await processes.StartAsync("replay", ["replay", input], waitForListening: false, ct, launcher: AsFromATerminal, standardInput: true);
+            var fromStdin = await processes.StartAsync("replay", ["replay", input], waitForListening: false, ct, launcher: ZtStreamProcess.AsFromATerminal, standardInput: true);
             return (fromStdin, fromStdin.StandardInput, "standard input");
         }
 
         var pipe = await OddFiles.MakeAsync(OddFiles.Fifo, processes.Folder.FullName);
-        var replay = await processes.StartAsync("replay", ["replay", pipe], waitForListening: false, ct, launcher: AsFromATerminal);
+        var replay = await processes.StartAsync("replay", ["replay", pipe], waitForListening: false, ct, launcher: ZtStreamProcess.AsFromATerminal);
 
         // Opening a pipe's writing end waits for its reader: the replay.
         var writer = await Task.Run(() => new FileStream(pipe, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0), ct)

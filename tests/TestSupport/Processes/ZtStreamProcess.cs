@@ -128,8 +128,20 @@ public sealed partial class ZtStreamProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM, as <c>docker stop</c> and Kubernetes do: the process is asked to stop cleanly.</summary>
     public Task TerminateAsync() => SignalAsync("TERM");
 
-    /// <summary>Sends SIGINT, as Ctrl-C in its terminal does.</summary>
+    /// <summary>
+    /// Sends SIGINT, as Ctrl-C in its terminal does. Start the process under <see cref="AsFromATerminal"/> first: else,
+    /// where the test run itself was started as a background job, it inherited SIGINT ignored and rightly ignores this.
+    /// </summary>
     public Task InterruptAsync() => SignalAsync("INT");
+
+    /// <summary>
+    /// The launcher (<see cref="StartAsync"/>) that starts a process with Ctrl-C's signal handled by default, as a shell at
+    /// a terminal starts it. A test run started as a background job (a CI runner's script, <c>cmd &amp;</c> without job
+    /// control) inherits SIGINT ignored, which every process it starts inherits in turn and must keep ignoring (POSIX;
+    /// nohup relies on it, and .NET keeps an inherited ignore): a test that sends SIGINT to a process started otherwise
+    /// tests how the test run was started, not the process.
+    /// </summary>
+    public static IReadOnlyList<string> AsFromATerminal { get; } = ["env", "--default-signal=INT"];
 
     /// <summary>Waits until a line of its output contains <paramref name="text"/>; fails with the output so far if none does in time or it exits first.</summary>
     public async Task WaitForOutputAsync(string text, TimeSpan timeout, CancellationToken cancellationToken)
