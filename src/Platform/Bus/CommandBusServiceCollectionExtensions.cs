@@ -77,7 +77,7 @@ internal static class CommandBusServiceCollectionExtensions
         services.AddOptions<MassTransitHostOptions>().Configure(host =>
         {
             host.WaitUntilStarted = true;
-            host.StartTimeout = TimeSpan.FromSeconds(60);
+            host.StartTimeout = options.StartTimeout > TimeSpan.Zero ? options.StartTimeout : new BusOptions().StartTimeout;
             host.StopTimeout = TimeSpan.FromSeconds(30);
         });
         services.TryAddSingleton(_ => new CommandRoutes(consumerTypes));

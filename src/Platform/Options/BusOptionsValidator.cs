@@ -8,6 +8,7 @@ internal sealed class BusOptionsValidator : OptionsValidator<BusOptions, BusOpti
     /// <summary>Adds one line per problem to <paramref name="problems"/>.</summary>
     public static void Check(BusOptions options, List<string> problems)
     {
+        problems.Positive("Bus:StartTimeout", options.StartTimeout);
         switch (options.Kind?.Trim().ToLowerInvariant())
         {
             case BusOptions.InMemory:

@@ -146,4 +146,10 @@ internal sealed record BusOptions
 
     /// <summary>RabbitMQ URI, e.g. amqp://guest:guest@localhost:5672/, required when <see cref="Kind"/> is rabbitmq.</summary>
     public string? RabbitMqUri { get; init; }
+
+    /// <summary>
+    /// How long the host waits at start for the bus (its broker) before it gives up and stops: a supervisor that restarts
+    /// the process may want it shorter, a broker known to start slowly longer.
+    /// </summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }

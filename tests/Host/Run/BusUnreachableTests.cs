@@ -7,18 +7,45 @@ namespace ZtStream.Host.Tests.Run;
 /// </summary>
 public sealed class BusUnreachableTests
 {
+    /// <summary>Given up on after <c>Bus:StartTimeout</c> (here shortened from its 60 s).</summary>
     [Fact]
     public async Task Run_BrokerUnreachable_ExitsOneNamingTheBroker()
     {
         using var folder = new TempFolder("zt-run-bus-");
         var port = LocalProcess.FreePort();
 
-        var run = await CliRun.RunAsync(Args(folder.Path, port));
+        var run = await CliRun.RunAsync([.. Args(folder.Path, port), "--set", "Bus:StartTimeout=00:00:02"]);
 
         var line = CliRun.OneErrorLine(run, 1);
         Assert.StartsWith("ztstream run: the command bus cannot be started: ", line, StringComparison.Ordinal);
         Assert.Contains($"127.0.0.1:{port}", line, StringComparison.Ordinal);
         Assert.DoesNotContain("secret-pw", line, StringComparison.Ordinal);
+    }
+
+    /// <summary>How long the host waits for the bus at start is MassTransit's, from <c>Bus:StartTimeout</c> (docs/bus.md).</summary>
+    [Theory]
+    [InlineData(null, 60)]
+    [InlineData("00:00:07", 7)]
+    [InlineData("00:05:00", 300)]
+    public async Task Build_StartTimeout_IsTheBusHostsWait(string? configured, int seconds)
+    {
+        using var folder = new TempFolder("zt-run-bus-");
+        var settings = new Dictionary<string, string?>
+        {
+            ["Bus:Kind"] = "rabbitmq",
+            ["Bus:RabbitMqUri"] = $"amqp://127.0.0.1:{LocalProcess.FreePort()}/",
+        };
+        if (configured is not null)
+        {
+            settings["Bus:StartTimeout"] = configured;
+        }
+
+        await using var app = InProcessRun.Build(InProcessRun.Context(folder.Path, settings));
+
+        var host = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MassTransit.MassTransitHostOptions>>().Value;
+
+        Assert.Equal(TimeSpan.FromSeconds(seconds), host.StartTimeout);
+        Assert.True(host.WaitUntilStarted);
     }
 
     /// <summary>

@@ -22,6 +22,13 @@ public sealed class BusOptionsValidatorTests
     }
 
     [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("-00:00:05")]
+    public void Validate_StartTimeoutNotPositive_IsAnError(string timeout) =>
+        Assert.Equal([$"Bus:StartTimeout must be positive (is {TimeSpan.Parse(timeout, System.Globalization.CultureInfo.InvariantCulture)})"],
+            BusOptionsValidator.Validate(new BusOptions { StartTimeout = TimeSpan.Parse(timeout, System.Globalization.CultureInfo.InvariantCulture) }));
+
+    [Theory]
     [InlineData("amqp://broker/")]
     [InlineData("amqps://zt:pw@broker:5671/prod")]
     [InlineData("rabbitmq://localhost")]
