@@ -31,6 +31,9 @@ internal static class SigmaLogsources
         {
             ServiceNamesProduct = true,
         },
+
+        // Sigma's taxonomy names Linux process creation by category alone; Tetragon's execs are its events.
+        new("linux", null, LinuxProcessCreationFields.Kinds, LinuxProcessCreationFields.Instance, LinuxProcessCreationFields.Execs) { Category = "process_creation" },
     ];
 
     /// <summary>An identity provider's logsource: its kinds, read only in events from <paramref name="idp"/> carrying its record.</summary>
@@ -41,12 +44,13 @@ internal static class SigmaLogsources
     /// The mapping of <paramref name="product"/> and <paramref name="service"/>. The specification makes every part of a
     /// logsource optional, and SigmaHQ's older Okta rules name only <c>service: okta</c>: a service alone means the one
     /// logsource whose service name is its product's own (<see cref="SigmaLogsource.ServiceNamesProduct"/>), never a
-    /// generic one such as Kubernetes' <c>audit</c> or Auth0's <c>mfa</c>, which other products use too.
+    /// generic one such as Kubernetes' <c>audit</c> or Auth0's <c>mfa</c>, which other products use too. A logsource
+    /// with a <see cref="SigmaLogsource.Category"/> is found only by a rule naming that category and no service.
     /// </summary>
-    public static SigmaLogsource? Find(string? product, string? service) =>
+    public static SigmaLogsource? Find(string? category, string? product, string? service) =>
         product is null && service is not null
             ? All.FirstOrDefault(l => l.ServiceNamesProduct && Same(l.Service, service))
-            : All.FirstOrDefault(l => Same(l.Product, product) && Same(l.Service, service));
+            : All.FirstOrDefault(l => Same(l.Product, product) && Same(l.Service, service) && (l.Category is null || Same(l.Category, category)));
 
-    private static bool Same(string a, string? b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+    private static bool Same(string? a, string? b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 }

@@ -28,9 +28,9 @@ internal static class SigmaRuleReader
         var product = RuleYaml.Text(logsourceNode, "product");
         var service = RuleYaml.Text(logsourceNode, "service");
         var category = RuleYaml.Text(logsourceNode, "category");
-        var logsource = SigmaLogsources.Find(product, service) ?? throw new RuleFormatException(
+        var logsource = SigmaLogsources.Find(category, product, service) ?? throw new RuleFormatException(
             $"logsource (category: {category ?? "-"}, product: {product ?? "-"}, service: {service ?? "-"}) has no field mapping; supported: "
-            + string.Join("; ", SigmaLogsources.All.Select(l => $"product: {l.Product}, service: {l.Service}")),
+            + string.Join("; ", SigmaLogsources.All.Select(l => l.ToString())),
             RuleYaml.Line(logsourceNode));
 
         var detection = RuleYaml.Get(doc, "detection") as YamlMappingNode ?? throw new RuleFormatException("'detection' must be a map", RuleYaml.Line(doc));
