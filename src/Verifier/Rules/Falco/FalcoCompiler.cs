@@ -43,6 +43,20 @@ internal sealed class FalcoNotNode(FalcoNode child) : FalcoNode
     public override bool Eval(in FalcoEvent e) => !child.Eval(e);
 }
 
+/// <summary>
+/// A condition (or part) whose answer is the same on every event of the rule's source, known at load: a check of a
+/// field with one value there (<c>evt.type</c> of a process exec), and what <c>and</c>, <c>or</c> and <c>not</c> make of
+/// such checks. <see cref="Why"/> is the checks that decide it, as written, for the error of a rule that can never match.
+/// </summary>
+internal sealed class FalcoConstantNode(bool value, string why) : FalcoNode
+{
+    public bool Value { get; } = value;
+
+    public string Why { get; } = why;
+
+    public override bool Eval(in FalcoEvent e) => Value;
+}
+
 /// <summary>A macro: evaluated once per event and remembered in the event's cache, since most rules share their macros.</summary>
 internal sealed class FalcoMemoNode(FalcoNode inner, int slot) : FalcoNode
 {
@@ -121,7 +135,7 @@ internal sealed class FalcoFieldCompareNode(FalcoField left, FalcoField right, F
 }
 
 /// <summary>A condition, macro, list, field or operator that cannot be compiled; the message names the construct.</summary>
-internal sealed class FalcoCompileException(string message) : Exception(message);
+internal class FalcoCompileException(string message) : Exception(message);
 
 /// <summary>
 /// Turns parsed conditions into <see cref="FalcoNode"/> trees once, at load: macros are expanded (each compiled once
@@ -263,9 +277,9 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
         {
             return expr switch
             {
-                FalcoAnd a => new FalcoAndNode([.. a.Children.Select(Compile)]),
-                FalcoOr o => new FalcoOrNode([.. o.Children.Select(Compile)]),
-                FalcoNot n => new FalcoNotNode(Compile(n.Child)),
+                FalcoAnd a => Fold(a.Children, decisive: false),
+                FalcoOr o => Fold(o.Children, decisive: true),
+                FalcoNot n => Negate(Compile(n.Child)),
                 FalcoMacroRef m => Macro(m),
                 FalcoCheck c => Check(c),
                 _ => throw new FalcoCompileException($"unexpected condition node {expr.GetType().Name}"),
@@ -275,6 +289,61 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
         {
             depth--;
         }
+    }
+
+    private static FalcoNode Negate(FalcoNode node) =>
+        node is FalcoConstantNode c ? new FalcoConstantNode(!c.Value, $"not ({c.Why})") : new FalcoNotNode(node);
+
+    /// <summary>
+    /// <c>and</c> (<paramref name="decisive"/> false) or <c>or</c> (true) of the children. A child whose answer is known at
+    /// load and is <paramref name="decisive"/> decides the whole, whatever the others are: an <c>and</c> that needs
+    /// <c>evt.type=open</c> is false on an exec even where another of its checks reads a field an exec does not have, as
+    /// in libsinsp, which never extracts that field from an exec. Otherwise the first child that failed to compile fails it,
+    /// as before, and known children that change nothing are dropped.
+    /// </summary>
+    private FalcoNode Fold(IReadOnlyList<FalcoExpr> children, bool decisive)
+    {
+        var nodes = new List<FalcoNode>(children.Count);
+        var known = new List<string>();
+        FalcoCompileException? failed = null;
+        foreach (var child in children)
+        {
+            FalcoNode node;
+            try
+            {
+                node = Compile(child);
+            }
+            catch (FalcoCompileException ex) when (ex.Message != TooDeep)
+            {
+                failed ??= ex;
+                continue;
+            }
+
+            if (node is FalcoConstantNode c)
+            {
+                if (c.Value == decisive)
+                {
+                    return c;
+                }
+
+                known.Add(c.Why);
+                continue;
+            }
+
+            nodes.Add(node);
+        }
+
+        if (failed is not null)
+        {
+            throw failed;
+        }
+
+        return nodes.Count switch
+        {
+            0 => new FalcoConstantNode(!decisive, string.Join(decisive ? " or " : " and ", known.Distinct(StringComparer.Ordinal))),
+            1 => nodes[0],
+            _ => decisive ? new FalcoOrNode([.. nodes]) : new FalcoAndNode([.. nodes]),
+        };
     }
 
     private FalcoNode Macro(FalcoMacroRef reference)
@@ -338,7 +407,8 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
                 throw Remember(name, $"in macro '{name}' ({macro.Origin}): {ex.Message}");
             }
 
-            compiled = new FalcoMemoNode(compiled, slots.Next());
+            // A macro known at load (spawned_process on an exec) is its answer: nothing to remember per event.
+            compiled = compiled is FalcoConstantNode ? compiled : new FalcoMemoNode(compiled, slots.Next());
             macros[name] = compiled;
             macroUses[name] = uses.Peek();
             return compiled;
@@ -396,7 +466,10 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
                 NumberOperands(check);
             }
 
-            return LiteralComparison(check, field);
+            var node = LiteralComparison(check, field);
+
+            // A field with one value on every event of the source decides the check at load.
+            return field is FalcoConstantField ? new FalcoConstantNode(node.Eval(default), Describe(check)) : node;
         }
         catch (FalcoCompileException ex)
         {
@@ -497,6 +570,14 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
             _ => throw new FalcoCompileException($"unsupported operator '{check.Operator}'"),
         };
     }
+
+    /// <summary>The check as written, its list names expanded: <c>evt.type in (open, openat, openat2)</c>.</summary>
+    private string Describe(FalcoCheck check) => check.Operand switch
+    {
+        FalcoScalar s => $"{check.FieldText} {check.Operator} {s.Value}",
+        FalcoValueList l => $"{check.FieldText} {check.Operator} ({string.Join(", ", ExpandValues(l.Values))})",
+        _ => $"{check.FieldText} {check.Operator}",
+    };
 
     private static byte[] Hex(string value, FalcoCheck check)
     {

@@ -394,6 +394,9 @@ internal static partial class FalcoFieldCatalog
         public Func<string, string?, FalcoSlots, FalcoSource, FalcoField>? BindFor { get; init; }
     }
 
+    private const string JsonPluginPrefix = "json.";
+    private const string JsonAliasPrefix = "jevt.";
+
     private static readonly byte[] True = "true"u8.ToArray();
     private static readonly byte[] False = "false"u8.ToArray();
 
@@ -412,15 +415,23 @@ internal static partial class FalcoFieldCatalog
             throw new FalcoCompileException($"field '{name}' is not supported: {why}");
         }
 
+        // A libsinsp field the exec record cannot give is named as such; for another source, it is a syscall field.
+        if (NotCarried(name) is { } notCarried)
+        {
+            throw source == FalcoSource.Syscall
+                ? new FalcoNotCarriedException(name, notCarried)
+                : new FalcoCompileException($"field '{name}' is {FalcoSource.Syscall.AField}, read from {FalcoSource.Syscall.Describes}: a rule of source {source.Name} cannot use it");
+        }
+
         if (!Fields.TryGetValue(name, out var spec))
         {
             var other = Fields.Keys.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
-            throw new FalcoCompileException($"unknown field '{name}' (not {source.APlugin} or json plugin field){(other is null ? "" : $"; field names are case-sensitive: did you mean '{other}'?")}");
+            throw new FalcoCompileException($"unknown field '{name}' (not {(source.Plugin is null ? source.AField : source.APlugin + " or json plugin field")}){(other is null ? "" : $"; field names are case-sensitive: did you mean '{other}'?")}");
         }
 
         if (spec.Source is { } owner && owner != source)
         {
-            throw new FalcoCompileException($"field '{name}' is {owner.APlugin} plugin field, read from {owner.Describes}: a rule of source {source.Name} cannot use it");
+            throw new FalcoCompileException($"field '{name}' is {owner.AField}, read from {owner.Describes}: a rule of source {source.Name} cannot use it");
         }
 
         var text = arg is null ? name : $"{name}[{arg}]";
@@ -434,6 +445,11 @@ internal static partial class FalcoFieldCatalog
                 throw new FalcoCompileException($"field '{name}' needs a number argument, e.g. {name}[300]");
             case Arg.Index or Arg.RequiredIndex when arg is not null && !(int.TryParse(arg, NumberStyles.None, CultureInfo.InvariantCulture, out _)):
                 throw new FalcoCompileException($"field '{name}' takes an index argument (a number), got '{text}'");
+        }
+
+        if (source.Plugin is null && (name.StartsWith(JsonPluginPrefix, StringComparison.Ordinal) || name.StartsWith(JsonAliasPrefix, StringComparison.Ordinal)))
+        {
+            throw new FalcoCompileException($"field '{name}' is a json plugin field, which reads a plugin's event: a rule of source {source.Name} reads system calls");
         }
 
         if (spec.BindFor is { } bindFor)
@@ -570,6 +586,7 @@ internal static partial class FalcoFieldCatalog
         AddOkta(f);
         AddGcpAudit(f);
         AddCloudTrail(f);
+        AddSyscall(f);
         return f;
     }
 

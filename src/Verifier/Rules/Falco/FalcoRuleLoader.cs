@@ -149,6 +149,13 @@ internal sealed partial class FalcoRuleLoader
         try
         {
             condition = compiler.CompileCondition(state.Condition);
+            if (condition is FalcoConstantNode { Value: false } never)
+            {
+                // A syscall rule of another system call: libsinsp would never pass it an exec, the one call ZtStream sees.
+                throw new FalcoCompileException(
+                    $"its condition is never true on a process exec, the one system call ZtStream sees (Tetragon's process_exec: evt.type execve, evt.dir <, evt.res SUCCESS): it requires {never.Why}");
+            }
+
             if (state.Exceptions.Count > 0 && CompileExceptions(state, compiler) is { } exceptions)
             {
                 condition = new FalcoAndNode([condition, new FalcoNotNode(exceptions)]);

@@ -75,9 +75,19 @@ internal sealed class FalcoOutputTemplate
 
     public string Text { get; }
 
+    /// <summary>What Falco puts for <c>%container.info</c> when no <c>-p</c> option is given (falco commit 880c396, "Add k8s/mesos/container info to rule outputs").</summary>
+    private const string ContainerInfo = "%container.name (id=%container.id)";
+
     /// <summary>Binds every <c>%field</c> (an unknown field is an error, as in Falco); a '%' not followed by a field name stays as it is.</summary>
     public static FalcoOutputTemplate Compile(string text, FalcoSlots slots, FalcoSource source)
     {
+        var written = text;
+        if (source == FalcoSource.Syscall)
+        {
+            // Falco's own substitution when it runs without -pc/-pk: the stock rules end their outputs with it.
+            text = text.Replace("%container.info", ContainerInfo, StringComparison.Ordinal);
+        }
+
         var parts = new List<object>();
         var literal = new StringBuilder();
         var i = 0;
@@ -102,6 +112,11 @@ internal sealed class FalcoOutputTemplate
             {
                 parts.Add(FalcoFieldCatalog.Bind(name, arg, slots, source));
             }
+            catch (FalcoNotCarriedException)
+            {
+                // Falco prints a field without a value as <NA>; a field the exec record never has is always so.
+                parts.Add(new FalcoMissingField(text.Substring(i + 1, length)));
+            }
             catch (FalcoCompileException ex)
             {
                 throw new FalcoCompileException($"output: {ex.Message} (at %{text.Substring(i + 1, length)})");
@@ -115,7 +130,7 @@ internal sealed class FalcoOutputTemplate
             parts.Add(literal.ToString());
         }
 
-        return new FalcoOutputTemplate(text, [.. parts]);
+        return new FalcoOutputTemplate(written, [.. parts]);
     }
 
     public string Render(in FalcoEvent e)

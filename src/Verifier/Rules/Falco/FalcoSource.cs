@@ -9,7 +9,7 @@ internal sealed class FalcoSource
 {
     private readonly Func<RuleEvent, bool> accepts;
 
-    private FalcoSource(string name, string plugin, string fieldPrefix, string describes, IReadOnlyList<string> kinds, Func<RuleEvent, bool> accepts)
+    private FalcoSource(string name, string? plugin, string fieldPrefix, string describes, IReadOnlyList<string> kinds, Func<RuleEvent, bool> accepts)
     {
         Name = name;
         Plugin = plugin;
@@ -47,7 +47,23 @@ internal sealed class FalcoSource
     public static FalcoSource AwsCloudTrail { get; } = new(
         "aws_cloudtrail", "cloudtrail", "ct.", "AWS CloudTrail records", CloudRecord.Kinds, CloudRecord.IsCloudTrail);
 
-    public static IReadOnlyList<FalcoSource> All { get; } = [K8sAudit, Okta, GcpAuditLog, AwsCloudTrail];
+    /// <summary>
+    /// System calls, as far as ZtStream sees them: the process execs Tetragon exported (<c>runtime.process</c> events, which
+    /// keep the <c>process_exec</c> record as their <c>raw</c>), read through libsinsp's <c>proc.*</c>, <c>user.*</c>,
+    /// <c>container.*</c>, <c>k8s.*</c> and <c>evt.*</c> fields with Falco's meaning (<see cref="FalcoFieldCatalog"/>).
+    /// No plugin: these are Falco's own fields.
+    /// </summary>
+    public static FalcoSource Syscall { get; } = new(
+        "syscall", null, "proc.", "Tetragon's process execs", [EventKinds.RuntimeProcess], IsProcessExec);
+
+    public static IReadOnlyList<FalcoSource> All { get; } = [K8sAudit, Okta, GcpAuditLog, AwsCloudTrail, Syscall];
+
+    /// <summary>The member of a Tetragon export line that holds an exec, beside <c>node_name</c> and <c>time</c>.</summary>
+    public const string ProcessExecMember = "process_exec";
+
+    private static bool IsProcessExec(RuleEvent e) =>
+        e.Event.Kind == EventKinds.RuntimeProcess && e.Raw is { ValueKind: JsonValueKind.Object } raw
+        && raw.TryGetProperty(ProcessExecMember, out var exec) && exec.ValueKind == JsonValueKind.Object;
 
     /// <summary>
     /// The member of <see cref="AccessEvent.Raw"/> that holds the source's own record, when the record is not
@@ -81,11 +97,14 @@ internal sealed class FalcoSource
 
     public byte[] NameUtf8 { get; }
 
-    /// <summary>The falcosecurity plugin whose fields the source's rules use.</summary>
-    public string Plugin { get; }
+    /// <summary>The falcosecurity plugin whose fields the source's rules use; null for <c>syscall</c>, whose fields are Falco's own.</summary>
+    public string? Plugin { get; }
 
-    /// <summary>"a k8saudit", "an okta": the plugin's name with its article, for messages.</summary>
-    public string APlugin => ("aeiou".Contains(Plugin[0], StringComparison.Ordinal) ? "an " : "a ") + Plugin;
+    /// <summary>"a k8saudit", "an okta": the plugin's name with its article, for messages; "a syscall" for the source without a plugin.</summary>
+    public string APlugin => (Plugin ?? Name) is var what && "aeiou".Contains(what[0], StringComparison.Ordinal) ? "an " + what : "a " + what;
+
+    /// <summary>"a k8saudit plugin field", "a syscall field": what one of the source's fields is, for messages.</summary>
+    public string AField => Plugin is null ? APlugin + " field" : APlugin + " plugin field";
 
     /// <summary>The prefix of that plugin's fields (<c>ka.</c>, <c>okta.</c>).</summary>
     public string FieldPrefix { get; }

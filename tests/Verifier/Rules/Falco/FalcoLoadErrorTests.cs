@@ -24,7 +24,7 @@ public sealed class FalcoLoadErrorTests
     public static TheoryData<string, string, string[]> BadConditions => new()
     {
         { "unknown field", "ka.verb=create and ka.user.nme=alice", ["unknown field 'ka.user.nme'"] },
-        { "syscall field", "evt.type=execve", ["unknown field 'evt.type'"] },
+        { "syscall field", "evt.type=execve", ["field 'evt.type' is a syscall field, read from Tetragon's process execs: a rule of source k8s_audit cannot use it"] },
         { "unknown operator", "ka.verb like create", ["expected an operator after 'ka.verb'", "like create"] },
         { "unbalanced parenthesis", "(ka.verb=create and ka.target.resource=pods", ["expected ')'"] },
         { "dangling and", "ka.verb=create and", ["expected a blank or '(' after 'and'"] },
@@ -79,12 +79,15 @@ public sealed class FalcoLoadErrorTests
     }
 
     [Theory]
-    [InlineData("source: syscall", "source 'syscall' is not evaluated")]
-    [InlineData("source: github", "source 'github' is not evaluated: ZtStream runs Falco rules of the sources k8s_audit (Kubernetes audit events), okta (Okta System Log events), gcp_auditlog (GCP Cloud Audit Logs entries), aws_cloudtrail (AWS CloudTrail records) only")]
+    [InlineData("source: github", "source 'github' is not evaluated: ZtStream runs Falco rules of the sources k8s_audit (Kubernetes audit events), okta (Okta System Log events), gcp_auditlog (GCP Cloud Audit Logs entries), aws_cloudtrail (AWS CloudTrail records), syscall (Tetragon's process execs) only")]
     [InlineData("source: AWS_CloudTrail", "source 'AWS_CloudTrail' is not evaluated")]
     [InlineData("source: Okta", "source 'Okta' is not evaluated")]
-    [InlineData("tags: [k8s]", "a rule without 'source' is a syscall rule")]
-    public void Source_NotEvaluated_IsAnErrorNamingTheSource(string sourceLine, string reason)
+    [InlineData("source: Syscall", "source 'Syscall' is not evaluated")]
+
+    // A rule without source is a syscall rule, read from process execs: an audit field there names its own source.
+    [InlineData("source: syscall", "field 'ka.verb' is a k8saudit plugin field, read from Kubernetes audit events: a rule of source syscall cannot use it")]
+    [InlineData("tags: [k8s]", "field 'ka.verb' is a k8saudit plugin field, read from Kubernetes audit events: a rule of source syscall cannot use it")]
+    public void Source_NotEvaluatedOrNotTheFields_IsAnErrorNamingIt(string sourceLine, string reason)
     {
         var result = LoadWith($"""
             - rule: Other Source
