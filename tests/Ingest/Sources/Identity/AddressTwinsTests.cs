@@ -216,6 +216,46 @@ public sealed class AddressTwinsTests
         Assert.Equal([okta[0].Id, okta[0].Id + "@actor"], AddressTwins.With([okta[0]]).Select(e => e.Id));
     }
 
+    [Fact]
+    public void OktaSessionStartNamingADeviceToken_HasATwinKeyedByTheToken_NamingTheAccount_AndNothingElseDoes()
+    {
+        // Okta's log stream to EventBridge: the delivery names the org, which the twin keeps as its tenant.
+        var okta = OktaMapper.Map(Encoding.UTF8.GetBytes("""
+            [{"version":"0","id":"d7f00000-0000-4000-8000-100000000001","detail-type":"SystemLog","source":"aws.partner/okta.com/acme/ztstream-stream","account":"111122223333","time":"2024-07-09T09:00:00Z","region":"eu-west-1","resources":[],
+              "detail":{"uuid":"d7f00000-0000-4000-8000-000000000001","published":"2024-07-09T09:00:00.000Z","eventType":"user.session.start",
+              "actor":{"id":"00ud7f00000000000001","type":"User","alternateId":"Ana@acme.example"},"client":{"ipAddress":"198.51.100.20"},
+              "outcome":{"result":"SUCCESS"},"debugContext":{"debugData":{"dtHash":"4f7a2c9e1b3d5f70"}}}},
+             {"version":"0","id":"d7f00000-0000-4000-8000-100000000002","detail-type":"SystemLog","source":"aws.partner/okta.com/acme/ztstream-stream","account":"111122223333","time":"2024-07-09T09:01:00Z","region":"eu-west-1","resources":[],
+              "detail":{"uuid":"d7f00000-0000-4000-8000-000000000002","published":"2024-07-09T09:01:00.000Z","eventType":"user.session.start",
+              "actor":{"id":"00ud7f00000000000002","type":"User","alternateId":"ben@acme.example"},"client":{"ipAddress":"198.51.100.20"},
+              "outcome":{"result":"FAILURE","reason":"INVALID_CREDENTIALS"},"debugContext":{"debugData":{"dtHash":"4f7a2c9e1b3d5f70"}}}},
+             {"version":"0","id":"d7f00000-0000-4000-8000-100000000003","detail-type":"SystemLog","source":"aws.partner/okta.com/acme/ztstream-stream","account":"111122223333","time":"2024-07-09T09:02:00Z","region":"eu-west-1","resources":[],
+              "detail":{"uuid":"d7f00000-0000-4000-8000-000000000003","published":"2024-07-09T09:02:00.000Z","eventType":"user.authentication.sso",
+              "actor":{"id":"00ud7f00000000000001","type":"User","alternateId":"ana@acme.example"},"client":{"ipAddress":"198.51.100.20"},
+              "outcome":{"result":"SUCCESS"},"debugContext":{"debugData":{"dtHash":"4f7a2c9e1b3d5f70"}}}},
+             {"version":"0","id":"d7f00000-0000-4000-8000-100000000004","detail-type":"SystemLog","source":"aws.partner/okta.com/acme/ztstream-stream","account":"111122223333","time":"2024-07-09T09:03:00Z","region":"eu-west-1","resources":[],
+              "detail":{"uuid":"d7f00000-0000-4000-8000-000000000004","published":"2024-07-09T09:03:00.000Z","eventType":"user.session.start",
+              "actor":{"id":"00ud7f00000000000003","type":"User","alternateId":"cho@acme.example"},"client":{"ipAddress":"198.51.100.21"},
+              "outcome":{"result":"SUCCESS"},"debugContext":{"debugData":{"requestUri":"/api/v1/authn"}}}}]
+            """)).Events;
+
+        var twin = AddressTwins.DeviceOf(okta[0]);
+
+        Assert.NotNull(twin);
+        Assert.Equal(("device:4f7a2c9e1b3d5f70", "anonymous", "acme", "ana@acme.example", okta[0].Id, okta[0].Id + "@device"),
+            (twin.PrincipalKey, twin.Subject?.Type, twin.Subject?.Tenant, twin.Attr(AddressTwins.Account), twin.Attr(AddressTwins.TwinOf), twin.Id));
+        Assert.Equal((okta[0].Kind, okta[0].Outcome, okta[0].Time, okta[0].Network?.SrcIp), (twin.Kind, twin.Outcome, twin.Time, twin.Network?.SrcIp));
+        Assert.Null(twin.Raw);
+        Assert.Null(twin.Token);
+        Assert.Null(AddressTwins.DeviceOf(twin));
+        // A refused sign-in (its address and tenant twins count it), single sign-on inside a session, a record naming no token.
+        Assert.Null(AddressTwins.DeviceOf(okta[1]));
+        Assert.Null(AddressTwins.DeviceOf(okta[2]));
+        Assert.Null(AddressTwins.DeviceOf(okta[3]));
+        Assert.Equal([okta[0].Id, okta[0].Id + "@device"], AddressTwins.With([okta[0]]).Select(e => e.Id));
+        Assert.Equal([okta[1].Id, okta[1].Id + "@address", okta[1].Id + "@tenant"], AddressTwins.With([okta[1]]).Select(e => e.Id));
+    }
+
     private static AccessEvent Failed(string id, string address) => new()
     {
         Id = id,
