@@ -220,24 +220,18 @@ public sealed class AddressTwinsTests
     public void OktaSessionStartNamingADeviceToken_HasATwinKeyedByTheToken_NamingTheAccount_AndNothingElseDoes()
     {
         // Okta's log stream to EventBridge: the delivery names the org, which the twin keeps as its tenant.
-        var okta = OktaMapper.Map(Encoding.UTF8.GetBytes("""
-            [{"version":"0","id":"d7f00000-0000-4000-8000-100000000001","detail-type":"SystemLog","source":"aws.partner/okta.com/acme/ztstream-stream","account":"111122223333","time":"2024-07-09T09:00:00Z","region":"eu-west-1","resources":[],
-              "detail":{"uuid":"d7f00000-0000-4000-8000-000000000001","published":"2024-07-09T09:00:00.000Z","eventType":"user.session.start",
-              "actor":{"id":"00ud7f00000000000001","type":"User","alternateId":"Ana@acme.example"},"client":{"ipAddress":"198.51.100.20"},
-              "outcome":{"result":"SUCCESS"},"debugContext":{"debugData":{"dtHash":"4f7a2c9e1b3d5f70"}}}},
-             {"version":"0","id":"d7f00000-0000-4000-8000-100000000002","detail-type":"SystemLog","source":"aws.partner/okta.com/acme/ztstream-stream","account":"111122223333","time":"2024-07-09T09:01:00Z","region":"eu-west-1","resources":[],
-              "detail":{"uuid":"d7f00000-0000-4000-8000-000000000002","published":"2024-07-09T09:01:00.000Z","eventType":"user.session.start",
-              "actor":{"id":"00ud7f00000000000002","type":"User","alternateId":"ben@acme.example"},"client":{"ipAddress":"198.51.100.20"},
-              "outcome":{"result":"FAILURE","reason":"INVALID_CREDENTIALS"},"debugContext":{"debugData":{"dtHash":"4f7a2c9e1b3d5f70"}}}},
-             {"version":"0","id":"d7f00000-0000-4000-8000-100000000003","detail-type":"SystemLog","source":"aws.partner/okta.com/acme/ztstream-stream","account":"111122223333","time":"2024-07-09T09:02:00Z","region":"eu-west-1","resources":[],
-              "detail":{"uuid":"d7f00000-0000-4000-8000-000000000003","published":"2024-07-09T09:02:00.000Z","eventType":"user.authentication.sso",
-              "actor":{"id":"00ud7f00000000000001","type":"User","alternateId":"ana@acme.example"},"client":{"ipAddress":"198.51.100.20"},
-              "outcome":{"result":"SUCCESS"},"debugContext":{"debugData":{"dtHash":"4f7a2c9e1b3d5f70"}}}},
-             {"version":"0","id":"d7f00000-0000-4000-8000-100000000004","detail-type":"SystemLog","source":"aws.partner/okta.com/acme/ztstream-stream","account":"111122223333","time":"2024-07-09T09:03:00Z","region":"eu-west-1","resources":[],
-              "detail":{"uuid":"d7f00000-0000-4000-8000-000000000004","published":"2024-07-09T09:03:00.000Z","eventType":"user.session.start",
-              "actor":{"id":"00ud7f00000000000003","type":"User","alternateId":"cho@acme.example"},"client":{"ipAddress":"198.51.100.21"},
-              "outcome":{"result":"SUCCESS"},"debugContext":{"debugData":{"requestUri":"/api/v1/authn"}}}}]
-            """)).Events;
+        static string Delivered(int n, string eventType, string user, string outcome, string debugData, string ip = "198.51.100.20") => $$$"""
+            {"version":"0","id":"d7f00000-0000-4000-8000-10000000000{{{n}}}","detail-type":"SystemLog","source":"aws.partner/okta.com/acme/ztstream-stream","account":"111122223333","time":"2024-07-09T09:0{{{n}}}:00Z","region":"eu-west-1","resources":[],
+             "detail":{"uuid":"d7f00000-0000-4000-8000-00000000000{{{n}}}","published":"2024-07-09T09:0{{{n}}}:00.000Z","eventType":"{{{eventType}}}",
+             "actor":{"id":"00ud7f0000000000000{{{n}}}","type":"User","alternateId":"{{{user}}}"},"client":{"ipAddress":"{{{ip}}}"},
+             "outcome":{{{outcome}}},"debugContext":{"debugData":{{{debugData}}} } } }
+            """;
+        const string Token = """{"dtHash":"4f7a2c9e1b3d5f70"}""";
+        var okta = OktaMapper.Map(Encoding.UTF8.GetBytes("[" + string.Join(",",
+            Delivered(1, "user.session.start", "Ana@acme.example", """{"result":"SUCCESS"}""", Token),
+            Delivered(2, "user.session.start", "ben@acme.example", """{"result":"FAILURE","reason":"INVALID_CREDENTIALS"}""", Token),
+            Delivered(3, "user.authentication.sso", "ana@acme.example", """{"result":"SUCCESS"}""", Token),
+            Delivered(4, "user.session.start", "cho@acme.example", """{"result":"SUCCESS"}""", """{"requestUri":"/api/v1/authn"}""", ip: "198.51.100.21")) + "]")).Events;
 
         var twin = AddressTwins.DeviceOf(okta[0]);
 
