@@ -19,7 +19,7 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
     /// Appends <paramref name="items"/> as from <paramref name="source"/>: an item that carries its own canonical JSON is
     /// forwarded as those bytes with <c>"source"</c> (and <c>"source_scope"</c>) spliced in first, any other is serialised
     /// with the source stamped; each failed sign-in goes with its address twin and its tenant twin, and an administrator's
-    /// reset or suspension of another user with its actor twin (<see cref="AddressTwins"/>), in the same append, vouching for what <paramref name="scope"/>, the source's, vouches for on it (<see cref="SourceGate.TwinOf"/>). Throws <see cref="EventLogUnavailableException"/> when the log cannot take them.
+    /// reset or suspension of another user with its actor twin, and an Okta session start naming its browser's device token with its device twin (<see cref="AddressTwins"/>), in the same append, vouching for what <paramref name="scope"/>, the source's, vouches for on it (<see cref="SourceGate.TwinOf"/>). Throws <see cref="EventLogUnavailableException"/> when the log cannot take them.
     /// </summary>
     public async Task AppendAsync(IReadOnlyList<MappedEvent> items, string source, SourceScope scope, CancellationToken cancellationToken)
     {
@@ -63,19 +63,12 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
                 }
 
                 records.Add(new LogRecord(item.PrincipalKey, value, headers));
-                if (item.MayBeFailedSignIn && SourceGate.TwinOf(item.Event, source, scope) is { } twin)
+                if (item.MayBeFailedSignIn)
                 {
-                    records.Add(new LogRecord(twin.PrincipalKey, ContractJson.Serialize(twin), headers));
-                }
-
-                if (item.MayBeFailedSignIn && SourceGate.TenantTwinOf(item.Event, source, scope) is { } tenantTwin)
-                {
-                    records.Add(new LogRecord(tenantTwin.PrincipalKey, ContractJson.Serialize(tenantTwin), headers));
-                }
-
-                if (item.MayBeFailedSignIn && SourceGate.ActorTwinOf(item.Event, source, scope) is { } actorTwin)
-                {
-                    records.Add(new LogRecord(actorTwin.PrincipalKey, ContractJson.Serialize(actorTwin), headers));
+                    AddTwin(SourceGate.TwinOf(item.Event, source, scope));
+                    AddTwin(SourceGate.TenantTwinOf(item.Event, source, scope));
+                    AddTwin(SourceGate.ActorTwinOf(item.Event, source, scope));
+                    AddTwin(SourceGate.DeviceTwinOf(item.Event, source, scope));
                 }
             }
 
@@ -100,6 +93,14 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
             if (stampedBytes > 0)
             {
                 ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+
+        void AddTwin(AccessEvent? twin)
+        {
+            if (twin is not null)
+            {
+                records.Add(new LogRecord(twin.PrincipalKey, ContractJson.Serialize(twin), headers));
             }
         }
     }

@@ -42,10 +42,11 @@ public sealed class IdentitySourceEndpointTests
         await IngestAnswer.AcceptedAsync(response, count);
 
         // Beside each failed sign-in from an address, its twins keyed by the address and by the tenant; beside an
-        // administrator's reset of another user, its twin keyed by the administrator (AddressTwins).
+        // administrator's reset of another user, its twin keyed by the administrator; beside an Okta session start naming
+        // its browser's device token, its twin keyed by the token (AddressTwins).
         var twins = Ingest.Sources.SourceFileReaders.All[vendor](
             new MemoryStream(TestData.Idp(vendor, file)), DateTimeOffset.UtcNow, _ => { }, new ConfigurationBuilder().AddInMemoryCollection(IngestServer.AnyAge).Build())
-            .Sum(e => (AddressTwins.Of(e) is null ? 0 : 1) + (AddressTwins.TenantOf(e, $"{vendor}-prod") is null ? 0 : 1) + (AddressTwins.ActorOf(e) is null ? 0 : 1));
+            .Sum(e => (AddressTwins.Of(e) is null ? 0 : 1) + (AddressTwins.TenantOf(e, $"{vendor}-prod") is null ? 0 : 1) + (AddressTwins.ActorOf(e) is null ? 0 : 1) + (AddressTwins.DeviceOf(e) is null ? 0 : 1));
         var read = await server.ReadLoggedAsync(count + twins);
         Assert.Equal(count + twins, read.Count);
         Assert.All(read, r =>
@@ -55,12 +56,15 @@ public sealed class IdentitySourceEndpointTests
             Assert.Equal(r.Event.PrincipalKey, r.Record.Key);
         });
         Assert.Equal(count, read.Count(r => r.Event.Raw is not null));
-        var failureTwins = read.Where(r => r.Event.Raw is null && !r.Event.Id.EndsWith("@actor", StringComparison.Ordinal)).ToList();
+        var failureTwins = read.Where(r => r.Event.Raw is null && !r.Event.Id.EndsWith("@actor", StringComparison.Ordinal) && !r.Event.Id.EndsWith("@device", StringComparison.Ordinal)).ToList();
         Assert.All(failureTwins, r => Assert.Matches("^(ip|tenant|source):", r.Record.Key));
         Assert.Equal(failureTwins.Count(r => r.Record.Key.StartsWith("ip:", StringComparison.Ordinal)), failureTwins.Count(r => !r.Record.Key.StartsWith("ip:", StringComparison.Ordinal)));
         // An actor twin is keyed by the administrator the original names.
         Assert.All(read.Where(r => r.Event.Raw is null && r.Event.Id.EndsWith("@actor", StringComparison.Ordinal)),
             r => Assert.Equal(read.Single(o => o.Event.Id + "@actor" == r.Event.Id).Event.Attr(IdentityAttributes.Actor), r.Record.Key));
+        // A device twin is keyed by the device token the original names.
+        Assert.All(read.Where(r => r.Event.Raw is null && r.Event.Id.EndsWith("@device", StringComparison.Ordinal)),
+            r => Assert.Equal("device:" + read.Single(o => o.Event.Id + "@device" == r.Event.Id).Event.Attr(IdentityAttributes.DeviceToken), r.Record.Key));
     }
 
     /// <summary>
@@ -258,6 +262,34 @@ public sealed class IdentitySourceEndpointTests
         Assert.StartsWith("okta-", logged[0].Id, StringComparison.Ordinal);
         Assert.Equal(arrived, logged[0].Time);
         Assert.Equal("received", logged[0].Attributes!["ingest.time_source"].GetString());
+    }
+
+    [Fact]
+    public async Task PostOkta_SessionStartsNamingADeviceToken_AreLoggedWithTheirDeviceTwin_RefusedOnesWithTheirAddressAndTenantTwins()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
+        var key = await server.AddSourceAsync("okta-prod");
+        const string body = """
+            [{"uuid":"d7f10000-0000-4000-8000-000000000001","published":"2024-07-09T09:00:00.000Z","eventType":"user.session.start",
+              "actor":{"id":"00ud7f10000000000001","type":"User","alternateId":"ana@acme.example"},"client":{"ipAddress":"198.51.100.20"},
+              "outcome":{"result":"SUCCESS"},"debugContext":{"debugData":{"dtHash":"9c1e5a7b3d2f4e6a"}}},
+             {"uuid":"d7f10000-0000-4000-8000-000000000002","published":"2024-07-09T09:01:00.000Z","eventType":"user.session.start",
+              "actor":{"id":"00ud7f10000000000002","type":"User","alternateId":"ben@acme.example"},"client":{"ipAddress":"198.51.100.21"},
+              "outcome":{"result":"FAILURE","reason":"INVALID_CREDENTIALS"},"debugContext":{"debugData":{"dtHash":"9c1e5a7b3d2f4e6a"}}}]
+            """;
+
+        using var response = await server.PostAsync("/v1/sources/okta", body, key);
+
+        await IngestAnswer.AcceptedAsync(response, 2);
+        var read = await server.ReadLoggedAsync(5);
+        Assert.Equal(
+            [("ana@acme.example", "d7f10000-0000-4000-8000-000000000001"), ("device:9c1e5a7b3d2f4e6a", "d7f10000-0000-4000-8000-000000000001@device"),
+             ("ben@acme.example", "d7f10000-0000-4000-8000-000000000002"), ("ip:198.51.100.21", "d7f10000-0000-4000-8000-000000000002@address"),
+             ("source:okta-prod", "d7f10000-0000-4000-8000-000000000002@tenant")],
+            read.Select(r => (r.Record.Key, r.Event.Id)));
+        var device = read[1].Event;
+        Assert.Equal(("ana@acme.example", "d7f10000-0000-4000-8000-000000000001", "okta-prod"),
+            (device.Attr(AddressTwins.Account), device.Attr(AddressTwins.TwinOf), device.Source));
     }
 
     [Fact]

@@ -33,6 +33,33 @@ public sealed class IdentityLibraryTests
 
     private static RuleDetector Detector(params Rule[] rules) => new(new RuleSetHolder(new RuleSet(rules)));
 
+    /// <summary>
+    /// A site's own privileged group, added to <c>entra_privileged_groups</c> by a lists document of its own: a guest added
+    /// to it is raised; the same group is nobody's privileged group under the library's list alone, and a member of the
+    /// tenant added to it is not raised either way.
+    /// </summary>
+    [Fact]
+    public void GuestPrivilegedGroup_SiteListsItsOwnGroup_GuestAddedToItIsRaised_OnlyWithTheSitesList()
+    {
+        static AccessEvent Added(string upn) => Map("entra", $$$"""
+            {"id":"Directory_a7e6_0301","activityDateTime":"2026-12-02T11:00:00Z","activityDisplayName":"Add member to group","category":"GroupManagement","result":"success",
+             "initiatedBy":{"user":{"userPrincipalName":"it-admin@contoso.example","ipAddress":"203.0.113.82"}},
+             "targetResources":[{"id":"a7e60000-0000-4000-8000-0000000000g3","type":"User","userPrincipalName":"{{{upn}}}",
+               "modifiedProperties":[{"displayName":"Group.ObjectID","oldValue":null,"newValue":"\"a7e60000-0000-4000-8000-0000000000b9\""},{"displayName":"Group.DisplayName","oldValue":null,"newValue":"\"CA-Exclusions-BreakGlass\""}]},
+               {"id":"a7e60000-0000-4000-8000-0000000000b9","type":"Group","displayName":null}]}
+            """);
+        var site = RuleLoader.Load([.. RuleLoader.Builtin(), new RuleSource("site-lists.yaml", "lists:\n  entra_privileged_groups: [CA-Exclusions]\n")]);
+        Assert.Empty(site.Errors);
+        var sites = site.Rules.Single(r => r.Id == "identity-guest-privileged-group");
+        var builtin = One("identity-guest-privileged-group");
+        var guest = new RuleEvent(Added("mallory_partner.example#EXT#@contoso.onmicrosoft.com"));
+        var member = new RuleEvent(Added("sam.lee@contoso.example"));
+
+        Assert.True(sites.Condition.Matches(guest));
+        Assert.False(builtin.Condition.Matches(guest));
+        Assert.False(sites.Condition.Matches(member));
+    }
+
     [Fact]
     public void Spray_OktaRecordsNewestFirst_AsTheSystemLogApiReturnsThemDescending_StillCountsTenAccounts()
     {

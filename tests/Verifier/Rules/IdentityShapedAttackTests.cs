@@ -491,6 +491,39 @@ public sealed class IdentityShapedAttackTests
         Assert.Contains("3 × the group's usual busiest hour", restarted.Alerts[0].Reasons.Single(r => r.Rule == Rule).Text, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A ward workstation signing in eight to twelve nurses at each shift change for a week (one browser, one device token):
+    /// on the eighth day its twelve are its usual hour (usual about 10, threshold about 30) and stay quiet, while a browser
+    /// never seen signing in five accounts from five addresses is raised at the fifth. The ward is raised in its first week,
+    /// before it has a usual; a Verifier restarted from the week's checkpoint keeps the usual.
+    /// </summary>
+    [Fact]
+    public void WardWorkstationSigningInItsShift_StaysQuiet_AndAStrangeBrowserSigningInFiveAccountsDoesNot()
+    {
+        const string Rule = "identity-device-token-many-users";
+        const string Ward = "5a1d0000000000000000000000000000000000000000000000000000000000aa";
+        const string Attacker = "e7a0000000000000000000000000000000000000000000000000000000000bb";
+        IEnumerable<AccessEvent> Shift(int day, double hour, int nurses, int minutes = 4) => Enumerable.Range(0, nurses)
+            .Select(u => Okta("user.session.start", $"nurse{u}@acme.example", "192.0.2.30", T0.AddDays(day).AddHours(hour).AddMinutes(u * minutes), dtHash: Ward));
+        var week = Enumerable.Range(0, 7).SelectMany(d => Shift(d, 7, 8 + (d % 3)).Concat(Shift(d, 19, 9 + (d % 4))));
+        var eighth = Shift(7, 7, 12);
+        var stolen = Enumerable.Range(0, 5)
+            .Select(u => Okta("user.session.start", $"exec{u}@acme.example", $"198.51.100.{40 + u}", T0.AddDays(7).AddHours(10).AddMinutes(u * 6), dtHash: Attacker));
+
+        var run = new Run().Score(week);
+        var firstWeek = run.Alerts.Count(a => a.Reasons.Any(r => r.Rule == Rule));
+        var restarted = run.Restarted();
+        restarted.Score(eighth);
+        var quiet = restarted.Alerts.Count(a => a.Reasons.Any(r => r.Rule == Rule));
+        restarted.Score(stolen, Rule);
+
+        Assert.True(firstWeek > 0, "a shared workstation with no history is judged at 5");
+        Assert.True(quiet == 0, restarted.Said);
+        Assert.Equal(5, restarted.FirstAlert);
+        Assert.All(restarted.Alerts.Where(a => a.Reasons.Any(r => r.Rule == Rule)), a => Assert.Equal("device:" + Attacker, a.Principal));
+        Assert.Contains("3 × the group's usual busiest hour", run.Restarted().Score(Shift(7, 7, 40, minutes: 1), Rule).Alerts[0].Reasons.Single(r => r.Rule == Rule).Text, StringComparison.Ordinal);
+    }
+
     /// <summary>An administrator never seen resetting anyone, resetting ten users within the hour: raised at the tenth, not the ninth.</summary>
     [Fact]
     public void AdministratorNeverSeenResetting_TenUsersInAnHour_AlertsAtTheTenth()

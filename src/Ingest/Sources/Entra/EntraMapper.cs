@@ -499,7 +499,8 @@ internal static partial class EntraMapper
 
         e.EventType = auditCategory is null ? activity : $"{auditCategory}/{activity}";
         e.Set(IdentityAttributes.IdpCorrelationId, details.Text("correlationId") ?? record.Text("correlationId"))
-            .Set(IdentityAttributes.TargetRole, RoleName(target) ?? (IsRole(targetType) ? target.Text("displayName") : null) ?? ElevatedRole(activity));
+            .Set(IdentityAttributes.TargetRole, RoleName(target) ?? (IsRole(targetType) ? target.Text("displayName") : null) ?? ElevatedRole(activity)
+                ?? (change == "group_add" ? GroupName(target, targetType, targets) : null));
         Application(e, change, activity, targets);
         ConsentPart(e, change, activity, target, details.Text("correlationId") ?? record.Text("correlationId"));
         IdentityEvent.Emit(e, record, index, options, items, errors);
@@ -795,6 +796,16 @@ internal static partial class EntraMapper
 
         return last;
     }
+
+    /// <summary>
+    /// The group an "Add member to group" added its member to. The first target is the member (a user, a group, a service
+    /// principal), whose modified properties name the group (<c>Group.ObjectID</c>, <c>Group.DisplayName</c>, their new
+    /// values JSON text); the group itself follows as a target of type <c>Group</c>, by its id and, in some records, its
+    /// display name, which stands in when the property is missing. A member that is itself a group is not the group.
+    /// </summary>
+    private static string? GroupName(JsonElement? member, string? memberType, JsonElement? targets) =>
+        Modified(member, "Group.DisplayName")
+            ?? (string.Equals(memberType, "Group", StringComparison.OrdinalIgnoreCase) ? null : targets.FirstOfType("Group").Text("displayName"));
 
     /// <summary>The role a role assignment names, from the target's modified properties (<c>Role.DisplayName</c>).</summary>
     private static string? RoleName(JsonElement? target) => Modified(target, "Role.DisplayName");

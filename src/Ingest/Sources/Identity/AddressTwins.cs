@@ -19,6 +19,12 @@ namespace ZtStream.Ingest.Sources.Identity;
 /// the provider (<c>idp:okta</c>): every failure of a tenant meets on one partition, where a rule counts the distinct
 /// networks (<see cref="Network"/>) its accounts fail from. docs/events.md ("Address twins").
 /// </para>
+/// <para>
+/// A sign-in that went through concerns the account and the browser it was made in, when the record names the browser's
+/// device token (Okta's <c>debugData.dtHash</c>, <see cref="IdentityAttributes.DeviceToken"/>): beside each Okta session
+/// start carrying one, Ingest writes its device twin keyed by that token (<c>device:HASH</c>), so every account signed in
+/// from one browser meets on one partition, where a rule counts them (<see cref="DeviceOf"/>).
+/// </para>
 /// </summary>
 internal static class AddressTwins
 {
@@ -45,6 +51,14 @@ internal static class AddressTwins
     private const string IdSuffix = "@address";
     private const string TenantIdSuffix = "@tenant";
     private const string ActorIdSuffix = "@actor";
+    private const string DeviceIdSuffix = "@device";
+
+    /// <summary>
+    /// Okta's sign-in to Okta itself, the event that starts a session in a browser. Single sign-on into an application
+    /// inside that session (<c>user.authentication.sso</c>) is the same account in the same browser again, and by far the
+    /// most frequent sign-in: it gets no device twin, which would double the provider's traffic for no new account.
+    /// </summary>
+    private const string OktaSessionStart = "user.session.start";
 
     private const string LoginUsername = "authentication.openshift.io/username";
     private const string LoginDecision = "authentication.openshift.io/decision";
@@ -125,6 +139,32 @@ internal static class AddressTwins
 
         var twin = Twin(e, ActorIdSuffix, actor, account, Account, null);
         return twin with { Subject = twin.Subject! with { Type = IdentitySubjectTypes.User } };
+    }
+
+    /// <summary>
+    /// The device twin of <paramref name="e"/>, or null when it is not an Okta session start that went through and names
+    /// the browser's device token (<see cref="IdentityAttributes.DeviceToken"/>, the hash of Okta's device-token cookie).
+    /// The twin is keyed by the token (<c>device:HASH</c>), keeps the tenant the record names, and carries the account in
+    /// <see cref="Account"/>: every account signed in from one browser meets on one partition, where
+    /// <c>identity-device-token-many-users</c> counts them (docs/events.md, "Address twins"). Failed sign-ins have their
+    /// address and tenant twins instead; a twin has none.
+    /// </summary>
+    public static AccessEvent? DeviceOf(AccessEvent e)
+    {
+        if (!IsSignIn(e)
+            || !string.Equals(e.Outcome, Outcomes.Success, StringComparison.Ordinal)
+            || !string.Equals(e.Action, OktaSessionStart, StringComparison.OrdinalIgnoreCase)
+            || e.Subject?.Id is not { Length: > 0 } account
+            || account.StartsWith("ip:", StringComparison.Ordinal)
+            || e.Attributes is not { } attributes
+            || attributes.ContainsKey(TwinOf)
+            || !attributes.TryGetValue(IdentityAttributes.DeviceToken, out var token) || token.ValueKind != JsonValueKind.String
+            || token.GetString() is not { Length: > 0 } hash)
+        {
+            return null;
+        }
+
+        return Twin(e, DeviceIdSuffix, "device:" + hash, account, Account, null);
     }
 
     /// <summary>A password or all factors reset, or an account suspended, disabled, deleted or unlocked.</summary>
@@ -242,7 +282,7 @@ internal static class AddressTwins
 
     /// <summary>
     /// <paramref name="events"/> with each one's twins, if it has any, right after it: its address twin, then its tenant twin
-    /// (keyed, when the record names no tenant, by the event's own source), or its actor twin.
+    /// (keyed, when the record names no tenant, by the event's own source), its actor twin, or its device twin.
     /// </summary>
     public static IEnumerable<AccessEvent> With(IEnumerable<AccessEvent> events)
     {
@@ -262,6 +302,11 @@ internal static class AddressTwins
             if (ActorOf(e) is { } actorTwin)
             {
                 yield return actorTwin;
+            }
+
+            if (DeviceOf(e) is { } deviceTwin)
+            {
+                yield return deviceTwin;
             }
         }
     }

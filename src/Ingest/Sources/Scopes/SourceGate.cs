@@ -71,6 +71,17 @@ internal sealed class SourceGate
         return Stamped(AddressTwins.ActorOf(admitted), admitted, source, scope);
     }
 
+    /// <summary>
+    /// The device twin (<see cref="AddressTwins.DeviceOf"/>) of <paramref name="admitted"/>: an Okta session start keyed by
+    /// the browser's device token, stamped as <see cref="TwinOf"/> stamps the address twin; null when it has none.
+    /// </summary>
+    public static AccessEvent? DeviceTwinOf(AccessEvent admitted, string source, SourceScope scope)
+    {
+        ArgumentNullException.ThrowIfNull(admitted);
+        ArgumentNullException.ThrowIfNull(scope);
+        return Stamped(AddressTwins.DeviceOf(admitted), admitted, source, scope);
+    }
+
     private static AccessEvent? Stamped(AccessEvent? twin, AccessEvent admitted, string source, SourceScope scope) =>
         twin is null ? null : twin with { Source = source, SourceScope = scope.TwinVouches(admitted.SourceScope, twin.Subject!.Id) };
 

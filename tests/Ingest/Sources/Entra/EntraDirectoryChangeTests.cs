@@ -34,6 +34,36 @@ public sealed class EntraDirectoryChangeTests
     }
 
     [Fact]
+    public void Map_AddMemberToGroup_NamesTheGroup_FromTheMembersGroupDisplayName_ElseTheGroupsTarget_NeverANestedMember()
+    {
+        var e = MapperAssert.MapsAll(EntraMapper.Map("""
+            [{"time":"2026-12-02T10:01:00Z","category":"AuditLogs","operationName":"Add member to group","tenantId":"a7e60000-0000-4000-8000-00000000ffff","properties":{"id":"Directory_a7e6_0201","activityDateTime":"2026-12-02T10:01:00Z",
+              "activityDisplayName":"Add member to group","category":"GroupManagement","result":"success","initiatedBy":{"user":{"userPrincipalName":"it-admin@contoso.example"}},
+              "targetResources":[{"id":"a7e60000-0000-4000-8000-0000000000g1","type":"User","userPrincipalName":"mallory_partner.example#EXT#@contoso.onmicrosoft.com",
+                "modifiedProperties":[{"displayName":"Group.ObjectID","oldValue":null,"newValue":"\"a7e60000-0000-4000-8000-0000000000b1\""},{"displayName":"Group.DisplayName","oldValue":null,"newValue":"\"Tier0 - Global Administrator\""}]},
+                {"id":"a7e60000-0000-4000-8000-0000000000b1","type":"Group","displayName":null}]}},
+             {"id":"Directory_a7e6_0202","activityDateTime":"2026-12-02T10:02:00Z","activityDisplayName":"Add member to group","category":"GroupManagement","result":"success",
+              "initiatedBy":{"user":{"userPrincipalName":"it-admin@contoso.example"}},
+              "targetResources":[{"id":"a7e60000-0000-4000-8000-0000000000g2","type":"User","userPrincipalName":"sam.lee@contoso.example",
+                "modifiedProperties":[{"displayName":"Group.ObjectID","oldValue":null,"newValue":"\"a7e60000-0000-4000-8000-0000000000b2\""}]},
+                {"id":"a7e60000-0000-4000-8000-0000000000b2","type":"Group","displayName":"User Administrators"}]},
+             {"id":"Directory_a7e6_0203","activityDateTime":"2026-12-02T10:03:00Z","activityDisplayName":"Add member to group","category":"GroupManagement","result":"success",
+              "initiatedBy":{"user":{"userPrincipalName":"it-admin@contoso.example"}},
+              "targetResources":[{"id":"a7e60000-0000-4000-8000-0000000000b3","type":"Group","displayName":"Partner Admins","modifiedProperties":[]},
+                {"id":"a7e60000-0000-4000-8000-0000000000b1","type":"Group","displayName":null}]},
+             {"id":"Directory_a7e6_0204","activityDateTime":"2026-12-02T10:04:00Z","activityDisplayName":"Remove member from group","category":"GroupManagement","result":"success",
+              "initiatedBy":{"user":{"userPrincipalName":"it-admin@contoso.example"}},
+              "targetResources":[{"id":"a7e60000-0000-4000-8000-0000000000g1","type":"User","userPrincipalName":"mallory_partner.example#EXT#@contoso.onmicrosoft.com",
+                "modifiedProperties":[{"displayName":"Group.DisplayName","oldValue":"\"Tier0 - Global Administrator\"","newValue":null}]}]}]
+            """u8), 4);
+
+        Assert.Equal(["group_add", "group_add", "group_add", null], e.Select(x => x.Attr(IdentityAttributes.Change)));
+        Assert.Equal(["Tier0 - Global Administrator", "User Administrators", null, null], e.Select(x => x.Attr(IdentityAttributes.TargetRole)));
+        Assert.Equal(["true", null, null, "true"], e.Select(x => x.Attr(IdentityAttributes.TargetGuest)));
+        Assert.Equal(("mallory@partner.example", "a7e60000-0000-4000-8000-00000000ffff"), (e[0].Attr(IdentityAttributes.TargetUser), e[0].Subject?.Tenant));
+    }
+
+    [Fact]
     public void Map_UpdateAuthorizationPolicy_AllowingConsentForRiskyApps_IsItsOwnChange_FalseOrAbsentIsAPolicyChange()
     {
         var e = MapperAssert.MapsAll(EntraMapper.Map("""

@@ -216,6 +216,40 @@ public sealed class AddressTwinsTests
         Assert.Equal([okta[0].Id, okta[0].Id + "@actor"], AddressTwins.With([okta[0]]).Select(e => e.Id));
     }
 
+    [Fact]
+    public void OktaSessionStartNamingADeviceToken_HasATwinKeyedByTheToken_NamingTheAccount_AndNothingElseDoes()
+    {
+        // Okta's log stream to EventBridge: the delivery names the org, which the twin keeps as its tenant.
+        static string Delivered(int n, string eventType, string user, string outcome, string debugData, string ip = "198.51.100.20") => $$$"""
+            {"version":"0","id":"d7f00000-0000-4000-8000-10000000000{{{n}}}","detail-type":"SystemLog","source":"aws.partner/okta.com/acme/ztstream-stream","account":"111122223333","time":"2024-07-09T09:0{{{n}}}:00Z","region":"eu-west-1","resources":[],
+             "detail":{"uuid":"d7f00000-0000-4000-8000-00000000000{{{n}}}","published":"2024-07-09T09:0{{{n}}}:00.000Z","eventType":"{{{eventType}}}",
+             "actor":{"id":"00ud7f0000000000000{{{n}}}","type":"User","alternateId":"{{{user}}}"},"client":{"ipAddress":"{{{ip}}}"},
+             "outcome":{{{outcome}}},"debugContext":{"debugData":{{{debugData}}} } } }
+            """;
+        const string Token = """{"dtHash":"4f7a2c9e1b3d5f70"}""";
+        var okta = OktaMapper.Map(Encoding.UTF8.GetBytes("[" + string.Join(",",
+            Delivered(1, "user.session.start", "Ana@acme.example", """{"result":"SUCCESS"}""", Token),
+            Delivered(2, "user.session.start", "ben@acme.example", """{"result":"FAILURE","reason":"INVALID_CREDENTIALS"}""", Token),
+            Delivered(3, "user.authentication.sso", "ana@acme.example", """{"result":"SUCCESS"}""", Token),
+            Delivered(4, "user.session.start", "cho@acme.example", """{"result":"SUCCESS"}""", """{"requestUri":"/api/v1/authn"}""", ip: "198.51.100.21")) + "]")).Events;
+
+        var twin = AddressTwins.DeviceOf(okta[0]);
+
+        Assert.NotNull(twin);
+        Assert.Equal(("device:4f7a2c9e1b3d5f70", "anonymous", "acme", "ana@acme.example", okta[0].Id, okta[0].Id + "@device"),
+            (twin.PrincipalKey, twin.Subject?.Type, twin.Subject?.Tenant, twin.Attr(AddressTwins.Account), twin.Attr(AddressTwins.TwinOf), twin.Id));
+        Assert.Equal((okta[0].Kind, okta[0].Outcome, okta[0].Time, okta[0].Network?.SrcIp), (twin.Kind, twin.Outcome, twin.Time, twin.Network?.SrcIp));
+        Assert.Null(twin.Raw);
+        Assert.Null(twin.Token);
+        Assert.Null(AddressTwins.DeviceOf(twin));
+        // A refused sign-in (its address and tenant twins count it), single sign-on inside a session, a record naming no token.
+        Assert.Null(AddressTwins.DeviceOf(okta[1]));
+        Assert.Null(AddressTwins.DeviceOf(okta[2]));
+        Assert.Null(AddressTwins.DeviceOf(okta[3]));
+        Assert.Equal([okta[0].Id, okta[0].Id + "@device"], AddressTwins.With([okta[0]]).Select(e => e.Id));
+        Assert.Equal([okta[1].Id, okta[1].Id + "@address", okta[1].Id + "@tenant"], AddressTwins.With([okta[1]]).Select(e => e.Id));
+    }
+
     private static AccessEvent Failed(string id, string address) => new()
     {
         Id = id,
