@@ -51,12 +51,7 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
         Positive(p, $"{S}:FlushInterval", o.FlushInterval);
         Positive(p, $"{S}:MinBackoff", o.MinBackoff);
         Positive(p, $"{S}:RequestTimeout", o.RequestTimeout);
-        if (o.MaxBackoff < o.MinBackoff)
-        {
-            p.Add($"{S}:MaxBackoff must be at least MinBackoff (got {o.MaxBackoff} < {o.MinBackoff}).");
-        }
-
-        AtMostADay(p, $"{S}:MaxBackoff", o.MaxBackoff);
+        LongestWait(p, $"{S}:MaxBackoff", o.MaxBackoff, nameof(o.MinBackoff), o.MinBackoff);
 
         if (o.MaxAttempts < 1)
         {
@@ -137,12 +132,7 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
         Positive(p, $"{S}:Revocations:MinReconnectDelay", r.MinReconnectDelay);
         Positive(p, $"{S}:Revocations:RequestTimeout", r.RequestTimeout);
         Positive(p, $"{S}:Revocations:IdleTimeout", r.IdleTimeout);
-        if (r.MaxReconnectDelay < r.MinReconnectDelay)
-        {
-            p.Add($"{S}:Revocations:MaxReconnectDelay must be at least MinReconnectDelay (got {r.MaxReconnectDelay} < {r.MinReconnectDelay}).");
-        }
-
-        AtMostADay(p, $"{S}:Revocations:MaxReconnectDelay", r.MaxReconnectDelay);
+        LongestWait(p, $"{S}:Revocations:MaxReconnectDelay", r.MaxReconnectDelay, nameof(r.MinReconnectDelay), r.MinReconnectDelay);
 
         return p;
     }
@@ -163,6 +153,20 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
         {
             AtMostADay(problems, key, value);
         }
+    }
+
+    /// <summary>
+    /// The longest wait of a retry (<paramref name="key"/>): at least its first (<paramref name="firstName"/>, a key beside
+    /// it), and at most a day. The SDK ships without the platform, so this is its own copy of <c>OptionsChecks.BackoffRange</c>.
+    /// </summary>
+    private static void LongestWait(List<string> problems, string key, TimeSpan value, string firstName, TimeSpan first)
+    {
+        if (value < first)
+        {
+            problems.Add($"{key} must be at least {firstName} (got {value} < {first}).");
+        }
+
+        AtMostADay(problems, key, value);
     }
 
     private static void AtMostADay(List<string> problems, string key, TimeSpan value)

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ZtStream.Sdk.Tests;
 
 public sealed class ZtStreamOptionsValidatorTests
@@ -177,5 +179,33 @@ public sealed class ZtStreamOptionsValidatorTests
     {
         Assert.Empty(ZtStreamOptionsValidator.Validate(WithEndpoint("https://gateway.example.com/ztstream/")));
         Assert.Empty(ZtStreamOptionsValidator.Validate(WithFeed("https://gateway.example.com/ztstream")));
+    }
+
+    /// <summary>
+    /// A retry's longest wait below its first, or beyond a day: each named with the key beside it, for the client's backoff
+    /// and the feed's reconnection alike, and nothing else said of options that are otherwise usable.
+    /// </summary>
+    [Theory]
+    [InlineData("00:00:05", "00:00:01", null, null, "ZtStream:MaxBackoff must be at least MinBackoff (got 00:00:01 < 00:00:05)")]
+    [InlineData("00:00:01", "2.00:00:00", null, null, "ZtStream:MaxBackoff must be at most one day (got 2.00:00:00")]
+    [InlineData(null, null, "00:00:10", "00:00:02", "ZtStream:Revocations:MaxReconnectDelay must be at least MinReconnectDelay (got 00:00:02 < 00:00:10)")]
+    [InlineData(null, null, "00:00:01", "3.00:00:00", "ZtStream:Revocations:MaxReconnectDelay must be at most one day (got 3.00:00:00")]
+    public void Validate_LongestWaitBelowTheFirstOrBeyondADay_IsOneProblemNamingIt(string? minBackoff, string? maxBackoff, string? minReconnect, string? maxReconnect, string expected)
+    {
+        var options = WithFeed("https://responder.example.com");
+        if (minBackoff is not null)
+        {
+            options.MinBackoff = TimeSpan.Parse(minBackoff, CultureInfo.InvariantCulture);
+            options.MaxBackoff = TimeSpan.Parse(maxBackoff!, CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            options.Revocations.MinReconnectDelay = TimeSpan.Parse(minReconnect!, CultureInfo.InvariantCulture);
+            options.Revocations.MaxReconnectDelay = TimeSpan.Parse(maxReconnect!, CultureInfo.InvariantCulture);
+        }
+
+        var problem = Assert.Single(ZtStreamOptionsValidator.Validate(options));
+
+        Assert.StartsWith(expected, problem, StringComparison.Ordinal);
     }
 }

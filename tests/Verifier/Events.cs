@@ -35,10 +35,17 @@ internal static class Events
             Token = token,
         };
 
-    /// <summary>Scores the default <see cref="WarmHistory"/> into <paramref name="engine"/>: its baselines are warm, and it is returned.</summary>
-    public static ScoringEngine Warmed(this ScoringEngine engine)
+    /// <summary>
+    /// Scores the <see cref="WarmHistory"/> of <paramref name="principal"/> (the default one unless named) into
+    /// <paramref name="engine"/>: its baselines are warm, and it is returned.
+    /// </summary>
+    public static ScoringEngine Warmed(this ScoringEngine engine, string principal = "system:serviceaccount:shop:api", string workload = "shop/api-1") =>
+        engine.Scored(WarmHistory(principal, workload));
+
+    /// <summary>Scores <paramref name="events"/> into <paramref name="engine"/> in their order, whatever each scores, and returns it.</summary>
+    public static ScoringEngine Scored(this ScoringEngine engine, IEnumerable<AccessEvent> events)
     {
-        foreach (var e in WarmHistory())
+        foreach (var e in events)
         {
             engine.Score(e);
         }

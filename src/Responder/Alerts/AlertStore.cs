@@ -444,26 +444,12 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
         var sql = new StringBuilder(SelectAlert);
         var where = new SqlWhere(sql);
         var p = new DynamicParameters();
-        if (query.Status == AlertStatuses.Closed)
-        {
-            where.Add("status IN ('true_positive', 'false_positive', 'benign')");
-        }
-        else
-        {
-            where.AddIf(query.Status, "status = @Status", p, "Status");
-        }
+        where.AddIf(query.Status, "status = @Status", p, "Status", AlertStatuses.Closed, "status IN ('true_positive', 'false_positive', 'benign')");
 
         where.AddIf(query.Severity, "severity = @Severity", p, "Severity");
         where.AddIf(query.Principal, "principal = @Principal", p, "Principal");
         where.AddIf(query.Detector, "detector = @Detector", p, "Detector");
-        if (query.Assignee == AlertQuery.Unassigned)
-        {
-            where.Add("assignee IS NULL");
-        }
-        else
-        {
-            where.AddIf(query.Assignee, "assignee = @Assignee", p, "Assignee");
-        }
+        where.AddIf(query.Assignee, "assignee = @Assignee", p, "Assignee", AlertQuery.Unassigned, "assignee IS NULL");
 
         where.AddIf(query.Namespace, "namespace = @Namespace", p, "Namespace");
         where.AddIf(query.Cluster, "(principal_cluster = @Cluster OR workload_cluster = @Cluster)", p, "Cluster");

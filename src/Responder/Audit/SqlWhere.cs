@@ -16,6 +16,21 @@ internal sealed class SqlWhere(StringBuilder sql)
         Add(condition);
     }
 
+    /// <summary>
+    /// As <see cref="AddIf{T}"/>, except that <paramref name="word"/> — a value the filter takes that is no stored value
+    /// (<c>closed</c> for every closing status, <c>none</c> for no assignee) — adds <paramref name="wordCondition"/> instead.
+    /// </summary>
+    public void AddIf(string? value, string condition, DynamicParameters parameters, string name, string word, string wordCondition)
+    {
+        if (value == word)
+        {
+            Add(wordCondition);
+            return;
+        }
+
+        AddIf(value, condition, parameters, name);
+    }
+
     /// <summary>Adds a condition whose parameters the caller binds.</summary>
     public void Add(string condition)
     {

@@ -41,7 +41,4 @@ internal static class CliRun
         Assert.Equal(2, code);
         return err;
     }
-
-    /// <summary>The lines of <paramref name="text"/> a command wrote, trimmed, without the empty ones.</summary>
-    public static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

@@ -1,3 +1,5 @@
+using ZtStream.TestSupport.Cli;
+
 namespace ZtStream.Host.Tests.Cli;
 
 public sealed class ZtStreamCliTests
@@ -32,7 +34,7 @@ public sealed class ZtStreamCliTests
     {
         var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync("run", "--event-log", "carrier-pigeon"));
 
-        var line = Assert.Single(CliRun.Lines(err));
+        var line = Assert.Single(CommandRun.Lines(err));
         Assert.Contains("EventLog:Kind", line, StringComparison.Ordinal);
         Assert.Contains("carrier-pigeon", line, StringComparison.Ordinal);
     }
@@ -42,7 +44,7 @@ public sealed class ZtStreamCliTests
     {
         var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync("run", "--event-log", "kafka", "--store", "postgres", "--bus", "rabbitmq", "--roles", "ingest,janitor"));
 
-        var lines = CliRun.Lines(err);
+        var lines = CommandRun.Lines(err);
         Assert.Contains(lines, l => l.Contains("BootstrapServers", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("ConnectionString", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("RabbitMqUri", StringComparison.Ordinal));
@@ -54,7 +56,7 @@ public sealed class ZtStreamCliTests
     {
         var err = await CliRun.ExitsTwoAsync(RunWithConfigFileAsync("""{"EventLog": {"Kind": "tape"}}"""));
 
-        Assert.Contains("'tape'", Assert.Single(CliRun.Lines(err)), StringComparison.Ordinal);
+        Assert.Contains("'tape'", Assert.Single(CommandRun.Lines(err)), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -62,7 +64,7 @@ public sealed class ZtStreamCliTests
     {
         var err = await CliRun.ExitsTwoAsync(RunWithConfigFileAsync("""{"EventLog": {"Knid": "kafka"}}"""));
 
-        Assert.Contains("unknown key 'EventLog:Knid'", Assert.Single(CliRun.Lines(err)), StringComparison.Ordinal);
+        Assert.Contains("unknown key 'EventLog:Knid'", Assert.Single(CommandRun.Lines(err)), StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -75,7 +77,7 @@ public sealed class ZtStreamCliTests
         var err = await CliRun.ExitsTwoAsync(RunWithConfigFileAsync(
             """{"Kestrel": {"Limits": {"MaxConcurrentConnections": "many", "MaxRequestBodySize": -5, "Http2": {"MaxStreamsPerConnection": 0}, "MaxRequestLineSize": 9000}}}"""));
 
-        var lines = CliRun.Lines(err);
+        var lines = CommandRun.Lines(err);
         Assert.Equal(3, lines.Length);
         Assert.Contains("configuration error: Kestrel:Limits:MaxConcurrentConnections: 'many' cannot be used: many is not a valid value for Int64.", lines);
         Assert.Contains("configuration error: Kestrel:Limits:MaxRequestBodySize: '-5' cannot be used: Value must be null or a non-negative number.", lines);
@@ -174,7 +176,7 @@ public sealed class ZtStreamCliTests
                 command, "--set", "Urls=http://127.0.0.1:0", .. CliRun.DataIn(folder),
                 "--set", $"{key}={value}", "--set", "Ingest:RatePerSecond=-1"]));
 
-            var lines = CliRun.Lines(err);
+            var lines = CommandRun.Lines(err);
             Assert.All(lines, l => Assert.StartsWith("configuration error: ", l, StringComparison.Ordinal));
             Assert.Contains("configuration error: Ingest:RatePerSecond must be a positive number (is -1)", lines);
             Assert.Equal(line is null ? 1 : 2, lines.Length);
@@ -210,7 +212,7 @@ public sealed class ZtStreamCliTests
                 "configuration error: Telemetry:Prometheus: 'maybe' is not true or false",
                 "configuration error: Verifier:Window: 'abc' is not a duration (hh:mm:ss)",
             ],
-            CliRun.Lines(err).Order(StringComparer.Ordinal));
+            CommandRun.Lines(err).Order(StringComparer.Ordinal));
     }
 
     /// <summary>
@@ -236,7 +238,7 @@ public sealed class ZtStreamCliTests
                 command, "--urls", "http://127.0.0.1:0", .. CliRun.DataIn(folder),
                 "--set", $"Responder:Sso:CookieSecure={value}"]));
 
-            Assert.Equal($"configuration error: Responder:Sso:CookieSecure: '{value}' is not one of SameAsRequest, Always, None", Assert.Single(CliRun.Lines(err)));
+            Assert.Equal($"configuration error: Responder:Sso:CookieSecure: '{value}' is not one of SameAsRequest, Always, None", Assert.Single(CommandRun.Lines(err)));
         }
     }
 
@@ -254,7 +256,7 @@ public sealed class ZtStreamCliTests
         using var folder = new TempFolder("zt-check-bind-");
         var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync(["check", .. CliRun.DataIn(folder), "--set", $"{key}={value}"]));
 
-        Assert.Equal($"configuration error: {key}: '{value}' is not {expected}", Assert.Single(CliRun.Lines(err)));
+        Assert.Equal($"configuration error: {key}: '{value}' is not {expected}", Assert.Single(CommandRun.Lines(err)));
     }
 
     /// <summary>
@@ -271,7 +273,7 @@ public sealed class ZtStreamCliTests
         {
             var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync(command, "--urls", "http://127.0.0.1:0", "--set", assignment));
 
-            Assert.Contains(CliRun.Lines(err), l => l.StartsWith("configuration error: " + expected, StringComparison.Ordinal));
+            Assert.Contains(CommandRun.Lines(err), l => l.StartsWith("configuration error: " + expected, StringComparison.Ordinal));
         }
     }
 
@@ -284,7 +286,7 @@ public sealed class ZtStreamCliTests
     {
         var err = await CliRun.ExitsTwoAsync(RunWithConfigFileAsync(json));
 
-        var line = Assert.Single(CliRun.Lines(err));
+        var line = Assert.Single(CommandRun.Lines(err));
         Assert.Contains(key, line, StringComparison.Ordinal);
         Assert.Contains("is a section", line, StringComparison.Ordinal);
     }
@@ -298,7 +300,7 @@ public sealed class ZtStreamCliTests
     {
         var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync("run", "--set", assignment));
 
-        var line = Assert.Single(CliRun.Lines(err));
+        var line = Assert.Single(CommandRun.Lines(err));
         Assert.StartsWith($"configuration error: --set: {key} is a section", line, StringComparison.Ordinal);
         Assert.Contains(how, line, StringComparison.Ordinal);
     }
@@ -337,7 +339,7 @@ public sealed class ZtStreamCliTests
 
         var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync("run", "--config", path));
 
-        var line = Assert.Single(CliRun.Lines(err));
+        var line = Assert.Single(CommandRun.Lines(err));
         Assert.Contains(expected, line, StringComparison.Ordinal);
     }
 
@@ -394,7 +396,7 @@ public sealed class ZtStreamCliTests
     {
         var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync("run", "--event-log"));
 
-        Assert.Contains("'--event-log'", CliRun.Lines(err)[0], StringComparison.Ordinal);
+        Assert.Contains("'--event-log'", CommandRun.Lines(err)[0], StringComparison.Ordinal);
     }
 
     public static TheoryData<string> EveryCommand()
@@ -443,7 +445,7 @@ public sealed class ZtStreamCliTests
 
         Assert.Equal(2, code);
         Assert.Empty(output);
-        var lines = CliRun.Lines(err);
+        var lines = CommandRun.Lines(err);
         Assert.Equal(2, lines.Length);
         Assert.StartsWith(prefix + "Unrecognized command or argument '", lines[0], StringComparison.Ordinal);
         Assert.Contains(line.Contains("moon", StringComparison.Ordinal) ? "'moon'" : "'b'", lines[0], StringComparison.Ordinal);
@@ -478,7 +480,7 @@ public sealed class ZtStreamCliTests
 
         Assert.Equal(2, code);
         Assert.Empty(output);
-        var lines = CliRun.Lines(err);
+        var lines = CommandRun.Lines(err);
         Assert.Equal(4, lines.Length);
         Assert.Contains("--principals", lines[0], StringComparison.Ordinal);
         Assert.Contains("--days", lines[1], StringComparison.Ordinal);
@@ -502,12 +504,12 @@ public sealed class ZtStreamCliTests
         var usage = await CliRun.ExitsTwoAsync(CliRun.RunAsync("sources", "update", "okta", "--sqlite", db));
 
         Assert.Equal((0, 1), (added, revoked));
-        var lines = CliRun.Lines(said);
+        var lines = CommandRun.Lines(said);
         Assert.Equal(2, lines.Length);
         Assert.All(lines, l => Assert.StartsWith("ztstream sources add: ", l, StringComparison.Ordinal));
         Assert.StartsWith("ztstream sources add: warning: --subjects '*@Acme.Example'", lines[1], StringComparison.Ordinal);
-        Assert.Equal(["ztstream sources revoke: no active source named 'nope'"], CliRun.Lines(refused));
-        Assert.StartsWith("ztstream sources update: give at least one of --kinds", CliRun.Lines(usage)[0], StringComparison.Ordinal);
+        Assert.Equal(["ztstream sources revoke: no active source named 'nope'"], CommandRun.Lines(refused));
+        Assert.StartsWith("ztstream sources update: give at least one of --kinds", CommandRun.Lines(usage)[0], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -515,7 +517,7 @@ public sealed class ZtStreamCliTests
     {
         var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync("sources", "list", "--store", "mysql"));
 
-        Assert.Contains("Store:Kind 'mysql'", Assert.Single(CliRun.Lines(err)), StringComparison.Ordinal);
+        Assert.Contains("Store:Kind 'mysql'", Assert.Single(CommandRun.Lines(err)), StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -535,7 +537,7 @@ public sealed class ZtStreamCliTests
         var (code, _, err) = await CliRun.RunAsync("simulate", "--principals", "20", "--days", "1", "--scenarios", "none", option, path, other, Path.Combine(folder.Path, "other.ndjson"));
 
         Assert.Equal(1, code);
-        var line = Assert.Single(CliRun.Lines(err));
+        var line = Assert.Single(CommandRun.Lines(err));
         Assert.StartsWith("ztstream simulate: ", line, StringComparison.Ordinal);
         Assert.Contains(path.TrimEnd('/'), line, StringComparison.Ordinal);
     }
@@ -559,7 +561,7 @@ public sealed class ZtStreamCliTests
     {
         var err = await CliRun.ExitsTwoAsync(CliRun.RunAsync(command, option, value));
 
-        Assert.Contains(CliRun.Lines(err), l => l == $"ztstream {command}: {message}");
+        Assert.Contains(CommandRun.Lines(err), l => l == $"ztstream {command}: {message}");
         Assert.DoesNotContain("System.", err, StringComparison.Ordinal);
     }
 
@@ -576,7 +578,7 @@ public sealed class ZtStreamCliTests
         var code = await ZtStreamCli.RunAsync(["simulate", "--principals", "20", "--days", "1", "--out", Path.Combine(folder.Path, "events.ndjson")], stdout, stderr, stop.Token);
 
         Assert.Equal(130, code);
-        Assert.Equal("ztstream simulate: stopped", Assert.Single(CliRun.Lines(stderr.ToString())));
+        Assert.Equal("ztstream simulate: stopped", Assert.Single(CommandRun.Lines(stderr.ToString())));
     }
 
     [Fact]

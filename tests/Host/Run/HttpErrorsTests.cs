@@ -10,13 +10,14 @@ using ZtStream.TestSupport.Http;
 namespace ZtStream.Host.Tests.Run;
 
 /// <summary>
-/// Every endpoint a full <c>ztstream run</c> maps (Ingest, the Responder API, the revocation feed, the console,
-/// health), walked through its error paths: no credentials, a malformed body, an unknown id. Every error answer
+/// Every endpoint a full <c>ztstream run</c> maps (Ingest and its sources, the Responder API, the revocation feed, the
+/// Shared Signals transmitter, the console and its sign-in, health, metrics), walked through its error paths: no credentials, a malformed body, an unknown id. Every error answer
 /// is an RFC 9457 problem document, and no answer may be kept by a cache.
 /// </summary>
 public sealed class HttpErrorsTests : IAsyncLifetime
 {
     private const string ResponderToken = "responder-token-0123456789abcdefghijklmnop";
+    private const string ReceiverToken = "receiver-token-0123456789abcdefghijklmnopq";
     private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("zt-errors-");
     private WebApplication? app;
     private HttpClient? http;
@@ -39,6 +40,11 @@ public sealed class HttpErrorsTests : IAsyncLifetime
                 ["Responder:ApiTokens:0:Name"] = "rex",
                 ["Responder:ApiTokens:0:Role"] = "responder",
                 ["Responder:ApiTokens:0:Token"] = ResponderToken,
+                // The Shared Signals transmitter maps its discovery documents and stream management only when it is on.
+                ["Responder:Drivers:TokenRevokers:0"] = "ssf",
+                ["Responder:Drivers:SharedSignals:Issuer"] = "https://ztstream.example/ssf",
+                ["Responder:Drivers:SharedSignals:Clients:siem:Token"] = ReceiverToken,
+                ["Responder:Drivers:SharedSignals:Clients:siem:Audience"] = "https://siem.example/ssf",
             }.Concat(settings),
             customize);
 
@@ -65,12 +71,19 @@ public sealed class HttpErrorsTests : IAsyncLifetime
         Assert.Contains(endpoints, e => e.Route == "/v1/events");
         Assert.Contains(endpoints, e => e.Route.StartsWith("/v1/actions/", StringComparison.Ordinal));
         Assert.Contains(endpoints, e => e.Route.StartsWith("/v1/revocations", StringComparison.Ordinal));
+        Assert.Contains(endpoints, e => e.Route.StartsWith("/v1/sources/", StringComparison.Ordinal));
+        Assert.Contains(endpoints, e => e.Route.StartsWith("/ssf/", StringComparison.Ordinal));
+        Assert.Contains(endpoints, e => e.Route.StartsWith("/.well-known/ssf-configuration", StringComparison.Ordinal));
+        Assert.Contains(endpoints, e => e.Route.StartsWith("/console", StringComparison.Ordinal));
 
         var errors = 0;
         foreach (var (method, route) in endpoints)
         {
             var path = Fill(route);
-            foreach (var (token, body) in new (string?, string?)[] { (null, null), (ResponderToken, "{\"broken"), (ResponderToken, "{}") })
+            foreach (var (token, body) in new (string?, string?)[]
+            {
+                (null, null), (ResponderToken, "{\"broken"), (ResponderToken, "{}"), (ReceiverToken, "{\"broken"), (ReceiverToken, "[]"),
+            })
             {
                 using var response = await SendAsync(method, path, token, body);
                 var what = $"{method} {path} ({(token is null ? "no token" : "token")}, body {body ?? "none"})";
@@ -526,10 +539,18 @@ public sealed class HttpErrorsTests : IAsyncLifetime
         }
     }
 
-    private static string Fill(string route) => route
-        .Replace("{id:guid}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
-        .Replace("{id}", "no-such-id", StringComparison.Ordinal)
-        .Replace("{**path}", "no/such/file.js", StringComparison.Ordinal);
+    /// <summary>A path of <paramref name="route"/> naming nothing stored; a route value it does not know fails, so a new one is filled here rather than walked unmatched.</summary>
+    private static string Fill(string route)
+    {
+        var path = route
+            .Replace("{id:guid}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
+            .Replace("{id}", "no-such-id", StringComparison.Ordinal)
+            .Replace("{version:long}", "987654321", StringComparison.Ordinal)
+            .Replace("{streamId}", "no-such-stream", StringComparison.Ordinal)
+            .Replace("{**path}", "no/such/file.js", StringComparison.Ordinal);
+        Assert.False(path.Contains('{', StringComparison.Ordinal), $"route {route}: a route value Fill does not know");
+        return path;
+    }
 
     private async Task<HttpResponseMessage> SendAsync(string method, string path, string? token, string? body)
     {

@@ -18,19 +18,12 @@ public sealed class SsfReceiverOptionsValidatorTests
         },
     };
 
-    private static List<string> Problems(SsfReceiverOptions options)
-    {
-        List<string> problems = [];
-        SsfReceiverOptionsValidator.Check(options, problems);
-        return problems;
-    }
-
     /// <summary>The JWKS decides which SETs are trusted and the poll carries a bearer credential: neither in clear across a network.</summary>
     [Theory]
     [InlineData("http://idp.example/keys", null, "Ingest:Ssf:Transmitters:idp:JwksUri must be https")]
     [InlineData("https://idp.example/keys", "http://idp.example/poll", "Ingest:Ssf:Transmitters:idp:PollEndpoint must be https")]
     public void Check_PlainHttpToAnotherHost_IsAProblem(string jwks, string? poll, string expected) =>
-        Assert.StartsWith(expected, Assert.Single(Problems(With(jwks, poll))), StringComparison.Ordinal);
+        Assert.StartsWith(expected, Assert.Single(SsfReceiverOptionsValidator.Validate(With(jwks, poll))), StringComparison.Ordinal);
 
     [Theory]
     [InlineData("https://idp.example/keys", "https://idp.example/poll", false)]
@@ -38,5 +31,5 @@ public sealed class SsfReceiverOptionsValidatorTests
     [InlineData("http://localhost:8080/keys", "http://[::1]:8080/poll", false)]
     [InlineData("http://idp.internal/keys", "http://idp.internal/poll", true)]
     public void Check_HttpsLoopbackOrAllowedHttp_IsFine(string jwks, string poll, bool allowHttp) =>
-        Assert.Empty(Problems(With(jwks, poll, allowHttp)));
+        Assert.Empty(SsfReceiverOptionsValidator.Validate(With(jwks, poll, allowHttp)));
 }

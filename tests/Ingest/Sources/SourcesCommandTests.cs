@@ -1,3 +1,5 @@
+using ZtStream.TestSupport.Cli;
+
 namespace ZtStream.Ingest.Tests.Sources;
 
 public sealed class SourcesCommandTests : IDisposable
@@ -6,16 +8,10 @@ public sealed class SourcesCommandTests : IDisposable
 
     private string DbPath => Path.Combine(temp.Path, "ztstream.db");
 
-    private async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Store:SqlitePath"] = DbPath })
-            .Build();
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await new SourcesCommand().RunAsync(args, new CliContext(output, error, configuration, TimeProvider.System), Ct);
-        return (code, output.ToString(), error.ToString());
-    }
+    private Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => RunOnAsync(DbPath, args);
+
+    private static Task<(int Code, string Out, string Err)> RunOnAsync(string database, params string[] args) =>
+        CommandRun.RunAsync(new SourcesCommand(), new Dictionary<string, string?> { ["Store:SqlitePath"] = database }, args);
 
     [Fact]
     public async Task Add_PrintsTheKeyAloneOnTheLastLineAndTheKeyAuthenticates()
@@ -484,14 +480,10 @@ public sealed class SourcesCommandTests : IDisposable
             await File.WriteAllTextAsync(db, "these bytes are no SQLite database, whatever their length may be; " + new string('x', 200), Ct);
         }
 
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Store:SqlitePath"] = db }).Build();
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-
-        var code = await new SourcesCommand().RunAsync(["list"], new CliContext(output, error, configuration, TimeProvider.System), Ct);
+        var (code, _, error) = await RunOnAsync(db, "list");
 
         Assert.Equal(1, code);
-        var line = Assert.Single(Lines(error.ToString()));
+        var line = Assert.Single(Lines(error));
         Assert.StartsWith("ztstream sources list: ", line, StringComparison.Ordinal);
         Assert.Contains(db, line, StringComparison.Ordinal);
     }

@@ -1,3 +1,5 @@
+using ZtStream.TestSupport.Cli;
+
 namespace ZtStream.Responder.Tests.Audit;
 
 /// <summary>
@@ -159,11 +161,8 @@ public abstract class AuditChainContractTests : IAsyncLifetime
 
     protected async Task<(int Code, string Output)> VerifyAsync(params string[] extra)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(StoreSettings).Build();
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await new AuditCommand().RunAsync(["verify", .. extra], new CliContext(output, error, configuration, time), Ct);
-        return (code, output.ToString() + error);
+        var (code, output, error) = await CommandRun.RunAsync(new AuditCommand(), StoreSettings, ["verify", .. extra], time);
+        return (code, output + error);
     }
 }
 

@@ -7,16 +7,7 @@ public sealed class TechniqueMappingTests
 {
     private static readonly VerifierOptions Options = new() { ModelEnabled = false };
 
-    private static ScoringEngine Warm(string principal = "system:serviceaccount:shop:api")
-    {
-        var engine = new ScoringEngine(Options, DefaultPolicy.Load());
-        foreach (var e in Events.WarmHistory(principal))
-        {
-            engine.Score(e);
-        }
-
-        return engine;
-    }
+    private static ScoringEngine Warm(string principal = "system:serviceaccount:shop:api") => new ScoringEngine(Options, DefaultPolicy.Load()).Warmed(principal);
 
     private static AlertReason ReasonOf(ScoringEngine engine, AccessEvent e, string rule)
     {

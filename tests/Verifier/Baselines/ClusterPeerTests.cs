@@ -54,11 +54,7 @@ public sealed class ClusterPeerTests
     public void PeopleOfOneTenant_AreStillPeersAcrossClusters()
     {
         // alice and bob are identity-provider users of tenant acme: one principal each in every cluster, and peers.
-        var engine = new ScoringEngine(Options);
-        foreach (var e in Events.WarmHistory("bob@acme.example", workload: ""))
-        {
-            engine.Score(ManagedClusters.InCluster(e, "prod"));
-        }
+        var engine = new ScoringEngine(Options).Scored(Events.WarmHistory("bob@acme.example", workload: "").Select(e => ManagedClusters.InCluster(e, "prod")));
 
         engine.Score(ManagedClusters.InCluster(Events.Read(Events.T0.AddHours(47), "alice@acme.example", "vault/db-creds", Secrets, workload: ""), "staging"));
 
@@ -82,16 +78,9 @@ public sealed class ClusterPeerTests
     {
         // Staging's and prod's api are warm; staging's reports has read secrets. A format 9 engine kept one group for
         // both clusters' "shop" (the namespace's hash alone), holding staging's secrets and everyone's orders.
-        var engine = Warm(Account, "staging");
-        foreach (var e in Events.WarmHistory(Api))
-        {
-            engine.Score(ManagedClusters.InCluster(e with { Id = "prod-" + e.Id }, "prod"));
-        }
-
-        foreach (var e in Events.WarmHistory(Api))
-        {
-            engine.Score(e with { Id = "bare-" + e.Id });
-        }
+        var engine = Warm(Account, "staging")
+            .Scored(Events.WarmHistory(Api).Select(e => ManagedClusters.InCluster(e with { Id = "prod-" + e.Id }, "prod")))
+            .Scored(Events.WarmHistory(Api).Select(e => e with { Id = "bare-" + e.Id }));
 
         engine.Score(PeerReads(Account, "staging", 47));
         var shop = StableHash.Of("shop");
@@ -122,16 +111,8 @@ public sealed class ClusterPeerTests
         Assert.Equal(45, rewritten.Score(FirstRead(Account, "staging", 48.6)).Score);
     }
 
-    private static ScoringEngine Warm(string kind, string cluster)
-    {
-        var engine = new ScoringEngine(Options);
-        foreach (var e in Events.WarmHistory(Api))
-        {
-            engine.Score(ManagedClusters.InCluster(As(kind, e) with { Id = cluster + "-" + e.Id }, cluster));
-        }
-
-        return engine;
-    }
+    private static ScoringEngine Warm(string kind, string cluster) =>
+        new ScoringEngine(Options).Scored(Events.WarmHistory(Api).Select(e => ManagedClusters.InCluster(As(kind, e) with { Id = cluster + "-" + e.Id }, cluster)));
 
     private static AccessEvent PeerReads(string kind, string cluster, double hours) => ManagedClusters.InCluster(
         As(kind, Events.Read(Events.T0.AddHours(hours), Reports, "shop/db-creds", Secrets, workload: "shop/reports-1")),

@@ -1,3 +1,5 @@
+using ZtStream.TestSupport.Cli;
+
 namespace ZtStream.Verifier.Tests.Evaluation;
 
 /// <summary>
@@ -15,14 +17,11 @@ public sealed class KubernetesAuditEvaluationTests
     {
         var events = Path.Combine(Folder, "events.jsonl");
         var labels = Path.Combine(Folder, "labels.jsonl");
-        var o = new StringWriter();
-        var e = new StringWriter();
-        var context = new CliContext(o, e, new ConfigurationBuilder().Build(), TimeProvider.System);
 
-        var code = await new ReplayCommand(FalcoSuite.Readers).RunAsync([events, "--format", "k8s-audit", "--labels", labels, "--json"], context, Ct);
+        var (code, output, error) = await CommandRun.RunAsync(new ReplayCommand(FalcoSuite.Readers), [], [events, "--format", "k8s-audit", "--labels", labels, "--json"]);
 
-        Assert.True(code == 0, e.ToString());
-        using var report = JsonDocument.Parse(o.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        Assert.True(code == 0, error);
+        using var report = JsonDocument.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
         var root = report.RootElement;
         var cases = root.GetProperty("scenarios").EnumerateObject().ToList();
         var missed = cases.Where(c => !c.Value.GetProperty("alerted").GetBoolean()).Select(c => c.Name).ToList();

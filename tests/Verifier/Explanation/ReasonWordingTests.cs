@@ -12,16 +12,8 @@ public sealed class ReasonWordingTests
         return alert.Reasons.First(x => x.Rule == rule).Text;
     }
 
-    private static ScoringEngine Warm(ZeroTrustPolicy? policy = null, string principal = "system:serviceaccount:shop:api")
-    {
-        var engine = new ScoringEngine(Options, policy ?? DefaultPolicy.Load());
-        foreach (var e in Events.WarmHistory(principal))
-        {
-            engine.Score(e);
-        }
-
-        return engine;
-    }
+    private static ScoringEngine Warm(ZeroTrustPolicy? policy = null, string principal = "system:serviceaccount:shop:api") =>
+        new ScoringEngine(Options, policy ?? DefaultPolicy.Load()).Warmed(principal);
 
     [Fact]
     public void BytesSpike_NamesVolumeMeanAndSigma()

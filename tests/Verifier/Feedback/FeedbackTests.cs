@@ -2,19 +2,8 @@ namespace ZtStream.Verifier.Tests.Feedback;
 
 public sealed class FeedbackTests
 {
-    private static ScoringEngine Warm(params string[] principals)
-    {
-        var engine = new ScoringEngine(new VerifierOptions { ModelEnabled = false, DedupWindow = TimeSpan.FromMinutes(10) });
-        foreach (var p in principals)
-        {
-            foreach (var e in Events.WarmHistory(p))
-            {
-                engine.Score(e);
-            }
-        }
-
-        return engine;
-    }
+    private static ScoringEngine Warm(params string[] principals) =>
+        new ScoringEngine(new VerifierOptions { ModelEnabled = false, DedupWindow = TimeSpan.FromMinutes(10) }).Scored(principals.SelectMany(p => Events.WarmHistory(p)));
 
     private static AlertFeedback FalsePositive(string principal, string rule, string? resourceClass, DateTimeOffset expires) => new()
     {
@@ -116,11 +105,7 @@ public sealed class FeedbackTests
     {
         const string shop = "system:serviceaccount:shop:worker";
         const string pay = "system:serviceaccount:payments:worker";
-        var engine = Warm(shop);
-        foreach (var e in Events.WarmHistory(pay, "payments/worker-1"))
-        {
-            engine.Score(e);
-        }
+        var engine = Warm(shop).Warmed(pay, "payments/worker-1");
 
         engine.ApplyFeedback(FalsePositive(AlertFeedback.AllPrincipals, "baseline/bytes_spike", null, Events.T0.AddDays(10)) with { Namespace = "shop", SuppressionId = "sup-ns" });
 
@@ -181,19 +166,9 @@ public sealed class FeedbackTests
     }
 
     /// <summary>Staging's and prod's account of one name, warmed in both clusters (each cluster is a principal of its own).</summary>
-    private static ScoringEngine WarmInClusters(string principal, params string[] clusters)
-    {
-        var engine = new ScoringEngine(new VerifierOptions { ModelEnabled = false, DedupWindow = TimeSpan.FromMinutes(10) });
-        foreach (var cluster in clusters)
-        {
-            foreach (var e in Events.WarmHistory(principal))
-            {
-                engine.Score(ManagedClusters.InCluster(e with { Id = $"{cluster}-{e.Id}" }, cluster));
-            }
-        }
-
-        return engine;
-    }
+    private static ScoringEngine WarmInClusters(string principal, params string[] clusters) =>
+        new ScoringEngine(new VerifierOptions { ModelEnabled = false, DedupWindow = TimeSpan.FromMinutes(10) })
+            .Scored(clusters.SelectMany(cluster => Events.WarmHistory(principal).Select(e => ManagedClusters.InCluster(e with { Id = $"{cluster}-{e.Id}" }, cluster))));
 
     private static AccessEvent Spike(string principal, string cluster, double hours, string dataClass = "internal/orders") =>
         ManagedClusters.InCluster(Events.Read(Events.T0.AddHours(hours), principal, dataClass: dataClass, bytes: 2_000_000_000) with { Id = $"spike-{cluster}-{hours}-{dataClass}" }, cluster);

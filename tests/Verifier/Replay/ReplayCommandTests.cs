@@ -1,3 +1,5 @@
+using ZtStream.TestSupport.Cli;
+
 namespace ZtStream.Verifier.Tests.Replay;
 
 public sealed class ReplayCommandTests : IDisposable
@@ -6,13 +8,8 @@ public sealed class ReplayCommandTests : IDisposable
 
     public void Dispose() => temp.Dispose();
 
-    private static (CliContext Context, StringWriter Out, StringWriter Err) Context(Dictionary<string, string?>? config = null)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(config ?? new() { ["Verifier:ModelEnabled"] = "false" }).Build();
-        return (new CliContext(o, e, configuration, TimeProvider.System), o, e);
-    }
+    /// <summary>The settings a replay runs with unless a test gives its own: no model, so the rules alone decide.</summary>
+    private static Dictionary<string, string?> NoModel => new() { ["Verifier:ModelEnabled"] = "false" };
 
     [Fact]
     public async Task SimulateThenReplay_Json_LastLineIsTheEvaluation()
@@ -20,8 +17,8 @@ public sealed class ReplayCommandTests : IDisposable
         var (events, labels, simErr) = await SimulateAsync("--principals", "120", "--days", "2", "--seed", "9", "--scenarios", "pod-exec,bulk-exfiltration");
         Assert.Contains("2 scenarios injected", simErr, StringComparison.Ordinal);
 
-        var (ctx, output, _) = Context();
-        Assert.Equal(0, await new ReplayCommand(FalcoSuite.Readers).RunAsync([events, "--labels", labels, "--json"], ctx, CancellationToken.None));
+        var (code, output, _) = await CommandRun.RunAsync(new ReplayCommand(FalcoSuite.Readers), NoModel, [events, "--labels", labels, "--json"]);
+        Assert.Equal(0, code);
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         using var last = JsonDocument.Parse(lines[^1]);
         var root = last.RootElement;
@@ -47,10 +44,7 @@ public sealed class ReplayCommandTests : IDisposable
         var folder = FalcoSuite.Folder();
         Assert.NotNull(folder);
 
-        var (ctx, output, err) = Context();
-        var code = await new ReplayCommand(FalcoSuite.Readers).RunAsync(
-            [Path.Combine(folder, "traces", "attach_cluster_admin_role.json"), "--format", "k8s-audit"],
-            ctx, CancellationToken.None);
+        var (code, output, err) = await CommandRun.RunAsync(new ReplayCommand(FalcoSuite.Readers), NoModel, [Path.Combine(folder, "traces", "attach_cluster_admin_role.json"), "--format", "k8s-audit"]);
         Assert.True(code == 0, err.ToString());
         Assert.Contains("Binding to cluster-admin created: create clusterrolebinding some-reader-binding", output.ToString(), StringComparison.Ordinal);
     }
@@ -127,9 +121,7 @@ public sealed class ReplayCommandTests : IDisposable
     {
         var file = Path.Combine(temp.Path, "falco.json");
         await File.WriteAllTextAsync(file, """{"rule":"Terminal shell in container","priority":"Notice","time":"2026-11-30T20:00:00Z","output_fields":{"container.id":"3ad7b26ded6d"}}""", Ct);
-        var (ctx, output, err) = Context(new() { ["Verifier:ModelEnabled"] = "false", ["Ingest:MaxFieldLength"] = "10" });
-
-        var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file, "--format", "falco"], ctx, CancellationToken.None);
+        var (code, output, err) = await CommandRun.RunAsync(new ReplayCommand(Ingest.Sources.SourceFileReaders.All), new Dictionary<string, string?> { ["Verifier:ModelEnabled"] = "false", ["Ingest:MaxFieldLength"] = "10" }, [file, "--format", "falco"]);
 
         Assert.Equal(2, code);
         Assert.Contains("configuration error: Ingest:MaxFieldLength", err.ToString(), StringComparison.Ordinal);
@@ -156,9 +148,7 @@ public sealed class ReplayCommandTests : IDisposable
             """{"id":"e7","time":"2099-01-01T00:00:00Z","kind":"access.request","subject":{"id":"ben@example.com"},"outcome":"denied"}""",
             """{"id":"e8","time":"2026-11-30T10:04:00Z","kind":"access.request","subject":{"id":"ben@example.com"},"action":"read","outcome":"success"}""",
         ], Ct);
-        var (ctx, _, err) = Context();
-
-        var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file], ctx, CancellationToken.None);
+        var (code, _, err) = await CommandRun.RunAsync(new ReplayCommand(Ingest.Sources.SourceFileReaders.All), NoModel, [file]);
 
         Assert.Equal(1, code);
         var text = err.ToString();
@@ -186,9 +176,7 @@ public sealed class ReplayCommandTests : IDisposable
               {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a-2","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/secrets","verb":"list","user":{"username":"ben@example.com"},"sourceIPs":["203.0.113.6"],"objectRef":{"resource":"secrets","namespace":"shop","apiVersion":"v1"},"responseStatus":{"code":200},"requestReceivedTimestamp":"2026-09-01T10:00:00.000000Z","stageTimestamp":"2026-09-01T10:00:00.100000Z"}
             ]}
             """, Ct);
-        var (ctx, _, err) = Context();
-
-        var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file, "--format", "k8s-audit"], ctx, CancellationToken.None);
+        var (code, _, err) = await CommandRun.RunAsync(new ReplayCommand(Ingest.Sources.SourceFileReaders.All), NoModel, [file, "--format", "k8s-audit"]);
 
         Assert.Equal(1, code);
         var text = err.ToString();
@@ -205,9 +193,7 @@ public sealed class ReplayCommandTests : IDisposable
             """{"id":"e-1","kind":"access.request","subject":{"id":"ana@example.com"}}""",
             """{"id":"e-2","time":"2026-11-30T10:01:00Z","kind":"access.request","status":1200,"subject":{"id":"ana@example.com"}}""",
         ], Ct);
-        var (ctx, output, err) = Context();
-
-        var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file], ctx, CancellationToken.None);
+        var (code, output, err) = await CommandRun.RunAsync(new ReplayCommand(Ingest.Sources.SourceFileReaders.All), NoModel, [file]);
 
         Assert.Equal(1, code);
         var lines = err.ToString().TrimEnd().Split('\n');
@@ -241,11 +227,8 @@ public sealed class ReplayCommandTests : IDisposable
                 _ => $$$"""{"id":"e{{{i}}}","time":"{{{time}}}","kind":"access.request","subject":{"id":"ana@example.com"},"action":"{{{item}}}","outcome":"success"}""",
             };
         }), Ct);
-        var (ctx, _, err) = Context();
-        var (backtestCtx, _, backtestErr) = Context();
-
-        var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file], ctx, CancellationToken.None);
-        var backtest = await new RulesCommand(Ingest.Sources.SourceFileReaders.All).RunAsync(["backtest", "--events", file], backtestCtx, CancellationToken.None);
+        var (code, _, err) = await CommandRun.RunAsync(new ReplayCommand(Ingest.Sources.SourceFileReaders.All), NoModel, [file]);
+        var (backtest, _, backtestErr) = await CommandRun.RunAsync(new RulesCommand(Ingest.Sources.SourceFileReaders.All), NoModel, ["backtest", "--events", file]);
 
         Assert.True(code == expected, $"exit {code}:\n{err}");
         Assert.True(backtest == expected, $"backtest exit {backtest}:\n{backtestErr}");
@@ -261,9 +244,7 @@ public sealed class ReplayCommandTests : IDisposable
     {
         var (events, labels, _) = await SimulateAsync("--principals", "20", "--days", "1", "--seed", "3", "--scenarios", "pod-exec");
         await File.AppendAllLinesAsync(events, ["""{"id":"undated","kind":"access.request","subject":{"id":"ana@example.com"}}"""], Ct);
-        var (ctx, output, err) = Context();
-
-        var code = await new ReplayCommand(FalcoSuite.Readers).RunAsync([events, "--labels", labels, "--json"], ctx, CancellationToken.None);
+        var (code, output, err) = await CommandRun.RunAsync(new ReplayCommand(FalcoSuite.Readers), NoModel, [events, "--labels", labels, "--json"]);
 
         Assert.True(code == 1, $"exit {code}:\n{err}");
         Assert.Contains("1 skipped", err.ToString(), StringComparison.Ordinal);
@@ -280,9 +261,7 @@ public sealed class ReplayCommandTests : IDisposable
             """{"id":"short","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"ana@example.com"}}""",
             $$$"""{"id":"{{{new string('i', 40)}}}","time":"2026-11-30T10:01:00Z","kind":"access.request","subject":{"id":"ana@example.com"}}""",
         ], Ct);
-        var (ctx, _, err) = Context(new() { ["Verifier:ModelEnabled"] = "false", ["Ingest:MaxIdLength"] = "32" });
-
-        var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file], ctx, CancellationToken.None);
+        var (code, _, err) = await CommandRun.RunAsync(new ReplayCommand(Ingest.Sources.SourceFileReaders.All), new Dictionary<string, string?> { ["Verifier:ModelEnabled"] = "false", ["Ingest:MaxIdLength"] = "32" }, [file]);
 
         Assert.Equal(1, code);
         Assert.Contains("1 events scored, 1 skipped", err.ToString(), StringComparison.Ordinal);
@@ -309,9 +288,7 @@ public sealed class ReplayCommandTests : IDisposable
             "EMPTY" => [""],
             _ => [events, where, temp.Path],
         };
-        var (ctx, output, err) = Context();
-
-        var code = await new ReplayCommand(FalcoSuite.Readers).RunAsync(args, ctx, CancellationToken.None);
+        var (code, output, err) = await CommandRun.RunAsync(new ReplayCommand(FalcoSuite.Readers), NoModel, args);
 
         Assert.Equal(2, code);
         Assert.Empty(output.ToString());
@@ -329,9 +306,7 @@ public sealed class ReplayCommandTests : IDisposable
         var labels = Path.Combine(temp.Path, "labels.ndjson");
         await File.WriteAllTextAsync(events, """{"id":"e1","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"ana@example.com"}}""" + "\n", Ct);
         await File.WriteAllTextAsync(labels, """{"scenario":"pod-exec","principal":"ana@example.com","start":"2026-11-30T10:00:00Z","event_ids":["e1"]}""" + "\r\n\r\nscenario,principal\r\n", Ct);
-        var (ctx, _, err) = Context();
-
-        var code = await new ReplayCommand(FalcoSuite.Readers).RunAsync([events, "--labels", labels], ctx, CancellationToken.None);
+        var (code, _, err) = await CommandRun.RunAsync(new ReplayCommand(FalcoSuite.Readers), NoModel, [events, "--labels", labels]);
 
         Assert.Equal(2, code);
         Assert.StartsWith($"ztstream replay: labels file '{labels}' line 3 is not a label", err.ToString(), StringComparison.Ordinal);
@@ -353,9 +328,7 @@ public sealed class ReplayCommandTests : IDisposable
         var labels = Path.Combine(temp.Path, "labels.ndjson");
         await File.WriteAllTextAsync(events, """{"id":"e1","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"ana@example.com"}}""" + "\n", Ct);
         await File.WriteAllTextAsync(labels, """{"scenario":"pod-exec","principal":"ana@example.com","start":"2026-11-30T10:00:00Z","event_ids":["e1"]}""" + "\n" + line + "\n", Ct);
-        var (ctx, _, err) = Context();
-
-        var code = await new ReplayCommand(FalcoSuite.Readers).RunAsync([events, "--labels", labels], ctx, CancellationToken.None);
+        var (code, _, err) = await CommandRun.RunAsync(new ReplayCommand(FalcoSuite.Readers), NoModel, [events, "--labels", labels]);
 
         Assert.Equal(2, code);
         Assert.StartsWith($"ztstream replay: labels file '{labels}' {expected}", err.ToString(), StringComparison.Ordinal);
@@ -375,9 +348,7 @@ public sealed class ReplayCommandTests : IDisposable
         var labels = Path.Combine(temp.Path, "labels.ndjson");
         await File.WriteAllTextAsync(events, """{"id":"e1","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"ana@example.com"}}""" + "\n", Ct);
         await File.WriteAllTextAsync(labels, content, Ct);
-        var (ctx, output, err) = Context();
-
-        var code = await new ReplayCommand(FalcoSuite.Readers).RunAsync([events, "--labels", labels, "--json"], ctx, CancellationToken.None);
+        var (code, output, err) = await CommandRun.RunAsync(new ReplayCommand(FalcoSuite.Readers), NoModel, [events, "--labels", labels, "--json"]);
 
         Assert.Equal(0, code);
         Assert.Equal(
@@ -396,9 +367,7 @@ public sealed class ReplayCommandTests : IDisposable
         var labels = Path.Combine(temp.Path, "labels.ndjson");
         await File.WriteAllTextAsync(events, """{"id":"e1","time":"2026-11-30t10:00:00z","kind":"access.request","subject":{"id":"ana@example.com"}}""" + "\n", Ct);
         await File.WriteAllTextAsync(labels, """{"scenario":"pod-exec","principal":"ana@example.com","start":"2026-11-30t10:00:00z","event_ids":["e1"]}""" + "\n", Ct);
-        var (ctx, output, err) = Context();
-
-        var code = await new ReplayCommand(FalcoSuite.Readers).RunAsync([events, "--labels", labels, "--json"], ctx, CancellationToken.None);
+        var (code, output, err) = await CommandRun.RunAsync(new ReplayCommand(FalcoSuite.Readers), NoModel, [events, "--labels", labels, "--json"]);
 
         Assert.Equal(0, code);
         Assert.Contains("1 events scored, 0 skipped", err.ToString(), StringComparison.Ordinal);
@@ -412,8 +381,8 @@ public sealed class ReplayCommandTests : IDisposable
     {
         var events = Path.Combine(temp.Path, "events.ndjson");
         var labels = Path.Combine(temp.Path, "labels.ndjson");
-        var (ctx, _, err) = Context();
-        Assert.Equal(0, await new SimulateCommand().RunAsync([.. args, "--out", events, "--labels", labels], ctx, CancellationToken.None));
+        var (code, _, err) = await CommandRun.RunAsync(new SimulateCommand(), NoModel, [.. args, "--out", events, "--labels", labels]);
+        Assert.Equal(0, code);
         return (events, labels, err.ToString());
     }
 
@@ -421,8 +390,7 @@ public sealed class ReplayCommandTests : IDisposable
     private static async Task<(JsonElement Alert, string Err)> ReplayToOneAlertAsync(
         string file, string format, Dictionary<string, string?>? settings = null, int exit = 0)
     {
-        var (ctx, output, err) = Context(new(settings ?? []) { ["Verifier:ModelEnabled"] = "false" });
-        var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file, "--format", format], ctx, CancellationToken.None);
+        var (code, output, err) = await CommandRun.RunAsync(new ReplayCommand(Ingest.Sources.SourceFileReaders.All), new Dictionary<string, string?>(settings ?? []) { ["Verifier:ModelEnabled"] = "false" }, [file, "--format", format]);
         Assert.True(code == exit, $"exit {code}:\n{err}");
         var line = Assert.Single(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("\"dedup_key\"", StringComparison.Ordinal));
         using var json = JsonDocument.Parse(line);
@@ -432,8 +400,7 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public async Task Replay_BadUsage_ListsEveryProblem()
     {
-        var (ctx, _, err) = Context(new() { ["Verifier:AlertThreshold"] = "0" });
-        var code = await new ReplayCommand(FalcoSuite.Readers).RunAsync(["missing.ndjson", "--format", "pcap", "--policy", "nope.yaml"], ctx, CancellationToken.None);
+        var (code, _, err) = await CommandRun.RunAsync(new ReplayCommand(FalcoSuite.Readers), new Dictionary<string, string?> { ["Verifier:AlertThreshold"] = "0" }, ["missing.ndjson", "--format", "pcap", "--policy", "nope.yaml"]);
         Assert.Equal(2, code);
         var text = err.ToString();
         Assert.Contains("missing.ndjson", text, StringComparison.Ordinal);

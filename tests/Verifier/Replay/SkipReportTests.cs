@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using ZtStream.TestSupport.Cli;
 
 namespace ZtStream.Verifier.Tests.Replay;
 
@@ -7,8 +8,6 @@ public sealed class SkipReportTests
     /// <summary>The context the runner gives the command at <paramref name="command"/>: its lines on stderr go under that path.</summary>
     private static CliContext Context(StringWriter error, TimeProvider time, string command) =>
         new(TextWriter.Null, error, new ConfigurationBuilder().Build(), time) { Command = command };
-
-    private static string[] Lines(StringWriter error) => error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>
     /// A skipped item is said when it is skipped, with where and why: an input that never ends (a pipe) still tells what
@@ -22,7 +21,7 @@ public sealed class SkipReportTests
 
         report.Add(new SkippedItem("item 2 (line 4)", "status", "must be between 0 and 999 (is 1200)"));
 
-        Assert.Equal(["ztstream rules backtest: feed.ndjson: skipped item 2 (line 4): status: must be between 0 and 999 (is 1200)"], Lines(error));
+        Assert.Equal(["ztstream rules backtest: feed.ndjson: skipped item 2 (line 4): status: must be between 0 and 999 (is 1200)"], CommandRun.Lines(error.ToString()));
     }
 
     /// <summary>
@@ -41,22 +40,22 @@ public sealed class SkipReportTests
             report.Add(new SkippedItem($"item {i - 1} (line {i})", "time", "required"));
         }
 
-        var asTheyHappen = Lines(error);
+        var asTheyHappen = CommandRun.Lines(error.ToString());
         Assert.Equal(SkipReport.ShownAsTheyHappen + 1, asTheyHappen.Length);
         Assert.Equal("ztstream replay: feed.ndjson: skipped item 19 (line 20): time: required", asTheyHappen[SkipReport.ShownAsTheyHappen - 1]);
         Assert.Contains("further skipped items are counted every 10 s", asTheyHappen[^1], StringComparison.Ordinal);
 
         time.Advance(SkipReport.CountEvery);
-        Assert.Equal("ztstream replay: feed.ndjson: 980 more skipped (1000 so far)", Lines(error)[^1]);
+        Assert.Equal("ztstream replay: feed.ndjson: 980 more skipped (1000 so far)", CommandRun.Lines(error.ToString())[^1]);
 
         // Nothing new: nothing more said.
         time.Advance(SkipReport.CountEvery);
-        Assert.Equal(asTheyHappen.Length + 1, Lines(error).Length);
+        Assert.Equal(asTheyHappen.Length + 1, CommandRun.Lines(error.ToString()).Length);
 
         report.Add(new SkippedItem("item 1000 (line 1001)", "time", "required"));
         await report.WriteAsync(scored: 5);
 
-        var end = Lines(error)[(asTheyHappen.Length + 1)..];
+        var end = CommandRun.Lines(error.ToString())[(asTheyHappen.Length + 1)..];
         Assert.Equal("ztstream replay: feed.ndjson: 1006 input items: 5 events scored, 1001 skipped", end[0]);
         Assert.Equal("ztstream replay:   skipped 1001 × time: required (item 0 (line 1), item 1 (line 2), item 2 (line 3), item 3 (line 4), item 4 (line 5), …)", end[1]);
         Assert.Equal(2, end.Length);
@@ -80,7 +79,7 @@ public sealed class SkipReportTests
         await report.WriteAsync(scored: 3);
 
         Assert.Equal(2, report.Skipped);
-        var lines = Lines(error);
+        var lines = CommandRun.Lines(error.ToString());
         Assert.Equal(4, lines.Count(l => l.Contains(": skipped item ", StringComparison.Ordinal)));
         Assert.Contains("ztstream replay: audit.json: 5 input items: 3 events scored, 2 skipped", lines);
         Assert.Contains("ztstream replay:   skipped 2 × id: required (item 0 (line 1), item 1 (line 2))", lines);

@@ -1,3 +1,5 @@
+using ZtStream.TestSupport.Cli;
+
 namespace ZtStream.Verifier.Tests.Rules;
 
 /// <summary><c>ztstream rules test|list|coverage</c> as a user runs them.</summary>
@@ -9,23 +11,15 @@ public sealed class RulesCommandTests : IDisposable
 
     private static async Task<(int Code, string Out, string Err)> Run(params string[] args) => await RunWith(new Dictionary<string, string?>(), args);
 
-    internal static async Task<(int Code, string Out, string Err)> RunWith(Dictionary<string, string?> config, params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        var context = new CliContext(o, e, new ConfigurationBuilder().AddInMemoryCollection(config).Build(), TimeProvider.System);
-        var code = await new RulesCommand(Replay.FalcoSuite.Readers).RunAsync(args, context, CancellationToken.None);
-        return (code, o.ToString(), e.ToString());
-    }
-
-    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    internal static Task<(int Code, string Out, string Err)> RunWith(Dictionary<string, string?> config, params string[] args) =>
+        CommandRun.RunAsync(new RulesCommand(Replay.FalcoSuite.Readers), config, args);
 
     [Fact]
     public async Task Test_NoPath_RunsTheBuiltinLibrary_AndPasses()
     {
         var (code, output, _) = await Run("test");
         Assert.Equal(0, code);
-        Assert.Matches(@"^\d+ tests passed, 0 failed; \d+ rules \(0 without tests\), 0 load errors$", Lines(output)[^1]);
+        Assert.Matches(@"^\d+ tests passed, 0 failed; \d+ rules \(0 without tests\), 0 load errors$", CommandRun.Lines(output)[^1]);
     }
 
     /// <summary>
@@ -86,9 +80,9 @@ public sealed class RulesCommandTests : IDisposable
             """));
         var (code, output, _) = await Run("test", temp.Path);
         Assert.Equal(1, code);
-        var fail = Assert.Single(Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal));
+        var fail = Assert.Single(CommandRun.Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal));
         Assert.Contains("rule denied, test 'wrong on purpose': expected no match", fail, StringComparison.Ordinal);
-        Assert.Equal("1 tests passed, 1 failed; 1 rules (0 without tests), 0 load errors", Lines(output)[^1]);
+        Assert.Equal("1 tests passed, 1 failed; 1 rules (0 without tests), 0 load errors", CommandRun.Lines(output)[^1]);
     }
 
     /// <summary>
@@ -110,20 +104,20 @@ public sealed class RulesCommandTests : IDisposable
 
         var (code, output, _) = await Run("list", temp.Path, "--json");
         Assert.Equal(0, code);
-        using var listed = JsonDocument.Parse(Lines(output)[0]);
+        using var listed = JsonDocument.Parse(CommandRun.Lines(output)[0]);
         Assert.Equal(revision, listed.RootElement.GetProperty("revision").GetString());
         Assert.Equal("team/r.yaml", listed.RootElement.GetProperty("relative_file").GetString());
         Assert.Matches("^[0-9a-f]{12}$", revision);
 
         var (_, text, _) = await Run("list", temp.Path);
-        Assert.Contains(Lines(text), l => l.StartsWith("denied", StringComparison.Ordinal) && l.Contains(" " + revision + " ", StringComparison.Ordinal));
+        Assert.Contains(CommandRun.Lines(text), l => l.StartsWith("denied", StringComparison.Ordinal) && l.Contains(" " + revision + " ", StringComparison.Ordinal));
 
         var (_, tested, _) = await Run("test", temp.Path);
-        Assert.EndsWith($"(rule revision {revision})", Assert.Single(Lines(tested), l => l.StartsWith("FAIL", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.EndsWith($"(rule revision {revision})", Assert.Single(CommandRun.Lines(tested), l => l.StartsWith("FAIL", StringComparison.Ordinal)), StringComparison.Ordinal);
 
         File.WriteAllText(file, "# reviewed\n" + rule.Replace("title: ", "title: Still ", StringComparison.Ordinal));
         (_, output, _) = await Run("list", temp.Path, "--json");
-        using var edited = JsonDocument.Parse(Lines(output)[0]);
+        using var edited = JsonDocument.Parse(CommandRun.Lines(output)[0]);
         Assert.NotEqual(revision, edited.RootElement.GetProperty("revision").GetString());
     }
 
@@ -132,7 +126,7 @@ public sealed class RulesCommandTests : IDisposable
     {
         var (code, output, _) = await Run("list", Sigma.SigmaIdp.Folder(), "--json");
         Assert.Equal(0, code);
-        var lines = Lines(output);
+        var lines = CommandRun.Lines(output);
         Assert.Equal("""{"loaded":14,"failed":0}""", lines[^1]);
         var kinds = lines[..^1].Select(l => JsonDocument.Parse(l).RootElement.GetProperty("kinds").EnumerateArray().Select(k => k.GetString()).ToList()).ToList();
         Assert.All(kinds, k => Assert.DoesNotContain(EventKinds.K8sAudit, k));
@@ -144,7 +138,7 @@ public sealed class RulesCommandTests : IDisposable
     {
         var (code, output, _) = await Run("test", Sigma.SigmaIdp.Folder());
         Assert.Equal(0, code);
-        Assert.Equal("9 tests passed, 0 failed; 14 rules (10 without tests), 0 load errors", Lines(output)[^1]);
+        Assert.Equal("9 tests passed, 0 failed; 14 rules (10 without tests), 0 load errors", CommandRun.Lines(output)[^1]);
     }
 
     [Fact]
@@ -154,7 +148,7 @@ public sealed class RulesCommandTests : IDisposable
         File.WriteAllText(Path.Combine(temp.Path, "r.yml"), File.ReadAllText(Path.Combine(temp.Path, "r.yml")).Replace("expect: no_match", "expect: match", StringComparison.Ordinal));
         var (code, output, _) = await Run("test", temp.Path);
         Assert.Equal(1, code);
-        var fail = Assert.Single(Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal));
+        var fail = Assert.Single(CommandRun.Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal));
         // The failed sign-in and its address and tenant twins: none is the password-like user name.
         Assert.Contains("test 'a mistyped password of a real user': expected match, but none of 3 events matched", fail, StringComparison.Ordinal);
     }
@@ -165,7 +159,7 @@ public sealed class RulesCommandTests : IDisposable
         var file = Path.Combine(AppContext.BaseDirectory, "TestData", "sigma-correlation", "mr_k8s_denied_then_secret_read.yml");
         var (code, output, _) = await Run("list", file, "--json");
         Assert.Equal(0, code);
-        var lines = Lines(output);
+        var lines = CommandRun.Lines(output);
         Assert.Equal("""{"loaded":7,"failed":0}""", lines[^1]);
         var rules = lines[..^1].Select(l => JsonDocument.Parse(l).RootElement).ToList();
         var ordered = Assert.Single(rules, r => r.GetProperty("id").GetString() == "9a3f1a52-2c1e-4d9b-9d55-0f3c3a7e61b1");
@@ -179,11 +173,11 @@ public sealed class RulesCommandTests : IDisposable
 
         var (textCode, text, _) = await Run("list", file);
         Assert.Equal(0, textCode);
-        Assert.Contains(Lines(text), l => l.StartsWith("0b5e7c3d-1a2f-4e6b-9c8d-5f4a3b2c1d0e", StringComparison.Ordinal) && l.EndsWith("(correlated only)", StringComparison.Ordinal));
+        Assert.Contains(CommandRun.Lines(text), l => l.StartsWith("0b5e7c3d-1a2f-4e6b-9c8d-5f4a3b2c1d0e", StringComparison.Ordinal) && l.EndsWith("(correlated only)", StringComparison.Ordinal));
 
         var (testCode, tested, _) = await Run("test", file);
         Assert.Equal(0, testCode);
-        Assert.Equal("0 tests passed, 0 failed; 7 rules (7 without tests), 0 load errors", Lines(tested)[^1]);
+        Assert.Equal("0 tests passed, 0 failed; 7 rules (7 without tests), 0 load errors", CommandRun.Lines(tested)[^1]);
     }
 
     [Fact]
@@ -203,13 +197,13 @@ public sealed class RulesCommandTests : IDisposable
         var file = Path.Combine(AppContext.BaseDirectory, "TestData", "sigma-correlation", name);
         var (code, output, _) = await Run("test", file);
         Assert.Equal(0, code);
-        Assert.Equal(summary, Lines(output)[^1]);
+        Assert.Equal(summary, CommandRun.Lines(output)[^1]);
 
         var higher = Path.Combine(temp.Path, "higher-" + name);
         File.WriteAllText(higher, File.ReadAllText(file).Replace(bound.From, bound.To, StringComparison.Ordinal));
         (code, output, _) = await Run("test", higher);
         Assert.Equal(1, code);
-        var fail = Assert.Single(Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal));
+        var fail = Assert.Single(CommandRun.Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal));
         Assert.Contains(failure, fail, StringComparison.Ordinal);
     }
 
@@ -223,7 +217,7 @@ public sealed class RulesCommandTests : IDisposable
         var file = Path.Combine(AppContext.BaseDirectory, "TestData", "sigma-correlation", "mr_gke_secrets_listed_volume.yml");
         var (listCode, listed, _) = await Run("list", file, "--json");
         Assert.Equal(0, listCode);
-        var correlation = Assert.Single(Lines(listed)[..^1].Select(l => JsonDocument.Parse(l).RootElement), r => r.GetProperty("id").GetString() == "6c2d8e4f-1a3b-4c5d-9e7f-0a1b2c3d4e5f");
+        var correlation = Assert.Single(CommandRun.Lines(listed)[..^1].Select(l => JsonDocument.Parse(l).RootElement), r => r.GetProperty("id").GetString() == "6c2d8e4f-1a3b-4c5d-9e7f-0a1b2c3d4e5f");
         Assert.Equal("value_sum", correlation.GetProperty("correlation").GetString());
     }
 
@@ -233,27 +227,27 @@ public sealed class RulesCommandTests : IDisposable
         var folder = Path.Combine(AppContext.BaseDirectory, "TestData", "sigma-filter");
         var (code, output, _) = await Run("test", folder);
         Assert.Equal(0, code);
-        Assert.Equal("2 tests passed, 0 failed; 1 rules (0 without tests), 0 load errors", Lines(output)[^1]);
+        Assert.Equal("2 tests passed, 0 failed; 1 rules (0 without tests), 0 load errors", CommandRun.Lines(output)[^1]);
 
         var (listCode, listed, _) = await Run("list", folder);
         Assert.Equal(0, listCode);
-        Assert.Contains(Lines(listed), l => l.StartsWith("2f8a6c4e-0b1d-4e3f-a5c7-9d1b3f5a7c90", StringComparison.Ordinal)
+        Assert.Contains(CommandRun.Lines(listed), l => l.StartsWith("2f8a6c4e-0b1d-4e3f-a5c7-9d1b3f5a7c90", StringComparison.Ordinal)
             && l.EndsWith("Denied Secret read (filtered by 9b0c1d2e-3f4a-4b5c-8d6e-7f8091a2b3c4)", StringComparison.Ordinal));
         (listCode, listed, _) = await Run("list", folder, "--json");
         Assert.Equal(0, listCode);
-        var rule = JsonDocument.Parse(Lines(listed)[0]).RootElement;
+        var rule = JsonDocument.Parse(CommandRun.Lines(listed)[0]).RootElement;
         Assert.Equal(["9b0c1d2e-3f4a-4b5c-8d6e-7f8091a2b3c4"], rule.GetProperty("filters").EnumerateArray().Select(e => e.GetString()));
-        Assert.Equal("""{"loaded":1,"failed":0}""", Lines(listed)[^1]);
+        Assert.Equal("""{"loaded":1,"failed":0}""", CommandRun.Lines(listed)[^1]);
 
         // Without the filter, the test that relies on it fails; with a filter that excludes everything, the other does, naming it.
         (code, output, _) = await Run("test", Path.Combine(folder, "k8s_denied_secret_read.yml"));
         Assert.Equal(1, code);
-        Assert.Contains("test 'the CI service account probing its permissions is tuned out by mf_ci_service_accounts': expected no match, but it matched", Assert.Single(Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains("test 'the CI service account probing its permissions is tuned out by mf_ci_service_accounts': expected no match, but it matched", Assert.Single(CommandRun.Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal)), StringComparison.Ordinal);
         var wide = Path.Combine(temp.Path, "mf_everyone.yml");
         File.WriteAllText(wide, File.ReadAllText(Path.Combine(folder, "mf_ci_service_accounts.yml")).Replace("'system:serviceaccount:ci:'", "''", StringComparison.Ordinal));
         (code, output, _) = await Run("test", Path.Combine(folder, "k8s_denied_secret_read.yml"), wide);
         Assert.Equal(1, code);
-        var fail = Assert.Single(Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal));
+        var fail = Assert.Single(CommandRun.Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal));
         Assert.Contains("test 'a person refused a Secret': expected match", fail, StringComparison.Ordinal);
         Assert.EndsWith("(with filters 9b0c1d2e-3f4a-4b5c-8d6e-7f8091a2b3c4 in effect)", fail, StringComparison.Ordinal);
     }
@@ -275,7 +269,7 @@ public sealed class RulesCommandTests : IDisposable
             """);
         var (code, output, _) = await Run("list", file);
         Assert.Equal(1, code);
-        Assert.Contains($"FAILED {file}:6: rule 'bad-correlation': references 'no_such_rule', but no loaded rule has that id or name", Lines(output));
+        Assert.Contains($"FAILED {file}:6: rule 'bad-correlation': references 'no_such_rule', but no loaded rule has that id or name", CommandRun.Lines(output));
     }
 
     [Fact]
@@ -283,7 +277,7 @@ public sealed class RulesCommandTests : IDisposable
     {
         var (code, output, _) = await Run("list", SigmaRuleTests.Folder(), "--json");
         Assert.Equal(0, code);
-        var lines = Lines(output);
+        var lines = CommandRun.Lines(output);
         Assert.Equal("""{"loaded":16,"failed":0}""", lines[^1]);
         Assert.Equal(16, lines.Length - 1);
         using var first = JsonDocument.Parse(lines[0]);
@@ -298,7 +292,7 @@ public sealed class RulesCommandTests : IDisposable
         File.WriteAllText(Path.Combine(temp.Path, "bad.yml"), "title: W\nlogsource:\n  product: windows\ndetection:\n  s:\n    Image: x\n  condition: s\n");
         var (code, output, _) = await Run("list", temp.Path, "--json");
         Assert.Equal(1, code);
-        var lines = Lines(output);
+        var lines = CommandRun.Lines(output);
         Assert.Equal("""{"loaded":1,"failed":1}""", lines[^1]);
         using var error = JsonDocument.Parse(lines[^2]);
         Assert.Equal(Path.Combine(temp.Path, "bad.yml"), error.RootElement.GetProperty("file").GetString());
@@ -306,8 +300,8 @@ public sealed class RulesCommandTests : IDisposable
         Assert.Contains("has no field mapping", error.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
 
         var (_, text, _) = await Run("list", temp.Path);
-        Assert.Contains(Lines(text), l => l.StartsWith("FAILED " + Path.Combine(temp.Path, "bad.yml") + ":3:", StringComparison.Ordinal));
-        Assert.Equal("1 rules loaded, 1 failed", Lines(text)[^1]);
+        Assert.Contains(CommandRun.Lines(text), l => l.StartsWith("FAILED " + Path.Combine(temp.Path, "bad.yml") + ":3:", StringComparison.Ordinal));
+        Assert.Equal("1 rules loaded, 1 failed", CommandRun.Lines(text)[^1]);
     }
 
     [Fact(Timeout = 120_000)]
@@ -320,9 +314,9 @@ public sealed class RulesCommandTests : IDisposable
         var (code, output, _) = await Task.Run(() => Run("list", temp.Path), TestContext.Current.CancellationToken).WaitAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(1, code);
-        var failed = Assert.Single(Lines(output), l => l.StartsWith("FAILED " + Path.Combine(temp.Path, "deep.yml") + ":7:", StringComparison.Ordinal));
+        var failed = Assert.Single(CommandRun.Lines(output), l => l.StartsWith("FAILED " + Path.Combine(temp.Path, "deep.yml") + ":7:", StringComparison.Ordinal));
         Assert.Contains("nests deeper than 100 levels", failed, StringComparison.Ordinal);
-        Assert.Equal("0 rules loaded, 1 failed", Lines(output)[^1]);
+        Assert.Equal("0 rules loaded, 1 failed", CommandRun.Lines(output)[^1]);
     }
 
     /// <summary>
@@ -343,7 +337,7 @@ public sealed class RulesCommandTests : IDisposable
 
         Assert.Equal(1, code);
         // `test` says ERROR for a file it could not load, `list` and `coverage` FAILED.
-        Assert.Contains(Lines(output), l => l.EndsWith($" {empty}:0: holds no rule files (*.yml or *.yaml, in it or below)", StringComparison.Ordinal));
+        Assert.Contains(CommandRun.Lines(output), l => l.EndsWith($" {empty}:0: holds no rule files (*.yml or *.yaml, in it or below)", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -352,7 +346,7 @@ public sealed class RulesCommandTests : IDisposable
         File.WriteAllText(Path.Combine(temp.Path, "mine.yaml"), "id: mine\ntitle: Mine\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
         var (code, output, _) = await RunWith(new() { ["Verifier:Rules:Builtin"] = "false", ["Verifier:Rules:Paths:0"] = temp.Path }, "list", "--json");
         Assert.Equal(0, code);
-        Assert.Equal("""{"loaded":1,"failed":0}""", Lines(output)[^1]);
+        Assert.Equal("""{"loaded":1,"failed":0}""", CommandRun.Lines(output)[^1]);
     }
 
     [Fact]
@@ -360,7 +354,7 @@ public sealed class RulesCommandTests : IDisposable
     {
         var (code, output, _) = await Run("coverage", SigmaRuleTests.Folder(), "--json");
         Assert.Equal(0, code);
-        var lines = Lines(output);
+        var lines = CommandRun.Lines(output);
         var t1611 = lines.Select(l => JsonDocument.Parse(l).RootElement).Single(r => r.TryGetProperty("technique", out var t) && t.GetString() == "T1611");
         Assert.Equal(["402b955c-8fe0-4a8c-b635-622b4ac5f902", "c5cd1b20-36bb-488d-8c05-486be3d0cb97"],
             t1611.GetProperty("rules").EnumerateArray().Select(x => x.GetString()!).Order(StringComparer.Ordinal));
@@ -368,7 +362,7 @@ public sealed class RulesCommandTests : IDisposable
         Assert.Equal(16, summary.RootElement.GetProperty("rules").GetInt32());
 
         var (_, text, _) = await Run("coverage");
-        Assert.Contains(Lines(text), l => l.StartsWith("T1611", StringComparison.Ordinal) && l.Contains("k8s-privileged-container", StringComparison.Ordinal));
+        Assert.Contains(CommandRun.Lines(text), l => l.StartsWith("T1611", StringComparison.Ordinal) && l.Contains("k8s-privileged-container", StringComparison.Ordinal));
     }
 
     /// <summary>What an audit log can show of ATT&amp;CK for Containers and the Threat Matrix for Kubernetes, each by a built-in rule.</summary>
@@ -390,7 +384,7 @@ public sealed class RulesCommandTests : IDisposable
     {
         var (code, output, _) = await Run("coverage", "--json");
         Assert.Equal(0, code);
-        var row = Lines(output).Select(l => JsonDocument.Parse(l).RootElement).Single(r => r.TryGetProperty("technique", out var t) && t.GetString() == technique);
+        var row = CommandRun.Lines(output).Select(l => JsonDocument.Parse(l).RootElement).Single(r => r.TryGetProperty("technique", out var t) && t.GetString() == technique);
         Assert.Contains(rule, row.GetProperty("rules").EnumerateArray().Select(x => x.GetString()));
     }
 

@@ -1,3 +1,5 @@
+using ZtStream.TestSupport.Cli;
+
 namespace ZtStream.Verifier.Tests.Rules;
 
 /// <summary><c>ztstream replay --format k8s-audit</c> scores with the rules <c>run</c> would load: the built-in library by default.</summary>
@@ -17,14 +19,10 @@ public sealed class RulesReplayTests : IDisposable
            "stageTimestamp":"2026-02-10T08:00:00.512345Z"}]}
         """;
 
-    private static async Task<(int Code, string Out, string Err)> Replay(Dictionary<string, string?> config, params string[] args)
+    private static Task<(int Code, string Out, string Err)> Replay(Dictionary<string, string?> config, params string[] args)
     {
-        var o = new StringWriter();
-        var e = new StringWriter();
         config["Verifier:ModelEnabled"] = "false";
-        var context = new CliContext(o, e, new ConfigurationBuilder().AddInMemoryCollection(config).Build(), TimeProvider.System);
-        var code = await new ReplayCommand(Tests.Replay.FalcoSuite.Readers).RunAsync(args, context, CancellationToken.None);
-        return (code, o.ToString(), e.ToString());
+        return CommandRun.RunAsync(new ReplayCommand(Tests.Replay.FalcoSuite.Readers), config, args);
     }
 
     [Fact]

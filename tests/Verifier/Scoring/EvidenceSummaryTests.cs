@@ -8,11 +8,7 @@ public sealed class EvidenceSummaryTests
     public void Alert_CarriesASummaryOfEachEvidenceEvent_WithTheFieldsItsReasonsUsed()
     {
         const string a = "system:serviceaccount:shop:api";
-        var engine = new ScoringEngine(new VerifierOptions { ModelEnabled = false, DedupWindow = TimeSpan.FromMinutes(10) });
-        foreach (var e in Events.WarmHistory(a))
-        {
-            engine.Score(e);
-        }
+        var engine = new ScoringEngine(new VerifierOptions { ModelEnabled = false, DedupWindow = TimeSpan.FromMinutes(10) }).Warmed(a);
 
         var spike = Events.Read(Events.T0.AddHours(49), a, bytes: 2_100_000_000) with { Source = "orders-db-audit" };
         var alert = engine.Score(spike).Alert!;

@@ -133,11 +133,7 @@ public sealed class ScoringEngineTests
     public void ProbeClientTraffic_IsNeitherScoredNorLearned()
     {
         const string a = "system:serviceaccount:shop:api";
-        var engine = new ScoringEngine(new VerifierOptions { ModelEnabled = false, ProbeClients = ["ztstream-demo-probe"] });
-        foreach (var e in Events.WarmHistory(a))
-        {
-            engine.Score(e);
-        }
+        var engine = new ScoringEngine(new VerifierOptions { ModelEnabled = false, ProbeClients = ["ztstream-demo-probe"] }).Warmed(a);
 
         var probe = new TokenInfo { Jti = "probe-1", ClientId = "ztstream-demo-probe" };
         var state = engine.StateOf(a)!.LastSeenTicks;

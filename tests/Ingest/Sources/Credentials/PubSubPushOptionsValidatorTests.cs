@@ -5,13 +5,6 @@ namespace ZtStream.Ingest.Tests.Sources.Credentials;
 
 public sealed class PubSubPushOptionsValidatorTests
 {
-    private static List<string> Problems(PubSubPushOptions options)
-    {
-        List<string> problems = [];
-        PubSubPushOptionsValidator.Check(options, problems);
-        return problems;
-    }
-
     [Fact]
     public void Check_DefaultsWithOneSource_AreFineAndUseGooglesKeys()
     {
@@ -20,7 +13,7 @@ public sealed class PubSubPushOptionsValidatorTests
             Sources = { ["gke-prod"] = new PubSubPushSourceOptions { ServiceAccounts = ["push@p.iam.gserviceaccount.com"], Audiences = ["https://ingest.example.com/v1/sources/k8s-audit"] } },
         };
 
-        Assert.Empty(Problems(options));
+        Assert.Empty(PubSubPushOptionsValidator.Validate(options));
         Assert.Equal("https://www.googleapis.com/oauth2/v3/certs", options.Sources["gke-prod"].JwksUri.ToString());
     }
 
@@ -37,7 +30,7 @@ public sealed class PubSubPushOptionsValidatorTests
             },
         };
 
-        var problems = Problems(options);
+        var problems = PubSubPushOptionsValidator.Validate(options);
 
         Assert.Equal(6, problems.Count);
         ProblemList.AssertNames(

@@ -1,4 +1,5 @@
 using ZtStream.Platform.EventLog.DeadLetters;
+using ZtStream.TestSupport.Cli;
 
 namespace ZtStream.Platform.Tests.EventLog.DeadLetters;
 
@@ -180,16 +181,6 @@ public sealed class DlqCommandTests : IDisposable
 
     private static string[] Lines(string text) => text.TrimEnd().Split('\n');
 
-    private static async Task<(int Code, string Output, string Error)> RunInAsync(string folder, params string[] args)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["EventLog:Kind"] = "file",
-            ["EventLog:Path"] = folder,
-        }).Build();
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await new DlqCommand().RunAsync(args, new CliContext(output, error, configuration, TimeProvider.System), Ct);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> RunInAsync(string folder, params string[] args) =>
+        CommandRun.RunAsync(new DlqCommand(), new Dictionary<string, string?> { ["EventLog:Kind"] = "file", ["EventLog:Path"] = folder }, args);
 }

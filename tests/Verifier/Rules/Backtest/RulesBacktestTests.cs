@@ -1,4 +1,5 @@
 using ZtStream.Ingest.Sources.K8sAudit;
+using ZtStream.TestSupport.Cli;
 
 namespace ZtStream.Verifier.Tests.Rules.Backtest;
 
@@ -72,21 +73,11 @@ public sealed class RulesBacktestTests : IDisposable
     private static string Event(string id, string time, string subject, string outcome, string action = "read") =>
         $$"""{"id":"{{id}}","time":"2026-11-30T{{time}}Z","kind":"access.request","subject":{"id":"{{subject}}"},"action":"{{action}}","outcome":"{{outcome}}"}""";
 
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        var context = new CliContext(o, e, new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>()).Build(), TimeProvider.System);
-        var code = await new RulesCommand(Replay.FalcoSuite.Readers).RunAsync(["backtest", .. args], context, CancellationToken.None);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> Run(params string[] args) =>
+        CommandRun.RunAsync(new RulesCommand(Replay.FalcoSuite.Readers), [], ["backtest", .. args]);
 
     /// <summary>The JSON objects printed, by rule id, and the summary (the last line).</summary>
-    private static (Dictionary<string, JsonElement> Rules, JsonElement Summary) Json(string output)
-    {
-        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        return (lines[..^1].Where(l => l.TryGetProperty("id", out _)).ToDictionary(l => l.GetProperty("id").GetString()!), lines[^1]);
-    }
+    private static (Dictionary<string, JsonElement> Rules, JsonElement Summary) Json(string output) => CommandRun.JsonLines(output);
 
     private static string[] Strings(JsonElement e, string name) => [.. e.GetProperty(name).EnumerateArray().Select(x => x.GetString()!)];
 

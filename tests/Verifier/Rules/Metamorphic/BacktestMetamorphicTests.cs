@@ -1,3 +1,5 @@
+using ZtStream.TestSupport.Cli;
+
 namespace ZtStream.Verifier.Tests.Rules.Metamorphic;
 
 /// <summary>
@@ -76,12 +78,9 @@ public sealed class BacktestMetamorphicTests : IDisposable
 
     private static async Task<(Dictionary<string, JsonElement> Rules, JsonElement Summary)> Backtest(string events)
     {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        var context = new CliContext(o, e, new ConfigurationBuilder().Build(), TimeProvider.System);
-        var code = await new RulesCommand(Replay.FalcoSuite.Readers).RunAsync(["backtest", "--events", events, "--format", "k8s-audit", "--samples", "1000", "--json"], context, Ct);
-        Assert.True(code == 0, $"{events}: exit {code}\n{e}");
-        var lines = o.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        return (lines[..^1].Where(l => l.TryGetProperty("id", out _)).ToDictionary(l => l.GetProperty("id").GetString()!), lines[^1]);
+        var (code, output, error) = await CommandRun.RunAsync(
+            new RulesCommand(Replay.FalcoSuite.Readers), [], ["backtest", "--events", events, "--format", "k8s-audit", "--samples", "1000", "--json"]);
+        Assert.True(code == 0, $"{events}: exit {code}\n{error}");
+        return CommandRun.JsonLines(output);
     }
 }
