@@ -18,7 +18,16 @@ internal static class TetragonMapper
     /// <summary>Attribute keys this adapter writes (docs/events.md, "Runtime processes").</summary>
     public const string EventAttribute = "tetragon.event";
 
+    /// <summary>
+    /// What a policy's call did, where the hook and its arguments say it (<see cref="Operation"/>): <c>connect</c>,
+    /// <c>write</c>, <c>truncate</c>; absent for any other call.
+    /// </summary>
+    public const string OperationAttribute = "tetragon.operation";
+
     private const string Exec = "process_exec";
+
+    /// <summary>The kernel's MAY_WRITE bit of a permission mask (include/linux/fs.h).</summary>
+    private const long MayWrite = 0x02;
 
     /// <summary>The events a TracingPolicy writes, each with where it names its hook.</summary>
     private static readonly string[] PolicyEvents = ["process_kprobe", "process_tracepoint", "process_lsm", "process_uprobe"];
@@ -147,6 +156,7 @@ internal static class TetragonMapper
             {
                 attributes["tetragon.args"] = RawObject.Bounded(args, options.MaxObjectBytes, RawObject.LargestFirst, out _);
                 network = Arguments(args, attributes, keep);
+                Add(attributes, OperationAttribute, Operation(type, hook, args, body));
             }
 
             if (body.Child("return") is { ValueKind: JsonValueKind.Object } returned)
@@ -282,8 +292,23 @@ internal static class TetragonMapper
                 {
                     SrcIp = Address(sock.String("saddr")),
                     DstIp = Address(sock.String("daddr")),
-                    DstPort = sock.Int("dport") is > 0 and var port ? port : null,
+                    DstPort = Port(sock.Int("dport")),
                 };
+
+                // The process's side of the socket is the client (Falco's fd.cport), its protocol Falco's fd.l4proto.
+                if (Port(sock.Int("sport")) is { } sport)
+                {
+                    attributes["fd.cport"] = JsonFields.Of((long)sport);
+                }
+
+                Add(attributes, "fd.l4proto", Protocol(sock.String("protocol")));
+            }
+            else if (network is null && arg.Child("sockaddr_arg") is { ValueKind: JsonValueKind.Object } sockaddr
+                && Address(sockaddr.String("addr")) is { } address)
+            {
+                // A sockaddr (security_socket_connect's) is the address asked for: the destination, no source. An
+                // AF_UNIX one holds a path, no address, and is no network.
+                network = new NetworkInfo { DstIp = address, DstPort = Port(sockaddr.Int("port")) };
             }
         }
 
@@ -300,6 +325,75 @@ internal static class TetragonMapper
 
         return network is { SrcIp: null, DstIp: null, DstPort: null } ? null : network;
     }
+
+    /// <summary>
+    /// What the call did, read from the hooks Tetragon's documentation and example policies use for it, only where the
+    /// arguments say it: <c>connect</c> for a TCP connection the process opened (<c>tcp_connect</c> with a socket
+    /// holding a destination address: Tetragon's network observability policy) or a <c>connect()</c> to an IPv4 or IPv6
+    /// address (<c>security_socket_connect</c>, LSM <c>socket_connect</c>, with its sockaddr); <c>write</c> for a file
+    /// checked for writing (<c>security_file_permission</c>, LSM <c>file_permission</c>, whose mask holds MAY_WRITE,
+    /// 0x02: the file monitoring policy) or written (<c>write</c>, <c>pwrite64</c>, <c>writev</c>, <c>pwritev</c> with
+    /// the file its descriptor names); <c>truncate</c> for a path truncated (<c>security_path_truncate</c>). A read, an
+    /// mmap, an open (<c>fd_install</c>, <c>security_file_open</c>, LSM <c>file_open</c>: its file argument does not say
+    /// whether for writing) is none; so is a call the kernel refused (a non-zero return) or the policy overrode.
+    /// </summary>
+    private static string? Operation(string type, string? hook, JsonElement args, JsonElement body)
+    {
+        if (hook is null || type is not ("process_kprobe" or "process_lsm")
+            || body.String("action") == "KPROBE_ACTION_OVERRIDE"
+            || body.Child("return") is { ValueKind: JsonValueKind.Object } returned && returned.Int("int_arg") is not (null or 0))
+        {
+            return null;
+        }
+
+        return WithoutSyscallPrefix(hook) switch
+        {
+            "tcp_connect" => Argument(args, "sock_arg") is { } sock && Address(sock.String("daddr")) is not null ? "connect" : null,
+            "security_socket_connect" or "socket_connect" =>
+                Argument(args, "sockaddr_arg") is { } sockaddr && Address(sockaddr.String("addr")) is not null ? "connect" : null,
+            "security_file_permission" or "file_permission" =>
+                FilePath(args, "file_arg") && Argument(args, "int_arg") is { ValueKind: JsonValueKind.Number } mask
+                    && mask.TryGetInt64(out var bits) && (bits & MayWrite) != 0 ? "write" : null,
+            "sys_write" or "sys_pwrite64" or "sys_writev" or "sys_pwritev" or "sys_pwritev2" => FilePath(args, "file_arg") ? "write" : null,
+            "security_path_truncate" or "path_truncate" => FilePath(args, "path_arg") || FilePath(args, "file_arg") ? "truncate" : null,
+            _ => null,
+        };
+    }
+
+    /// <summary>A syscall's name without the architecture's prefix Tetragon reports it with (<c>__x64_sys_write</c>).</summary>
+    private static string WithoutSyscallPrefix(string hook) =>
+        hook.StartsWith("__x64_", StringComparison.Ordinal) ? hook[6..]
+        : hook.StartsWith("__arm64_", StringComparison.Ordinal) ? hook[8..]
+        : hook;
+
+    /// <summary>The first argument of the kind <paramref name="member"/> (<c>sock_arg</c>, <c>int_arg</c> …).</summary>
+    private static JsonElement? Argument(JsonElement args, string member)
+    {
+        foreach (var arg in args.EnumerateArray())
+        {
+            if (arg.ValueKind == JsonValueKind.Object && arg.Child(member) is { ValueKind: not JsonValueKind.Null } value)
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool FilePath(JsonElement args, string member) =>
+        Argument(args, member) is { ValueKind: JsonValueKind.Object } file && NonEmpty(file.String("path")) is not null;
+
+    private static int? Port(int? port) => port is > 0 and <= 65535 ? port : null;
+
+    /// <summary>Tetragon's protocol name (<c>IPPROTO_TCP</c>) as Falco's <c>fd.l4proto</c> writes it (<c>tcp</c>).</summary>
+    private static string? Protocol(string? protocol) => protocol switch
+    {
+        "IPPROTO_TCP" => "tcp",
+        "IPPROTO_UDP" => "udp",
+        "IPPROTO_ICMP" or "IPPROTO_ICMPV6" => "icmp",
+        "IPPROTO_RAW" => "raw",
+        _ => null,
+    };
 
     /// <summary>An address in the one form every adapter writes it; anything else is none.</summary>
     private static string? Address(string? text) =>

@@ -34,7 +34,7 @@ internal sealed class LinuxProcessCreationFields : IFieldResolver
     private const string ParentCmdline = "proc.pcmdline";
 
     /// <summary>Names read, and where.</summary>
-    private static readonly Dictionary<string, Func<string, FieldPath>> Mapped = new(StringComparer.OrdinalIgnoreCase)
+    internal static readonly Dictionary<string, Func<string, FieldPath>> Mapped = new(StringComparer.OrdinalIgnoreCase)
     {
         ["Image"] = name => Attribute(name, ExePath),
         ["CommandLine"] = name => FieldPath.AnyOf(name, [

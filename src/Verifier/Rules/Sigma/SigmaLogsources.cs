@@ -34,6 +34,10 @@ internal static class SigmaLogsources
 
         // Sigma's taxonomy names Linux process creation by category alone; Tetragon's execs are its events.
         new("linux", null, LinuxProcessCreationFields.Kinds, LinuxProcessCreationFields.Instance, LinuxProcessCreationFields.Execs) { Category = "process_creation" },
+
+        // Connections and file writes a TracingPolicy reported: Tetragon's runtime alerts Ingest names by what the call did.
+        new("linux", null, TetragonOperations.Kinds, LinuxNetworkConnectionFields.Instance, LinuxNetworkConnectionFields.Connections) { Category = "network_connection" },
+        new("linux", null, TetragonOperations.Kinds, LinuxFileEventFields.Instance, LinuxFileEventFields.Writes) { Category = "file_event" },
     ];
 
     /// <summary>An identity provider's logsource: its kinds, read only in events from <paramref name="idp"/> carrying its record.</summary>

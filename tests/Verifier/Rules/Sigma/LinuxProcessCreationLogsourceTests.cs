@@ -23,7 +23,7 @@ public sealed class LinuxProcessCreationLogsourceTests
         Assert.Equal([EventKinds.RuntimeProcess], RuleTesting.One(SigmaIdp.RuleText("category: process_creation\nproduct: Linux", "selection:\n  Image|endswith: /curl\ncondition: selection")).Kinds);
 
         // Another category of Linux, Linux without a category, a service beside it, or the category of another product: no mapping.
-        Assert.StartsWith("logsource (category: file_event, product: linux, service: -) has no field mapping", Error("product: linux\ncategory: file_event", "selection:\n  TargetFilename: x\ncondition: selection"), StringComparison.Ordinal);
+        Assert.StartsWith("logsource (category: file_delete, product: linux, service: -) has no field mapping", Error("product: linux\ncategory: file_delete", "selection:\n  TargetFilename: x\ncondition: selection"), StringComparison.Ordinal);
         Assert.StartsWith("logsource (category: -, product: linux, service: -) has no field mapping", Error("product: linux", "selection:\n  Image: x\ncondition: selection"), StringComparison.Ordinal);
         Assert.StartsWith("logsource (category: process_creation, product: linux, service: auditd) has no field mapping", Error(Linux + "\nservice: auditd", "selection:\n  Image: x\ncondition: selection"), StringComparison.Ordinal);
         Assert.StartsWith("logsource (category: process_creation, product: windows, service: -) has no field mapping", Error("product: windows\ncategory: process_creation", "selection:\n  Image: x\ncondition: selection"), StringComparison.Ordinal);

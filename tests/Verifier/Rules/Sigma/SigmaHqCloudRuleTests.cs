@@ -21,9 +21,12 @@ public sealed class SigmaHqCloudRuleTests
 
     private static string Folder => Path.Combine(AppContext.BaseDirectory, "TestData", "sigma-hq");
 
-    /// <summary>Every folder of TestData/sigma-hq but Linux's process creations (<see cref="SigmaHqLinuxProcessCreationTests"/>).</summary>
+    /// <summary>
+    /// Every folder of TestData/sigma-hq but Linux's (<see cref="SigmaHqLinuxProcessCreationTests"/>,
+    /// <see cref="SigmaHqLinuxNetworkAndFileTests"/>).
+    /// </summary>
     private static IEnumerable<string> CloudFolders =>
-        Directory.GetDirectories(Folder).Where(d => Path.GetFileName(d) != "linux-process-creation").Order(StringComparer.Ordinal);
+        Directory.GetDirectories(Folder).Where(d => !Path.GetFileName(d).StartsWith("linux-", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
 
     private static Rule Rule(string id) => Set.Value.Rules.Single(r => r.Id == id);
 
