@@ -15,7 +15,7 @@ public sealed class SigmaHqLinuxProcessCreationTests
     public void Folder_LoadsEveryRuleButThoseNoExecCanServeOrThatAreNotSigma()
     {
         var set = SigmaHqLinuxProcessCreationFolder.Set;
-        Assert.Equal(143, set.Rules.Count);
+        Assert.Equal(144, set.Rules.Count);
         Assert.All(set.Rules, r => Assert.Equal([EventKinds.RuntimeProcess], r.Kinds));
 
         var failures = set.Errors.ToDictionary(e => Path.GetFileName(e.File), e => e.Reason, StringComparer.Ordinal);
