@@ -9,28 +9,32 @@ namespace ZtStream.Verifier.Tests.Rules.Sigma;
 /// </summary>
 public sealed class SigmaHqLinuxProcessCreationTests
 {
-    private static readonly Lazy<RuleLoadResult> Set = new(() =>
-    {
-        var errors = new List<RuleLoadError>();
-        var result = RuleLoader.Load(RuleLoader.Read([Path.Combine(AppContext.BaseDirectory, "TestData", "sigma-hq", "linux-process-creation")], errors));
-        Assert.Empty(errors);
-        return result;
-    });
-
-    private static Rule Rule(string id) => Set.Value.Rules.Single(r => r.Id == id);
+    private static Rule Rule(string id) => SigmaHqLinuxProcessCreationFolder.Rule(id);
 
     [Fact]
-    public void Folder_LoadsEveryRuleButThoseReadingALogonSession()
+    public void Folder_LoadsEveryRuleButThoseNoExecCanServeOrThatAreNotSigma()
     {
-        var set = Set.Value;
-        Assert.Equal(64, set.Rules.Count);
+        var set = SigmaHqLinuxProcessCreationFolder.Set;
+        Assert.Equal(144, set.Rules.Count);
         Assert.All(set.Rules, r => Assert.Equal([EventKinds.RuntimeProcess], r.Kinds));
 
-        var failures = set.Errors.ToDictionary(e => Path.GetFileNameWithoutExtension(e.File), e => e.Reason, StringComparer.Ordinal);
-        Assert.Equal(
-            ["proc_creation_lnx_omigod_scx_runasprovider_executescript", "proc_creation_lnx_omigod_scx_runasprovider_executeshellcommand"],
-            failures.Keys.Order(StringComparer.Ordinal));
-        Assert.All(failures.Values, reason => Assert.StartsWith("field 'LogonId' has no value in a Linux process creation (Tetragon's process_exec): ", reason, StringComparison.Ordinal));
+        var failures = set.Errors.ToDictionary(e => Path.GetFileName(e.File), e => e.Reason, StringComparer.Ordinal);
+        var expected = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            // Fields a Tetragon exec has no value for.
+            ["proc_creation_lnx_omigod_scx_runasprovider_executescript.yml"] = "field 'LogonId' has no value in a Linux process creation (Tetragon's process_exec): ",
+            ["proc_creation_lnx_omigod_scx_runasprovider_executeshellcommand.yml"] = "field 'LogonId' has no value in a Linux process creation (Tetragon's process_exec): ",
+            ["proc_creation_lnx_python_base64_encoded_execution.yml"] = "field 'OriginalFileName' has no value in a Linux process creation (Tetragon's process_exec): ",
+
+            // Files that are not valid Sigma as published.
+            ["proc_creation_lnx_attack_tool_installation.yml"] = "'CommandLine|contains_any': unknown modifier 'contains_any'",
+            ["proc_creation_lnx_esxcli_firewall_default_action_changed.yml"] = "a selection must be a map of fields, a list of maps, or keywords",
+            ["proc_creation_lnx_python_http_server_execution.yml"] = "field 'selection_img' is not a field of a Linux process creation",
+            ["proc_creation_lnx_susp_container_residence_discovery.yml"] = "condition 'selection_tools and 1 of selection_procfs_*)': unexpected ')'",
+            ["proc_creation_lnx_system_network_discovery.yml"] = "not valid YAML",
+        };
+        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), failures.Keys.Order(StringComparer.Ordinal));
+        Assert.All(expected, e => Assert.Contains(e.Value, failures[e.Key], StringComparison.Ordinal));
     }
 
     [Fact]
