@@ -20,6 +20,9 @@ internal enum FieldRoot
 
     /// <summary>Every container of that pod spec: containers, initContainers and ephemeralContainers (<c>all_containers.</c>).</summary>
     AllContainers,
+
+    /// <summary>A value a resolver finds in the event by its own look-up (a parameter named in a list of name-value pairs).</summary>
+    Found,
 }
 
 /// <summary>What a canonical field holds, as rule modifiers need to know it.</summary>
@@ -52,6 +55,7 @@ internal sealed class FieldPath
     private readonly Segment[] segments;
     private readonly Func<AccessEvent, string?>? text;
     private readonly Func<AccessEvent, long?>? number;
+    private Func<AccessEvent, JsonElement?>? found;
     private readonly string[] attributeKeys;
     private readonly string display;
     private bool ignoreCase;
@@ -101,6 +105,13 @@ internal sealed class FieldPath
 
     public static FieldPath CanonicalNumber(string name, Func<AccessEvent, long?> read) =>
         new(name, FieldRoot.Canonical, name, [], number: read) { pathText = name };
+
+    /// <summary>
+    /// The value <paramref name="find"/> finds in the event, read as a path's value is (any element of a list counts).
+    /// <paramref name="key"/> says what it finds, alike for every field that finds the same (<see cref="Key"/>).
+    /// </summary>
+    public static FieldPath Found(string written, string key, Func<AccessEvent, JsonElement?> find) =>
+        new(written, FieldRoot.Found, written, []) { found = find, pathText = key };
 
     /// <summary>Whether both paths reach the same values on every event (<see cref="Key"/>).</summary>
     public bool SameAs(FieldPath other) => ReferenceEquals(this, other) || Key == other.Key;
@@ -299,6 +310,8 @@ internal sealed class FieldPath
                 return false;
             case FieldRoot.Raw:
                 return w.Event.Raw is { } raw && Descend(raw, 0, ref w, display);
+            case FieldRoot.Found:
+                return found!(e) is { } value && Descend(value, 0, ref w, display);
             case FieldRoot.PodSpec:
                 return w.Event.TryGetPodSpec(out var spec) && Descend(spec, 0, ref w, display);
             case FieldRoot.RequestObject:

@@ -15,8 +15,11 @@ internal sealed record SigmaLogsource(string Product, string? Service, IReadOnly
     /// </summary>
     public string? Category { get; init; }
 
+    /// <summary>How a list of the supported logsources names this one, where one line stands for several (a service per application).</summary>
+    public string? Listed { get; init; }
+
     public override string ToString() =>
-        Category is null ? $"product: {Product}, service: {Service}" : $"category: {Category}, product: {Product}";
+        Listed ?? (Category is null ? $"product: {Product}, service: {Service}" : $"category: {Category}, product: {Product}");
 
     /// <summary>
     /// The detection, confined to this logsource's records: events of one kind come from several sources, and a rule

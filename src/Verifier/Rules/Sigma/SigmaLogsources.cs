@@ -12,6 +12,16 @@ internal static class SigmaLogsources
     // Identity Protection's risk detections (and risky-user states) are the provider's rating, auth.risk: no audit record.
     private static readonly string[] EntraRiskKinds = [EventKinds.AuthRisk];
 
+    // A Workspace activity is an identity provider's event (Reports API) or an access.request (a Cloud Audit Logs entry).
+    private static readonly string[] WorkspaceKinds = [.. IdentityKinds, EventKinds.AccessRequest];
+
+    /// <summary>The Reports API's applications (its <c>applicationName</c>), each a <c>google_workspace.</c> service.</summary>
+    private static readonly string[] WorkspaceApplications =
+    [
+        "access_transparency", "admin", "calendar", "chat", "chrome", "context_aware_access", "data_studio", "drive", "gcp",
+        "groups", "groups_enterprise", "jamboard", "keep", "login", "meet", "mobile", "rules", "saml", "token", "user_accounts", "vault",
+    ];
+
     public static IReadOnlyList<SigmaLogsource> All { get; } =
     [
         new("kubernetes", "audit", [EventKinds.K8sAudit], KubernetesAuditFields.Instance),
@@ -31,6 +41,15 @@ internal static class SigmaLogsources
         {
             ServiceNamesProduct = true,
         },
+
+        // Google Workspace's activities, one logsource per application: SigmaHQ files them under product gcp (older rules
+        // google_workspace, or no product); the Reports API's records and the Cloud Audit Logs entries Workspace shares both read.
+        .. WorkspaceApplications.SelectMany(application => new[] { "gcp", "google_workspace" }.Select(product =>
+            new SigmaLogsource(product, "google_workspace." + application, WorkspaceKinds, WorkspaceActivityFields.Instance, WorkspaceActivityFields.Activities(application))
+            {
+                ServiceNamesProduct = product == "gcp",
+                Listed = "product: gcp (or google_workspace), service: google_workspace.APPLICATION (" + string.Join(", ", WorkspaceApplications) + ")",
+            })),
 
         // Sigma's taxonomy names Linux process creation by category alone; Tetragon's execs are its events.
         new("linux", null, LinuxProcessCreationFields.Kinds, LinuxProcessCreationFields.Instance, LinuxProcessCreationFields.Execs) { Category = "process_creation" },

@@ -30,7 +30,7 @@ internal static class SigmaRuleReader
         var category = RuleYaml.Text(logsourceNode, "category");
         var logsource = SigmaLogsources.Find(category, product, service) ?? throw new RuleFormatException(
             $"logsource (category: {category ?? "-"}, product: {product ?? "-"}, service: {service ?? "-"}) has no field mapping; supported: "
-            + string.Join("; ", SigmaLogsources.All.Select(l => l.ToString())),
+            + string.Join("; ", SigmaLogsources.All.Select(l => l.ToString()).Distinct(StringComparer.Ordinal)),
             RuleYaml.Line(logsourceNode));
 
         var detection = RuleYaml.Get(doc, "detection") as YamlMappingNode ?? throw new RuleFormatException("'detection' must be a map", RuleYaml.Line(doc));

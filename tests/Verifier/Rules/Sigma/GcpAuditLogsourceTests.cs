@@ -288,9 +288,11 @@ public sealed class GcpAuditLogsourceTests
     [Fact]
     public void OtherGcpServices_AreAnErrorListingTheSupportedLogsources()
     {
-        var error = Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText("product: gcp\nservice: google_workspace.admin", "selection:\n  gcp.audit.method_name: x\ncondition: selection")));
+        var error = Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText("product: gcp\nservice: bigquery", "selection:\n  gcp.audit.method_name: x\ncondition: selection")));
         Assert.Contains("has no field mapping", error.Reason, StringComparison.Ordinal);
         Assert.Contains("product: gcp, service: gcp.audit", error.Reason, StringComparison.Ordinal);
+        Assert.Contains("service: google_workspace.APPLICATION (access_transparency, admin,", error.Reason, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(error.Reason, "google_workspace.APPLICATION"));
     }
 
     private const string CloudAuditAttribute = "gcp.method_name";
