@@ -57,7 +57,6 @@ internal static partial class FalcoFieldCatalog
         ["proc.is_exe_from_memfd"] = "Tetragon names the executed file only when it is no file on disk, and then does not tell a memfd from a shared-memory object or a deleted file",
         ["proc.is_exe_writable"] = NotInRecord,
         ["proc.env"] = NotInRecord,
-        ["proc.vpid"] = "Tetragon's pid is the host's; the pid in the container's namespace is not in every record",
         ["proc.pvpid"] = "Tetragon's pid is the host's; the pid in the container's namespace is not in every record",
         ["proc.sid"] = NotInRecord,
         ["proc.vpgid"] = NotInRecord,
@@ -214,6 +213,7 @@ internal static partial class FalcoFieldCatalog
         Computed("proc.cmdline", _ => ExecField(CommandLine, parent: false));
         Computed("proc.cwd", slots => Derived(slots.Path([.. process, "cwd"]), WorkingDirectory));
         Path("proc.pid", [.. process, "pid"]);
+        Computed("proc.vpid", slots => VirtualPid(slots, container, process));
         Computed("proc.pname", _ => ExecField(Name, parent: true));
         NamedPath("proc.pexepath", parent: true);
         Computed("proc.pcmdline", _ => ExecField(CommandLine, parent: true));
@@ -367,6 +367,28 @@ internal static partial class FalcoFieldCatalog
         }
 
         return text.IsEmpty ? null : (text.Length > 12 ? text[..12] : text).ToArray();
+    }
+
+    /// <summary>
+    /// <c>proc.vpid</c>: the pid in the process's own pid namespace — in a pod's container Tetragon's
+    /// <c>pod.container.pid</c> ("process identifier in the container namespace"), on the host the host's pid; no value
+    /// in a container Tetragon names without a pod, whose namespace pid it does not give.
+    /// </summary>
+    private static FalcoComputedField.Compute VirtualPid(FalcoSlots slots, string[] container, string[] process)
+    {
+        var id = slots.Path([.. container, "id"]);
+        var docker = slots.Path([.. process, "docker"]);
+        var inContainer = slots.Path([.. container, "pid"]);
+        var onHost = slots.Path([.. process, "pid"]);
+        return (in FalcoEvent e, Span<byte> buffer, out int written, out byte[]? array) =>
+        {
+            written = 0;
+            var pid = ShortId(id, docker, e) is null ? onHost : inContainer;
+            array = pid.TryGet(e, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetUInt32(out var n)
+                ? Encoding.UTF8.GetBytes(n.ToString(CultureInfo.InvariantCulture))
+                : null;
+            return array is not null;
+        };
     }
 
     /// <summary><c>container.name</c>: the container's name; <c>host</c> for a process in no container, as libsinsp.</summary>

@@ -119,6 +119,14 @@ public sealed class FalcoSyscallFieldTests
     public void UserUid_IsTheEffectiveUid_AsLibsinspsIs(string extra, string uid) =>
         Assert.Equal(uid, Render(Exec("/usr/bin/passwd", uid: 1000, user: "ops", extra: extra), "%user.uid"));
 
+    [Fact]
+    public void ProcVpid_IsThePidInTheProcesssOwnNamespace()
+    {
+        Assert.Equal("17|42101", Render(Exec("/app/server", pod: Pod()), "%proc.vpid|%proc.pid"));
+        Assert.Equal("42101|42101", Render(Exec("/usr/sbin/sshd"), "%proc.vpid|%proc.pid"));
+        Assert.Equal("<NA>|42101", Render(Exec("/app/server", extra: ",\"docker\":\"4f1c9a2b7e3d5c6\""), "%proc.vpid|%proc.pid"));
+    }
+
     public static TheoryData<string, string> Refused => new()
     {
         { "evt.type = open and fd.name = /etc/shadow", "its condition is never true on a process exec, the one system call ZtStream sees (Tetragon's process_exec: evt.type execve, evt.dir <, evt.res SUCCESS): it requires evt.type = open" },
