@@ -215,27 +215,29 @@ internal static class TetragonMapper
 
     /// <summary>
     /// The process (or its parent) in Falco's field names, so a rule reads one vocabulary: <c>proc.exepath</c> (the binary),
-    /// <c>proc.name</c> (its file name), <c>proc.args</c>, <c>proc.cmdline</c> (name and arguments, as Falco writes it),
-    /// <c>proc.cwd</c>, <c>user.uid</c>, <c>user.name</c>; the parent's as <c>proc.pexepath</c>, <c>proc.pname</c>,
-    /// <c>proc.pcmdline</c>; and the exec ids.
+    /// <c>proc.name</c> (its file name), <c>proc.args</c> (argv[1..] joined by spaces, Tetragon's quoting taken off:
+    /// <see cref="TetragonArguments"/>), <c>proc.cmdline</c> (name and arguments, as Falco writes it), <c>proc.cwd</c>,
+    /// <c>user.uid</c>, <c>user.name</c>; the parent's as <c>proc.pexepath</c>, <c>proc.pname</c>,
+    /// <c>tetragon.parent_args</c> (libsinsp has no field for a parent's arguments alone), <c>proc.pcmdline</c>; and the
+    /// exec ids. The binary and the arguments are the two facts every rule format's process fields are read from.
     /// </summary>
     private static void AddProcess(Dictionary<string, JsonElement> attributes, JsonElement process, bool parent, SourceMapOptions options)
     {
         var binary = NonEmpty(process.String("binary"));
         var name = binary is null ? null : binary[(binary.LastIndexOf('/') + 1)..];
-        var arguments = NonEmpty(process.String("arguments"));
+        var arguments = NonEmpty(process.String("arguments")) is { } quoted ? NonEmpty(TetragonArguments.Decode(quoted)) : null;
         var cmdline = name is null ? null : arguments is null ? name : name + " " + arguments;
         var max = options.MaxFieldLength - 1;
         Add(attributes, parent ? "proc.pexepath" : "proc.exepath", Clip(binary, max));
         Add(attributes, parent ? "proc.pname" : "proc.name", Clip(NonEmpty(name), max));
         Add(attributes, parent ? "proc.pcmdline" : "proc.cmdline", Clip(cmdline, max));
         Add(attributes, parent ? "tetragon.parent_exec_id" : "tetragon.exec_id", Clip(NonEmpty(process.String("exec_id")), max));
+        Add(attributes, parent ? "tetragon.parent_args" : "proc.args", Clip(arguments, max));
         if (parent)
         {
             return;
         }
 
-        Add(attributes, "proc.args", Clip(arguments, max));
         Add(attributes, "proc.cwd", Clip(NonEmpty(process.String("cwd")), max));
         Add(attributes, "tetragon.flags", Clip(NonEmpty(process.String("flags")), max));
         if (process.Child("uid") is { ValueKind: JsonValueKind.Number } uid && uid.TryGetInt64(out var u))

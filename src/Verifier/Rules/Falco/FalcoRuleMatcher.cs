@@ -42,7 +42,7 @@ internal sealed class FalcoRuleMatcher : IRuleMatcher, IRuleExplainer
             return false;
         }
 
-        var evt = new FalcoEvent(raw, e.Event.Time, FalcoEventCache.For(e, slots), slots.OktaMfaFor(e));
+        var evt = new FalcoEvent(raw, e.Event.Time, FalcoEventCache.For(e, slots), slots.OktaMfaFor(e), e.Event.Attributes);
 
         // Every Okta event counts toward the MFA fields before any rule reads them, whichever rule sees it first.
         evt.OktaMfa?.Observe(evt, slots.OktaMfaSlot);
@@ -58,7 +58,7 @@ internal sealed class FalcoRuleMatcher : IRuleMatcher, IRuleExplainer
     /// </summary>
     public string RenderOutput(RuleEvent e) =>
         output.Render(Source.TryRead(e, out var raw)
-            ? new FalcoEvent(raw, e.Event.Time, FalcoEventCache.For(e, slots), slots.OktaMfaFor(e))
+            ? new FalcoEvent(raw, e.Event.Time, FalcoEventCache.For(e, slots), slots.OktaMfaFor(e), e.Event.Attributes)
             : new FalcoEvent(default, e.Event.Time, oktaMfa: slots.OktaMfaFor(e)));
 }
 
@@ -112,10 +112,10 @@ internal sealed class FalcoOutputTemplate
             {
                 parts.Add(FalcoFieldCatalog.Bind(name, arg, slots, source));
             }
-            catch (FalcoNotCarriedException)
+            catch (FalcoNotCarriedException ex)
             {
                 // Falco prints a field without a value as <NA>; a field the exec record never has is always so.
-                parts.Add(new FalcoMissingField(text.Substring(i + 1, length)));
+                parts.Add(ex.InOutput ?? new FalcoMissingField(text.Substring(i + 1, length)));
             }
             catch (FalcoCompileException ex)
             {

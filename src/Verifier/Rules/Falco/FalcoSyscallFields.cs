@@ -27,6 +27,13 @@ internal static partial class FalcoFieldCatalog
     private const string NotInRecord = "Tetragon's process_exec record does not carry it";
 
     /// <summary>
+    /// libsinsp's <c>proc.exepath</c> is the executed file's canonical path, symlinks resolved (its field description; the
+    /// drivers' <c>trusted_exepath</c>); Tetragon's <c>binary</c> is the path the exec named, made absolute, symlinks kept
+    /// (cilium/tetragon#2336, #3582: <c>/bin/ls</c> for busybox).
+    /// </summary>
+    private const string NoCanonicalPath = "libsinsp's is the executed file's canonical path, symlinks resolved, and Tetragon's binary is the path the exec named, symlinks kept (a link named /tmp/x to /dev/shm/x would read /tmp/x): in an output it is that path";
+
+    /// <summary>
     /// libsinsp fields a process-exec record cannot give, by name or by class prefix, with why. In a condition each is a load
     /// error naming the field; in an output it is <c>&lt;NA&gt;</c>, as Falco prints a field without a value.
     /// </summary>
@@ -50,7 +57,6 @@ internal static partial class FalcoFieldCatalog
         ["proc.is_exe_from_memfd"] = "Tetragon names the executed file only when it is no file on disk, and then does not tell a memfd from a shared-memory object or a deleted file",
         ["proc.is_exe_writable"] = NotInRecord,
         ["proc.env"] = NotInRecord,
-        ["proc.vpid"] = "Tetragon's pid is the host's; the pid in the container's namespace is not in every record",
         ["proc.pvpid"] = "Tetragon's pid is the host's; the pid in the container's namespace is not in every record",
         ["proc.sid"] = NotInRecord,
         ["proc.vpgid"] = NotInRecord,
@@ -188,6 +194,8 @@ internal static partial class FalcoFieldCatalog
             f[name] = new Spec(Arg.None, (t, _, _, slots) => new FalcoComputedField(t, compute(slots)), sys);
         void Path(string name, params string[] path) =>
             f[name] = new Spec(Arg.None, (t, _, _, slots) => new FalcoPathField(t, slots.Path(path), nullIsMissing: true), sys);
+        void NamedPath(string name, bool parent) =>
+            f[name] = new Spec(Arg.None, (t, _, _, _) => throw NamedPathOnly(t, parent), sys);
 
         // Tetragon writes process_exec for an exec that succeeded (sched_process_exec), and does not say whether the
         // caller used execve or execveat: every exec is execve's exit, "<", with a result of 0.
@@ -197,31 +205,39 @@ internal static partial class FalcoFieldCatalog
         Constant("evt.rawres", "0");
         Constant("evt.failed", "false");
 
-        Computed("proc.name", slots => Name(slots.Path([.. process, "binary"])));
-        Path("proc.exepath", [.. process, "binary"]);
-        Computed("proc.args", slots => Arguments(slots.Path([.. process, "arguments"]), slots.Path(process)));
-        Computed("proc.cmdline", slots => CommandLine(slots, process));
+        // The process's and its parent's binary and arguments are read where Ingest wrote them, decoded, for every rule
+        // format (ExecProcesses); the rest from the record.
+        Computed("proc.name", _ => ExecField(Name, parent: false));
+        NamedPath("proc.exepath", parent: false);
+        Computed("proc.args", _ => ExecField(Arguments, parent: false));
+        Computed("proc.cmdline", _ => ExecField(CommandLine, parent: false));
         Computed("proc.cwd", slots => Derived(slots.Path([.. process, "cwd"]), WorkingDirectory));
         Path("proc.pid", [.. process, "pid"]);
-        Computed("proc.pname", slots => Name(slots.Path([.. parent, "binary"])));
-        Path("proc.pexepath", [.. parent, "binary"]);
-        Computed("proc.pcmdline", slots => CommandLine(slots, parent));
+        Computed("proc.vpid", slots => VirtualPid(slots, container, process));
+        Computed("proc.pname", _ => ExecField(Name, parent: true));
+        NamedPath("proc.pexepath", parent: true);
+        Computed("proc.pcmdline", _ => ExecField(CommandLine, parent: true));
         Path("proc.ppid", [.. parent, "pid"]);
 
         // proc.aname[0] is the process, [1] its parent; further ancestors, or any of them (no index), Tetragon does not give.
-        void Ancestor(string name, Func<FalcoSlots, string[], FalcoComputedField.Compute> of) =>
-            f[name] = new Spec(Arg.Index, (t, _, i, slots) => i switch
+        void Ancestor(string name, ExecValue of) =>
+            f[name] = new Spec(Arg.Index, (t, _, i, _) => i switch
             {
-                0 => new FalcoComputedField(t, of(slots, process)),
-                1 => new FalcoComputedField(t, of(slots, parent)),
+                0 => new FalcoComputedField(t, ExecField(of, parent: false)),
+                1 => new FalcoComputedField(t, ExecField(of, parent: true)),
                 -1 => throw new FalcoNotCarriedException(name, "without an index it is any ancestor, and " + NoAncestors),
                 _ => throw new FalcoNotCarriedException(t, NoAncestors),
             }, sys);
-        Ancestor("proc.aname", (slots, who) => Name(slots.Path([.. who, "binary"])));
-        Ancestor("proc.aexepath", (slots, who) => TextAt(slots.Path([.. who, "binary"])));
-        Ancestor("proc.acmdline", (slots, who) => CommandLine(slots, who));
+        Ancestor("proc.aname", Name);
+        f["proc.aexepath"] = new Spec(Arg.Index, (t, _, i, _) => i switch
+        {
+            0 or 1 => throw NamedPathOnly(t, parent: i == 1),
+            -1 => throw new FalcoNotCarriedException("proc.aexepath", "without an index it is any ancestor, and " + NoAncestors),
+            _ => throw new FalcoNotCarriedException(t, NoAncestors),
+        }, sys);
+        Ancestor("proc.acmdline", CommandLine);
 
-        Path("user.uid", [.. process, "uid"]);
+        Computed("user.uid", slots => EffectiveUid(slots, process));
         Path("user.name", [.. process, "user", "name"]);
         Computed("user.loginuid", slots => Derived(slots.Path([.. process, "auid"]), LoginUid));
 
@@ -235,58 +251,76 @@ internal static partial class FalcoFieldCatalog
         f["k8s.pod.label"] = new Spec(Arg.Required, (t, a, _, slots) => new FalcoPathField(t, slots.Path([.. pod, "pod_labels", a!]), nullIsMissing: true), sys);
     }
 
-    /// <summary><c>proc.name</c>: the executed file's name, cut to <see cref="CommLength"/> bytes as the kernel's <c>comm</c>.</summary>
-    private static FalcoComputedField.Compute Name(FalcoRootPath binary) => Derived(binary, b => CommOf(b)?.ToArray());
+    /// <summary>A value of the process or its parent from its binary and arguments; null when it has none.</summary>
+    private delegate byte[]? ExecValue(ReadOnlySpan<byte> binary, ReadOnlySpan<byte> arguments, bool hasArguments);
 
-    private static ReadOnlySpan<byte> CommOf(JsonElement binary, out bool present)
+    /// <summary>
+    /// <paramref name="of"/> the process (or its parent) Ingest wrote on the event (<see cref="ExecProcesses"/>): no value
+    /// when the event names no such process (a line without a parent).
+    /// </summary>
+    private static FalcoComputedField.Compute ExecField(ExecValue of, bool parent) =>
+        (in FalcoEvent e, Span<byte> buffer, out int written, out byte[]? array) =>
+        {
+            written = 0;
+            array = null;
+            if (!ExecProcesses.TryBinary(e.Attributes, parent, out var binary) || TextOf(binary) is not { IsEmpty: false } path)
+            {
+                return false;
+            }
+
+            var hasArguments = ExecProcesses.TryArguments(e.Attributes, parent, out var arguments);
+            array = of(path, hasArguments ? TextOf(arguments) : default, hasArguments);
+            return array is not null;
+        };
+
+    private static byte[]? ExePath(ReadOnlySpan<byte> binary, ReadOnlySpan<byte> arguments, bool hasArguments) => binary.ToArray();
+
+    /// <summary>
+    /// <c>proc.exepath</c> and the parent's: refused in a condition, which would test another path than libsinsp's for an
+    /// exec through a symlink; in an output, the path the exec named, so an alert still says what ran.
+    /// </summary>
+    private static FalcoNotCarriedException NamedPathOnly(string field, bool parent) =>
+        new(field, NoCanonicalPath) { InOutput = new FalcoComputedField(field, ExecField(ExePath, parent)) };
+
+    /// <summary><c>proc.name</c>: the executed file's name, cut to <see cref="CommLength"/> bytes as the kernel's <c>comm</c>.</summary>
+    private static byte[]? Name(ReadOnlySpan<byte> binary, ReadOnlySpan<byte> arguments, bool hasArguments) => CommOf(binary).ToArray();
+
+    /// <summary><c>proc.args</c>: the arguments after argv[0]; the empty string when there are none, as libsinsp gives them.</summary>
+    private static byte[]? Arguments(ReadOnlySpan<byte> binary, ReadOnlySpan<byte> arguments, bool hasArguments) => arguments.ToArray();
+
+    /// <summary><c>proc.cmdline</c>: <c>proc.name</c>, then a blank and <c>proc.args</c> when there are arguments.</summary>
+    private static byte[]? CommandLine(ReadOnlySpan<byte> binary, ReadOnlySpan<byte> arguments, bool hasArguments) =>
+        hasArguments && !arguments.IsEmpty ? [.. CommOf(binary), (byte)' ', .. arguments] : CommOf(binary).ToArray();
+
+    private static ReadOnlySpan<byte> CommOf(ReadOnlySpan<byte> path)
     {
-        var path = TextOf(binary);
-        present = path.Length > 0;
         var name = path[(path.LastIndexOf((byte)'/') + 1)..];
         return name.Length > CommLength ? name[..CommLength] : name;
     }
 
-    private static byte[]? CommOf(JsonElement binary)
-    {
-        var name = CommOf(binary, out var present);
-        return present ? name.ToArray() : null;
-    }
-
     /// <summary>
-    /// <c>proc.args</c>: the arguments after argv[0]. Tetragon leaves <c>arguments</c> out when there are none, which
-    /// libsinsp gives as the empty string; a record without the process has no value.
+    /// <c>user.uid</c>: libsinsp's is the effective uid (the drivers fill the exec's and the clone's uid with the task's
+    /// euid). Tetragon's <c>uid</c> is the real one; its effective one is <c>process_credentials.euid</c> when the export
+    /// has the credentials (<c>--enable-process-cred</c>), else <c>binary_properties.setuid</c> when the exec changed it
+    /// (a set-user-ID file), else the real one, which it then equals.
     /// </summary>
-    private static FalcoComputedField.Compute Arguments(FalcoRootPath arguments, FalcoRootPath process) =>
-        (in FalcoEvent e, Span<byte> buffer, out int written, out byte[]? array) =>
-        {
-            written = 0;
-            array = arguments.TryGet(e, out var a) ? TextOf(a).ToArray() : process.TryGet(e, out _) ? [] : null;
-            return array is not null;
-        };
-
-    /// <summary><c>proc.cmdline</c>: <c>proc.name</c>, then a blank and <c>proc.args</c> when there are arguments.</summary>
-    private static FalcoComputedField.Compute CommandLine(FalcoSlots slots, string[] who)
+    private static FalcoComputedField.Compute EffectiveUid(FalcoSlots slots, string[] process)
     {
-        var binary = slots.Path([.. who, "binary"]);
-        var arguments = slots.Path([.. who, "arguments"]);
+        FalcoRootPath[] sources = [slots.Path([.. process, "process_credentials", "euid"]), slots.Path([.. process, "binary_properties", "setuid"]), slots.Path([.. process, "uid"])];
         return (in FalcoEvent e, Span<byte> buffer, out int written, out byte[]? array) =>
         {
             written = 0;
             array = null;
-            if (!binary.TryGet(e, out var b))
+            foreach (var source in sources)
             {
-                return false;
+                if (source.TryGet(e, out var uid) && uid.ValueKind == JsonValueKind.Number && uid.TryGetUInt32(out var id))
+                {
+                    array = Encoding.UTF8.GetBytes(id.ToString(CultureInfo.InvariantCulture));
+                    return true;
+                }
             }
 
-            var name = CommOf(b, out var present);
-            if (!present)
-            {
-                return false;
-            }
-
-            var args = arguments.TryGet(e, out var a) ? TextOf(a) : default;
-            array = args.IsEmpty ? name.ToArray() : [.. name, (byte)' ', .. args];
-            return true;
+            return false;
         };
     }
 
@@ -333,6 +367,28 @@ internal static partial class FalcoFieldCatalog
         }
 
         return text.IsEmpty ? null : (text.Length > 12 ? text[..12] : text).ToArray();
+    }
+
+    /// <summary>
+    /// <c>proc.vpid</c>: the pid in the process's own pid namespace — in a pod's container Tetragon's
+    /// <c>pod.container.pid</c> ("process identifier in the container namespace"), on the host the host's pid; no value
+    /// in a container Tetragon names without a pod, whose namespace pid it does not give.
+    /// </summary>
+    private static FalcoComputedField.Compute VirtualPid(FalcoSlots slots, string[] container, string[] process)
+    {
+        var id = slots.Path([.. container, "id"]);
+        var docker = slots.Path([.. process, "docker"]);
+        var inContainer = slots.Path([.. container, "pid"]);
+        var onHost = slots.Path([.. process, "pid"]);
+        return (in FalcoEvent e, Span<byte> buffer, out int written, out byte[]? array) =>
+        {
+            written = 0;
+            var pid = ShortId(id, docker, e) is null ? onHost : inContainer;
+            array = pid.TryGet(e, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetUInt32(out var n)
+                ? Encoding.UTF8.GetBytes(n.ToString(CultureInfo.InvariantCulture))
+                : null;
+            return array is not null;
+        };
     }
 
     /// <summary><c>container.name</c>: the container's name; <c>host</c> for a process in no container, as libsinsp.</summary>
@@ -400,4 +456,8 @@ internal sealed class FalcoMissingField(string text) : FalcoField(text, isList: 
 
 /// <summary>A libsinsp field the events of the rule's source do not carry; an error in a condition, <c>&lt;NA&gt;</c> in an output.</summary>
 internal sealed class FalcoNotCarriedException(string field, string why)
-    : FalcoCompileException($"reads {field}, which a process exec does not carry: {why}");
+    : FalcoCompileException($"reads {field}, which a process exec does not carry: {why}")
+{
+    /// <summary>What an output shows for the field: <c>&lt;NA&gt;</c> when null.</summary>
+    public FalcoField? InOutput { get; init; }
+}

@@ -6,9 +6,20 @@ namespace ZtStream.Verifier.Rules.Falco;
 /// What a compiled Falco condition reads: the audit event's JSON, the event time (for <c>jevt.rawtime</c>), and
 /// the per-event cache of values already looked up and macros already evaluated (none when rendering output).
 /// </summary>
-internal readonly struct FalcoEvent(JsonElement root, DateTimeOffset time, FalcoEventCache? cache = null, FalcoOktaMfaCounts? oktaMfa = null)
+internal readonly struct FalcoEvent(
+    JsonElement root,
+    DateTimeOffset time,
+    FalcoEventCache? cache = null,
+    FalcoOktaMfaCounts? oktaMfa = null,
+    Dictionary<string, JsonElement>? attributes = null)
 {
     public JsonElement Root { get; } = root;
+
+    /// <summary>
+    /// The canonical event's attributes, where Ingest wrote what it decoded from the record once for every rule format
+    /// (an exec's process and parent: <see cref="ExecProcesses"/>).
+    /// </summary>
+    public Dictionary<string, JsonElement>? Attributes { get; } = attributes;
 
     public DateTimeOffset Time { get; } = time;
 

@@ -9,12 +9,12 @@ namespace ZtStream.Verifier.Rules.Sigma;
 /// </summary>
 /// <remarks>
 /// <c>CommandLine</c> is the process's argv joined by spaces, as Sysmon for Linux and auditd write it, argv[0] included.
-/// Tetragon records the binary and argv[1..] (<c>arguments</c>, where an argument holding a space is wrapped in double
-/// quotes, which argv does not hold: they are taken off again), never argv[0], which is the name a shell ran
-/// (<c>chmod 700 /tmp/x</c>) or the path a script or service ran (<c>/bin/sh /usr/sbin/update-shells</c>): both forms
-/// are read, name (<c>proc.name</c>) and path (<c>proc.exepath</c>), any of them matching, so a rule written for either
-/// matches and a filter written for either excludes. <c>ParentCommandLine</c> likewise, from the parent's name, path and
-/// arguments (what follows its name in <c>proc.pcmdline</c>).
+/// Tetragon records the binary and argv[1..] (Ingest takes off the quotes Tetragon puts around an argument holding a
+/// space), never argv[0], which is the name a shell ran (<c>chmod 700 /tmp/x</c>) or the path a script or service ran
+/// (<c>/bin/sh /usr/sbin/update-shells</c>): both forms are read, name and path, any of them matching, so a rule written
+/// for either matches and a filter written for either excludes. <c>ParentCommandLine</c> likewise, from the parent's
+/// binary and arguments. Both read the process and its parent where Falco's fields read them
+/// (<see cref="ExecProcesses"/>).
 /// </remarks>
 internal sealed class LinuxProcessCreationFields : IFieldResolver
 {
@@ -27,29 +27,19 @@ internal sealed class LinuxProcessCreationFields : IFieldResolver
     public static readonly Node Execs = new RuntimeProcesses();
 
     private const string ExePath = "proc.exepath";
-    private const string Name = "proc.name";
-    private const string Args = "proc.args";
     private const string ParentExePath = "proc.pexepath";
-    private const string ParentName = "proc.pname";
-    private const string ParentCmdline = "proc.pcmdline";
 
     /// <summary>Names read, and where.</summary>
     internal static readonly Dictionary<string, Func<string, FieldPath>> Mapped = new(StringComparer.OrdinalIgnoreCase)
     {
         ["Image"] = name => Attribute(name, ExePath),
-        ["CommandLine"] = name => FieldPath.AnyOf(name, [
-            FieldPath.CanonicalText(name, e => CommandLine(Text(e, Name), Text(e, Args))),
-            FieldPath.CanonicalText(name, e => CommandLine(Text(e, ExePath), Text(e, Args))),
-        ]),
+        ["CommandLine"] = name => CommandLine(name, parent: false),
         ["CurrentDirectory"] = name => Attribute(name, "proc.cwd"),
         ["User"] = name => Attribute(name, "user.name"),
         ["ProcessId"] = name => FieldPath.Json(name, FieldRoot.Raw, "raw.", "process_exec.process.pid"),
         ["ProcessGuid"] = name => Attribute(name, "tetragon.exec_id"),
         ["ParentImage"] = name => Attribute(name, ParentExePath),
-        ["ParentCommandLine"] = name => FieldPath.AnyOf(name, [
-            FieldPath.CanonicalText(name, e => CommandLine(Text(e, ParentName), ParentArguments(e))),
-            FieldPath.CanonicalText(name, e => CommandLine(Text(e, ParentExePath), ParentArguments(e))),
-        ]),
+        ["ParentCommandLine"] = name => CommandLine(name, parent: true),
         ["ParentProcessId"] = name => FieldPath.Json(name, FieldRoot.Raw, "raw.", "process_exec.parent.pid"),
         ["ParentProcessGuid"] = name => Attribute(name, "tetragon.parent_exec_id"),
         ["ParentUser"] = name => FieldPath.Json(name, FieldRoot.Raw, "raw.", "process_exec.parent.user.name"),
@@ -82,69 +72,17 @@ internal sealed class LinuxProcessCreationFields : IFieldResolver
 
     private static FieldPath Attribute(string name, string key) => FieldPath.Json(name, FieldRoot.Attributes, "attributes.", key);
 
-    /// <summary>argv joined: <paramref name="argv0"/>, then Tetragon's <paramref name="arguments"/> without its quoting.</summary>
-    private static string? CommandLine(string? argv0, string? arguments) =>
-        argv0 is null ? null : arguments is null ? argv0 : argv0 + " " + Unquoted(arguments);
-
     /// <summary>
-    /// The parent's arguments: what follows its name in <c>proc.pcmdline</c> (Ingest writes the parent's name and
-    /// arguments there, not its arguments alone); null when it ran without any.
+    /// argv joined by spaces: argv[0] as the file's name, or as its path (any of them matching), then the arguments;
+    /// no value when the event names no such process.
     /// </summary>
-    private static string? ParentArguments(AccessEvent e) =>
-        Text(e, ParentName) is { } name && Text(e, ParentCmdline) is { } cmdline
-            && cmdline.Length > name.Length + 1 && cmdline.StartsWith(name, StringComparison.Ordinal) && cmdline[name.Length] == ' '
-            ? cmdline[(name.Length + 1)..]
-            : null;
+    private static FieldPath CommandLine(string name, bool parent) => FieldPath.AnyOf(name, [
+        FieldPath.CanonicalText(name, e => Joined(ExecProcesses.Binary(e, parent) is { } b ? ExecProcesses.FileName(b) : null, e, parent)),
+        FieldPath.CanonicalText(name, e => Joined(ExecProcesses.Binary(e, parent), e, parent)),
+    ]);
 
-    /// <summary>
-    /// argv[1..] joined by spaces from Tetragon's <c>arguments</c>, which wraps each argument holding a space in double
-    /// quotes (and, when the first one does, starts with a space). A quoted argument is one that starts an argument with
-    /// <c>"</c>, holds a space and ends with <c>"</c> before a space or the end; any other quote is the argument's own.
-    /// </summary>
-    internal static string Unquoted(string arguments)
-    {
-        if (!arguments.Contains('"', StringComparison.Ordinal))
-        {
-            return arguments;
-        }
-
-        var s = arguments.StartsWith(" \"", StringComparison.Ordinal) ? arguments[1..] : arguments;
-        var argv = new StringBuilder(s.Length);
-        var i = 0;
-        while (i < s.Length)
-        {
-            if (i > 0)
-            {
-                argv.Append(' ');
-            }
-
-            if (s[i] == '"')
-            {
-                var close = s.IndexOf("\" ", i + 1, StringComparison.Ordinal);
-                if (close < 0 && s[^1] == '"')
-                {
-                    close = s.Length - 1;
-                }
-
-                if (close > i + 1 && s.AsSpan(i + 1, close - i - 1).Contains(' '))
-                {
-                    argv.Append(s, i + 1, close - i - 1);
-                    i = close + 2;
-                    continue;
-                }
-            }
-
-            var end = s.IndexOf(' ', i);
-            end = end < 0 ? s.Length : end;
-            argv.Append(s, i, end - i);
-            i = end + 1;
-        }
-
-        return argv.ToString();
-    }
-
-    private static string? Text(AccessEvent e, string key) =>
-        e.Attributes is { } attributes && attributes.TryGetValue(key, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    private static string? Joined(string? argv0, AccessEvent e, bool parent) =>
+        argv0 is null ? null : ExecProcesses.Arguments(e, parent) is { } arguments ? argv0 + " " + arguments : argv0;
 
     /// <summary>True for a <c>runtime.process</c>: checked here too, not only by the rule set's index.</summary>
     private sealed class RuntimeProcesses : Node

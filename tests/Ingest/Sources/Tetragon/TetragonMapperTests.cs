@@ -261,4 +261,52 @@ public sealed class TetragonMapperTests
     {
         MapperAssert.RejectsWhole(TetragonMapper.Map(Encoding.UTF8.GetBytes(body)), field);
     }
+
+    [Theory]
+    [InlineData("-c \"echo aGk= | base64 -d | bash\"", "-c echo aGk= | base64 -d | bash")]
+    [InlineData(" \"my script.py\" --verbose", "my script.py --verbose")]
+    [InlineData("-c \"a b\" \"c d\"", "-c a b c d")]
+    [InlineData("-e '\"x\"' \"y\"", "-e '\"x\"' \"y\"")]
+    [InlineData("--name=\"x\" plain", "--name=\"x\" plain")]
+    [InlineData("-c \"unterminated and more", "-c \"unterminated and more")]
+    [InlineData("plain args only", "plain args only")]
+    public void Decode_TakesOffTheQuotesTetragonPutsAroundAnArgumentWithASpace_AndNoOther(string tetragon, string argv)
+    {
+        Assert.Equal(argv, TetragonArguments.Decode(tetragon));
+    }
+
+    private static AccessEvent Exec(string parent) => Assert.Single(MapperAssert.MapsAll(TetragonMapper.Map(Encoding.UTF8.GetBytes(
+        $$"""{"process_exec":{"process":{"exec_id":"dHotcGFyZW50","pid":7,"uid":0,"binary":"/usr/bin/python3","arguments":" \"my script.py\" --verbose"}{{parent}} },"node_name":"node-a","time":"2026-11-30T09:00:00Z"}""")), 1));
+
+    [Fact]
+    public void Map_TheParentsArguments_AreAnAttributeOfTheirOwn_DecodedAsTheProcesss()
+    {
+        var e = Exec(""","parent":{"exec_id":"dHotc2g","binary":"/bin/sh","arguments":"-c \"python3 'my script.py' --verbose\""}""");
+
+        Assert.Equal("my script.py --verbose", e.Attr("proc.args"));
+        Assert.Equal("python3 my script.py --verbose", e.Attr("proc.cmdline"));
+        Assert.Equal("/bin/sh", e.Attr("proc.pexepath"));
+        Assert.Equal("sh", e.Attr("proc.pname"));
+        Assert.Equal("-c python3 'my script.py' --verbose", e.Attr("tetragon.parent_args"));
+        Assert.Equal("sh -c python3 'my script.py' --verbose", e.Attr("proc.pcmdline"));
+    }
+
+    [Fact]
+    public void Map_AParentWithoutArguments_HasItsBinaryAndNoArguments()
+    {
+        var e = Exec(""","parent":{"exec_id":"dHotaW5pdA","binary":"/usr/bin/containerd-shim-runc-v2"}""");
+
+        Assert.Equal("/usr/bin/containerd-shim-runc-v2", e.Attr("proc.pexepath"));
+        Assert.Equal("containerd-shim-runc-v2", e.Attr("proc.pcmdline"));
+        Assert.False(e.Attributes!.ContainsKey("tetragon.parent_args"));
+    }
+
+    [Fact]
+    public void Map_NoParent_WritesNoneOfTheParentsAttributes()
+    {
+        var e = Exec("");
+
+        Assert.Equal("my script.py --verbose", e.Attr("proc.args"));
+        Assert.DoesNotContain(e.Attributes!.Keys, k => k is "proc.pexepath" or "proc.pname" or "proc.pcmdline" or "tetragon.parent_args" or "tetragon.parent_exec_id");
+    }
 }

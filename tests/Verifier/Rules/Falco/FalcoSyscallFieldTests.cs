@@ -72,6 +72,61 @@ public sealed class FalcoSyscallFieldTests
         Assert.False(rule.Condition.Matches(Event(Exec("/usr/sbin/dpkg-reconfigure", "-f noninteractive tzdata"))));
     }
 
+    [Fact]
+    public void ProcessAndParent_ArgumentsWithSpaces_AreArgvJoined_WithoutTetragonsQuotes()
+    {
+        // sh -c "python3 'my script.py' --verbose": argv[2] of sh and argv[1] of python3 hold a space, which Tetragon quotes.
+        var line = Exec("/usr/bin/python3", " \"my script.py\" --verbose", parent: "\"binary\":\"/bin/sh\",\"arguments\":\"-c \\\"python3 'my script.py' --verbose\\\"\",\"pid\":42099");
+
+        Assert.Equal(
+            "my script.py --verbose|python3 my script.py --verbose|sh|/bin/sh|sh -c python3 'my script.py' --verbose|python3 my script.py --verbose|sh -c python3 'my script.py' --verbose",
+            Render(line, "%proc.args|%proc.cmdline|%proc.pname|%proc.pexepath|%proc.pcmdline|%proc.acmdline[0]|%proc.acmdline[1]"));
+    }
+
+    [Fact]
+    public void Parent_WithoutArguments_IsItsNameAlone()
+    {
+        var line = Exec("/bin/sh", "-c true", parent: "\"binary\":\"/usr/bin/containerd-shim-runc-v2\",\"pid\":900");
+
+        Assert.Equal(
+            "containerd-shim|/usr/bin/containerd-shim-runc-v2|containerd-shim|containerd-shim|/usr/bin/containerd-shim-runc-v2|/bin/sh",
+            Render(line, "%proc.pname|%proc.pexepath|%proc.pcmdline|%proc.aname[1]|%proc.aexepath[1]|%proc.aexepath[0]"));
+    }
+
+    [Theory]
+    [InlineData("proc.pname exists", false)]
+    [InlineData("proc.pcmdline exists", false)]
+    [InlineData("not proc.pname in (sh, bash)", true)]
+    [InlineData("proc.cmdline = \"id -u\"", true)]
+    public void NoParent_LeavesEveryParentFieldWithoutAValue(string condition, bool matches)
+    {
+        var rule = FalcoTestData.Single($"""
+            - rule: Parent
+              desc: x
+              condition: evt.type = execve and {condition}
+              output: "%proc.pname"
+              priority: INFO
+            """);
+
+        Assert.Equal(matches, rule.Condition.Matches(Event(Exec("/usr/bin/id", "-u", parent: null))));
+        Assert.Equal("<NA>", ((FalcoRuleMatcher)rule.Condition).RenderOutput(Event(Exec("/usr/bin/id", "-u", parent: null))));
+    }
+
+    [Theory]
+    [InlineData("", "1000")]
+    [InlineData(",\"binary_properties\":{\"setuid\":0}", "0")]
+    [InlineData(",\"process_credentials\":{\"uid\":1000,\"euid\":0,\"suid\":0,\"fsuid\":0}", "0")]
+    public void UserUid_IsTheEffectiveUid_AsLibsinspsIs(string extra, string uid) =>
+        Assert.Equal(uid, Render(Exec("/usr/bin/passwd", uid: 1000, user: "ops", extra: extra), "%user.uid"));
+
+    [Fact]
+    public void ProcVpid_IsThePidInTheProcesssOwnNamespace()
+    {
+        Assert.Equal("17|42101", Render(Exec("/app/server", pod: Pod()), "%proc.vpid|%proc.pid"));
+        Assert.Equal("42101|42101", Render(Exec("/usr/sbin/sshd"), "%proc.vpid|%proc.pid"));
+        Assert.Equal("<NA>|42101", Render(Exec("/app/server", extra: ",\"docker\":\"4f1c9a2b7e3d5c6\""), "%proc.vpid|%proc.pid"));
+    }
+
     public static TheoryData<string, string> Refused => new()
     {
         { "evt.type = open and fd.name = /etc/shadow", "its condition is never true on a process exec, the one system call ZtStream sees (Tetragon's process_exec: evt.type execve, evt.dir <, evt.res SUCCESS): it requires evt.type = open" },
@@ -83,6 +138,9 @@ public sealed class FalcoSyscallFieldTests
         { "evt.type = execve and proc.aname[2] = sshd", "reads proc.aname[2], which a process exec does not carry: Tetragon's process_exec names the process and its parent only" },
         { "evt.type = execve and proc.aname = sshd", "reads proc.aname, which a process exec does not carry: without an index it is any ancestor" },
         { "evt.type = execve and proc.exe startswith ./", "reads proc.exe, which a process exec does not carry: it is argv[0]" },
+        { "evt.type = execve and proc.exepath startswith /dev/shm/", "reads proc.exepath, which a process exec does not carry: libsinsp's is the executed file's canonical path, symlinks resolved" },
+        { "evt.type = execve and proc.pexepath = /bin/sh", "reads proc.pexepath, which a process exec does not carry: libsinsp's is the executed file's canonical path" },
+        { "evt.type = execve and proc.aexepath[1] = /bin/sh", "reads proc.aexepath[1], which a process exec does not carry: libsinsp's is the executed file's canonical path" },
         { "evt.type = execve and thread.cap_effective contains SYS_ADMIN", "reads thread.cap_effective, which a process exec does not carry" },
         { "evt.type = execve and ka.verb = create", "field 'ka.verb' is a k8saudit plugin field, read from Kubernetes audit events: a rule of source syscall cannot use it" },
         { "evt.type = execve and json.value[/verb] = create", "field 'json.value' is a json plugin field, which reads a plugin's event: a rule of source syscall reads system calls" },

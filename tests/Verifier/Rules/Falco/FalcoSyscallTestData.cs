@@ -12,11 +12,18 @@ internal static class FalcoSyscallTestData
 {
     public const string StockRules = "falco_rules.rules-f69f433.yaml";
 
+    /// <summary>falcosecurity/rules' other two rules files, each as shipped (README.txt in the folder names their commits).</summary>
+    public const string IncubatingRules = "falco-incubating_rules.rules-f69f433.yaml";
+
+    public const string SandboxRules = "falco-sandbox_rules.rules-18aa700.yaml";
+
     public static string Folder => Path.Combine(AppContext.BaseDirectory, "TestData", "falco-syscall");
 
-    public static (string Path, string Text) StockFile()
+    public static (string Path, string Text) StockFile() => RulesFile(StockRules);
+
+    public static (string Path, string Text) RulesFile(string name)
     {
-        var path = Path.Combine(Folder, "rules", StockRules);
+        var path = Path.Combine(Folder, "rules", name);
         return (path, File.ReadAllText(path));
     }
 

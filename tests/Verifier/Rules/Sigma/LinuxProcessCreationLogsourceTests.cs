@@ -60,18 +60,6 @@ public sealed class LinuxProcessCreationLogsourceTests
         Assert.False(Inline("selection:\n  CommandLine|endswith: ' '\ncondition: selection").Fires(Format, Exec("/usr/bin/id", null)));
     }
 
-    [Theory]
-    [InlineData("-c \"echo aGk= | base64 -d | bash\"", "-c echo aGk= | base64 -d | bash")]
-    [InlineData(" \"my script.py\" --verbose", "my script.py --verbose")]
-    [InlineData("-c \"a b\" \"c d\"", "-c a b c d")]
-    [InlineData("-e '\"x\"' \"y\"", "-e '\"x\"' \"y\"")]
-    [InlineData("--name=\"x\" plain", "--name=\"x\" plain")]
-    [InlineData("-c \"unterminated and more", "-c \"unterminated and more")]
-    public void Unquoted_TakesOffTheQuotesTetragonPutsAroundAnArgumentWithASpace_AndNoOther(string tetragon, string argv)
-    {
-        Assert.Equal(argv, LinuxProcessCreationFields.Unquoted(tetragon));
-    }
-
     [Fact]
     public void CommandLine_IsArgvAsRun_NotTetragonsQuoting()
     {
