@@ -63,13 +63,12 @@ public sealed class SqliteAlertClusterMigrationTests : AlertClusterMigrationTest
 {
     private readonly SqliteFiles files = new("ztstream-alert-clusters-");
 
-    private protected override Task<StoreOptions> CreateDatabaseAsync() => Task.FromResult(new StoreOptions { SqlitePath = files.NewPath() });
+    private protected override Task<StoreOptions> CreateDatabaseAsync() => Task.FromResult(files.NewStore());
 
     public void Dispose() => files.Dispose();
 }
 
 public sealed class PostgresAlertClusterMigrationTests(PostgresFixture postgres) : AlertClusterMigrationTests, IClassFixture<PostgresFixture>
 {
-    private protected override async Task<StoreOptions> CreateDatabaseAsync() =>
-        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(Ct) };
+    private protected override Task<StoreOptions> CreateDatabaseAsync() => postgres.CreateStoreAsync(Ct);
 }

@@ -44,13 +44,12 @@ public sealed class SqliteIdempotentLocationMigrationTests : IdempotentLocationM
 {
     private readonly SqliteFiles files = new("ztstream-idem-location-");
 
-    private protected override Task<StoreOptions> CreateDatabaseAsync() => Task.FromResult(new StoreOptions { SqlitePath = files.NewPath() });
+    private protected override Task<StoreOptions> CreateDatabaseAsync() => Task.FromResult(files.NewStore());
 
     public void Dispose() => files.Dispose();
 }
 
 public sealed class PostgresIdempotentLocationMigrationTests(PostgresFixture postgres) : IdempotentLocationMigrationTests, IClassFixture<PostgresFixture>
 {
-    private protected override async Task<StoreOptions> CreateDatabaseAsync() =>
-        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(Ct) };
+    private protected override Task<StoreOptions> CreateDatabaseAsync() => postgres.CreateStoreAsync(Ct);
 }

@@ -198,14 +198,12 @@ public sealed class SqliteDriverStoreContractTests : DriverStoreContractTests, I
 {
     private readonly SqliteFiles files = new("ztstream-drivers-");
 
-    private protected override Task<StoreOptions> CreateDatabaseAsync() =>
-        Task.FromResult(new StoreOptions { Kind = StoreOptions.Sqlite, ConnectionString = files.NewPath() });
+    private protected override Task<StoreOptions> CreateDatabaseAsync() => Task.FromResult(files.NewStore());
 
     public void Dispose() => files.Dispose();
 }
 
 public sealed class PostgresDriverStoreContractTests(PostgresFixture postgres) : DriverStoreContractTests, IClassFixture<PostgresFixture>
 {
-    private protected override async Task<StoreOptions> CreateDatabaseAsync() =>
-        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(Ct) };
+    private protected override Task<StoreOptions> CreateDatabaseAsync() => postgres.CreateStoreAsync(Ct);
 }

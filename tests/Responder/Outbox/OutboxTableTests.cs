@@ -108,14 +108,12 @@ public sealed class SqliteOutboxTableContractTests : OutboxTableContractTests, I
 {
     private readonly SqliteFiles files = new("ztstream-outbox-");
 
-    private protected override Task<StoreOptions> CreateDatabaseAsync() =>
-        Task.FromResult(new StoreOptions { Kind = StoreOptions.Sqlite, ConnectionString = files.NewPath() });
+    private protected override Task<StoreOptions> CreateDatabaseAsync() => Task.FromResult(files.NewStore());
 
     public void Dispose() => files.Dispose();
 }
 
 public sealed class PostgresOutboxTableContractTests(PostgresFixture postgres) : OutboxTableContractTests, IClassFixture<PostgresFixture>
 {
-    private protected override async Task<StoreOptions> CreateDatabaseAsync() =>
-        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(Ct) };
+    private protected override Task<StoreOptions> CreateDatabaseAsync() => postgres.CreateStoreAsync(Ct);
 }

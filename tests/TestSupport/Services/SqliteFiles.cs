@@ -1,3 +1,5 @@
+using ZtStream.Platform.Options;
+
 namespace ZtStream.TestSupport.Services;
 
 /// <summary>
@@ -11,6 +13,9 @@ public sealed class SqliteFiles(string prefix) : IDisposable
 
     /// <summary>The path of a database file no other test uses (SQLite creates it on first open).</summary>
     public string NewPath() => Path.Combine(_folder, $"{Guid.NewGuid():N}.db");
+
+    /// <summary>A SQLite store on a database file of its own (<see cref="NewPath"/>): a store contract suite's SQLite run.</summary>
+    internal StoreOptions NewStore() => new() { Kind = StoreOptions.Sqlite, SqlitePath = NewPath() };
 
     public void Dispose()
     {

@@ -107,14 +107,12 @@ public sealed class SqliteSourceCredentialStoreContractTests : SourceCredentialS
 {
     private readonly SqliteFiles files = new("ztstream-sources-store-");
 
-    private protected override Task<StoreOptions> CreateDatabaseAsync() =>
-        Task.FromResult(new StoreOptions { SqlitePath = files.NewPath() });
+    private protected override Task<StoreOptions> CreateDatabaseAsync() => Task.FromResult(files.NewStore());
 
     public void Dispose() => files.Dispose();
 }
 
 public sealed class PostgresSourceCredentialStoreContractTests(PostgresFixture postgres) : SourceCredentialStoreContractTests, IClassFixture<PostgresFixture>
 {
-    private protected override async Task<StoreOptions> CreateDatabaseAsync() =>
-        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(Ct) };
+    private protected override Task<StoreOptions> CreateDatabaseAsync() => postgres.CreateStoreAsync(Ct);
 }
