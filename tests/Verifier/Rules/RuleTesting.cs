@@ -87,7 +87,13 @@ internal static class RuleTesting
             }
         }
 
-        var mapped = K8sAuditMapper.Map(JsonSerializer.SerializeToUtf8Bytes(e));
+        return Mapped(e);
+    }
+
+    /// <summary>A Kubernetes audit record (or a managed cluster's envelope of one) as Ingest's K8sAuditMapper maps it: its only event, with no error.</summary>
+    public static AccessEvent Mapped(JsonNode audit)
+    {
+        var mapped = K8sAuditMapper.Map(Encoding.UTF8.GetBytes(audit.ToJsonString()));
         Assert.Empty(mapped.Errors);
         return Assert.Single(mapped.Events);
     }
