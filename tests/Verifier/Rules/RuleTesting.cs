@@ -13,6 +13,16 @@ internal static class RuleTesting
         return Assert.Single(result.Rules);
     }
 
+    /// <summary>
+    /// For each of <paramref name="events"/>, the ids of the enabled built-in rules that match it, in ordinal order: what a
+    /// library's test of documented records asserts, a rule that fires on the wrong record or not at all showing in its row.
+    /// </summary>
+    public static List<string[]> BuiltinFired(IEnumerable<AccessEvent> events)
+    {
+        var builtin = RuleLoader.Load(RuleLoader.Builtin()).Rules.Where(r => r.Enabled).ToList();
+        return [.. events.Select(e => builtin.Where(r => r.Matches(e)).Select(r => r.Id).Order(StringComparer.Ordinal).ToArray())];
+    }
+
     /// <summary>Every rule under <paramref name="folder"/>; fails the test on any read or load error.</summary>
     public static IReadOnlyList<Rule> Folder(string folder)
     {
