@@ -168,13 +168,9 @@ public abstract class SsfReceivedStoreContractTests
     }
 }
 
-public sealed class SqliteSsfReceivedStoreContractTests : SsfReceivedStoreContractTests, IDisposable
+public sealed class SqliteSsfReceivedStoreContractTests(SqliteFiles files) : SsfReceivedStoreContractTests, IClassFixture<SqliteFiles>
 {
-    private readonly SqliteFiles files = new("ztstream-ssf-received-");
-
     private protected override Task<StoreOptions> CreateDatabaseAsync() => Task.FromResult(files.NewStore());
-
-    public void Dispose() => files.Dispose();
 }
 
 public sealed class PostgresSsfReceivedStoreContractTests(PostgresFixture postgres) : SsfReceivedStoreContractTests, IClassFixture<PostgresFixture>

@@ -59,13 +59,9 @@ public abstract class AlertClusterMigrationTests
     }
 }
 
-public sealed class SqliteAlertClusterMigrationTests : AlertClusterMigrationTests, IDisposable
+public sealed class SqliteAlertClusterMigrationTests(SqliteFiles files) : AlertClusterMigrationTests, IClassFixture<SqliteFiles>
 {
-    private readonly SqliteFiles files = new("ztstream-alert-clusters-");
-
     private protected override Task<StoreOptions> CreateDatabaseAsync() => Task.FromResult(files.NewStore());
-
-    public void Dispose() => files.Dispose();
 }
 
 public sealed class PostgresAlertClusterMigrationTests(PostgresFixture postgres) : AlertClusterMigrationTests, IClassFixture<PostgresFixture>

@@ -40,13 +40,9 @@ public abstract class IdempotentLocationMigrationTests
     }
 }
 
-public sealed class SqliteIdempotentLocationMigrationTests : IdempotentLocationMigrationTests, IDisposable
+public sealed class SqliteIdempotentLocationMigrationTests(SqliteFiles files) : IdempotentLocationMigrationTests, IClassFixture<SqliteFiles>
 {
-    private readonly SqliteFiles files = new("ztstream-idem-location-");
-
     private protected override Task<StoreOptions> CreateDatabaseAsync() => Task.FromResult(files.NewStore());
-
-    public void Dispose() => files.Dispose();
 }
 
 public sealed class PostgresIdempotentLocationMigrationTests(PostgresFixture postgres) : IdempotentLocationMigrationTests, IClassFixture<PostgresFixture>

@@ -194,13 +194,9 @@ public abstract class DriverStoreContractTests
     }
 }
 
-public sealed class SqliteDriverStoreContractTests : DriverStoreContractTests, IDisposable
+public sealed class SqliteDriverStoreContractTests(SqliteFiles files) : DriverStoreContractTests, IClassFixture<SqliteFiles>
 {
-    private readonly SqliteFiles files = new("ztstream-drivers-");
-
     private protected override Task<StoreOptions> CreateDatabaseAsync() => Task.FromResult(files.NewStore());
-
-    public void Dispose() => files.Dispose();
 }
 
 public sealed class PostgresDriverStoreContractTests(PostgresFixture postgres) : DriverStoreContractTests, IClassFixture<PostgresFixture>

@@ -104,13 +104,9 @@ public abstract class OutboxTableContractTests
     }
 }
 
-public sealed class SqliteOutboxTableContractTests : OutboxTableContractTests, IDisposable
+public sealed class SqliteOutboxTableContractTests(SqliteFiles files) : OutboxTableContractTests, IClassFixture<SqliteFiles>
 {
-    private readonly SqliteFiles files = new("ztstream-outbox-");
-
     private protected override Task<StoreOptions> CreateDatabaseAsync() => Task.FromResult(files.NewStore());
-
-    public void Dispose() => files.Dispose();
 }
 
 public sealed class PostgresOutboxTableContractTests(PostgresFixture postgres) : OutboxTableContractTests, IClassFixture<PostgresFixture>

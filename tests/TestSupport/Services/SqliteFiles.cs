@@ -7,9 +7,18 @@ namespace ZtStream.TestSupport.Services;
 /// that goes (with the WAL and shared-memory files) on disposal. The SQLite counterpart of
 /// <see cref="PostgresFixture.CreateDatabaseAsync"/>.
 /// </summary>
-public sealed class SqliteFiles(string prefix) : IDisposable
+public sealed class SqliteFiles : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory(prefix).FullName;
+    private readonly string _folder;
+
+    /// <summary>The folder of a suite's SQLite run, which takes it as its class fixture (xUnit wants one public constructor).</summary>
+    public SqliteFiles()
+        : this("zt-sqlite-")
+    {
+    }
+
+    /// <summary>A folder whose name starts with <paramref name="prefix"/>, for a test that makes its own.</summary>
+    internal SqliteFiles(string prefix) => _folder = Directory.CreateTempSubdirectory(prefix).FullName;
 
     /// <summary>The path of a database file no other test uses (SQLite creates it on first open).</summary>
     public string NewPath() => Path.Combine(_folder, $"{Guid.NewGuid():N}.db");

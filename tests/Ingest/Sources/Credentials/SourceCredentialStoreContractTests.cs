@@ -103,13 +103,9 @@ public abstract class SourceCredentialStoreContractTests
     }
 }
 
-public sealed class SqliteSourceCredentialStoreContractTests : SourceCredentialStoreContractTests, IDisposable
+public sealed class SqliteSourceCredentialStoreContractTests(SqliteFiles files) : SourceCredentialStoreContractTests, IClassFixture<SqliteFiles>
 {
-    private readonly SqliteFiles files = new("ztstream-sources-store-");
-
     private protected override Task<StoreOptions> CreateDatabaseAsync() => Task.FromResult(files.NewStore());
-
-    public void Dispose() => files.Dispose();
 }
 
 public sealed class PostgresSourceCredentialStoreContractTests(PostgresFixture postgres) : SourceCredentialStoreContractTests, IClassFixture<PostgresFixture>
