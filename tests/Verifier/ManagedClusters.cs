@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ZtStream.Ingest.Sources.K8sAudit;
+using ZtStream.Verifier.Tests.Rules;
 
 namespace ZtStream.Verifier.Tests;
 
@@ -84,7 +85,7 @@ internal static class ManagedClusters
                 ["severity"] = "INFO",
                 ["logName"] = "projects/shop-4711/logs/cloudaudit.googleapis.com%2Fdata_access",
             };
-            return Mapped(entry);
+            return RuleTesting.Mapped(entry);
         }
 
         var audit = new JsonObject
@@ -121,10 +122,10 @@ internal static class ManagedClusters
 
         if (shape == Webhook)
         {
-            return Mapped(audit);
+            return RuleTesting.Mapped(audit);
         }
 
-        return Mapped(shape == Eks
+        return RuleTesting.Mapped(shape == Eks
             ? new JsonObject
             {
                 ["messageType"] = "DATA_MESSAGE",
@@ -162,11 +163,4 @@ internal static class ManagedClusters
         ["authentication.kubernetes.io/pod-name"] = new JsonArray(name),
         ["authentication.kubernetes.io/pod-uid"] = new JsonArray("0c2d9e55-7d7b-4b0e-8a8f-5e9d1c7a4b21"),
     };
-
-    private static AccessEvent Mapped(JsonObject body)
-    {
-        var result = K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body.ToJsonString()));
-        Assert.Empty(result.Errors);
-        return Assert.Single(result.Events);
-    }
 }

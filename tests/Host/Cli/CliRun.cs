@@ -16,6 +16,18 @@ internal static class CliRun
     }
 
     /// <summary>
+    /// <c>ztstream run</c> on a throwaway SQLite store in <paramref name="folder"/>, with configuration <paramref name="key"/>
+    /// naming a file <paramref name="name"/> there that holds <paramref name="content"/> (a policy, a rule file): the file and the run.
+    /// </summary>
+    public static async Task<(string File, (int Code, string Out, string Err) Run)> RunWithFileAsync(
+        TempFolder folder, string key, string content, string name = "refused.yaml")
+    {
+        var file = Path.Combine(folder.Path, name);
+        await File.WriteAllTextAsync(file, content, Ct);
+        return (file, await RunAsync("run", "--urls", "http://127.0.0.1:0", "--sqlite", Database(folder), "--set", $"{key}={file}"));
+    }
+
+    /// <summary>
     /// The one line <paramref name="run"/> wrote to standard error, once it is shown to have exited <paramref name="code"/>:
     /// a command that fails says what went wrong once, never with a stack trace.
     /// </summary>

@@ -23,10 +23,7 @@ public sealed class ZtStreamCliTests
     private static async Task<(int Code, string Out, string Err)> RunWithResponsePolicyAsync(string yaml)
     {
         using var folder = new TempFolder("zt-policy-");
-        var policy = Path.Combine(folder.Path, "response.yaml");
-        await File.WriteAllTextAsync(policy, yaml, Ct);
-        return await CliRun.RunAsync(
-            "run", "--urls", "http://127.0.0.1:0", "--sqlite", CliRun.Database(folder), "--set", $"Responder:PolicyPath={policy}");
+        return (await CliRun.RunWithFileAsync(folder, "Responder:PolicyPath", yaml, "response.yaml")).Run;
     }
 
     [Fact]

@@ -169,9 +169,7 @@ public sealed class RunCommandTests
     /// </summary>
     private static async Task<(string File, string[] Lines)> RunRefusedAsync(TempFolder folder, string key, string content)
     {
-        var bad = Path.Combine(folder.Path, "refused.yaml");
-        File.WriteAllText(bad, content);
-        var (code, output, err) = await CliRun.RunAsync("run", "--urls", "http://127.0.0.1:0", "--sqlite", CliRun.Database(folder), "--set", $"{key}={bad}");
+        var (bad, (code, output, err)) = await CliRun.RunWithFileAsync(folder, key, content);
         Assert.Equal(ZtStream.Platform.Hosting.CliCommandLine.UsageError, code);
         Assert.DoesNotContain("listening on", output, StringComparison.Ordinal);
         return (bad, err.Split('\n', StringSplitOptions.RemoveEmptyEntries));

@@ -168,18 +168,12 @@ public abstract class SsfReceivedStoreContractTests
     }
 }
 
-public sealed class SqliteSsfReceivedStoreContractTests : SsfReceivedStoreContractTests, IDisposable
+public sealed class SqliteSsfReceivedStoreContractTests(SqliteFiles files) : SsfReceivedStoreContractTests, IClassFixture<SqliteFiles>
 {
-    private readonly SqliteFiles files = new("ztstream-ssf-received-");
-
-    private protected override Task<StoreOptions> CreateDatabaseAsync() =>
-        Task.FromResult(new StoreOptions { SqlitePath = files.NewPath() });
-
-    public void Dispose() => files.Dispose();
+    private protected override Task<StoreOptions> CreateDatabaseAsync() => Task.FromResult(files.NewStore());
 }
 
 public sealed class PostgresSsfReceivedStoreContractTests(PostgresFixture postgres) : SsfReceivedStoreContractTests, IClassFixture<PostgresFixture>
 {
-    private protected override async Task<StoreOptions> CreateDatabaseAsync() =>
-        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(Ct) };
+    private protected override Task<StoreOptions> CreateDatabaseAsync() => postgres.CreateStoreAsync(Ct);
 }

@@ -73,8 +73,7 @@ public sealed class PaddedRecordTests
 
     private static AccessEvent Mapped(MapResult result, string[] trimmed)
     {
-        Assert.Empty(result.Errors);
-        var e = Assert.Single(result.Events);
+        var e = MapperAssert.MapsOne(result);
         Assert.InRange(Encoding.UTF8.GetByteCount(e.Raw!.Value.GetRawText()), 2, SourceMapOptions.Default.MaxRawBytes);
         Assert.Equal(trimmed, e.Attributes![RawObject.TrimmedAttribute].EnumerateArray().Select(p => p.GetString()));
         return e;

@@ -5,8 +5,7 @@ public sealed class SqliteStoreContractTests : StoreContractTests
 {
     private readonly SqliteFiles files = new("zt-sqlite-");
 
-    internal override Task<StoreOptions> CreateDatabaseAsync() =>
-        Task.FromResult(new StoreOptions { Kind = StoreOptions.Sqlite, SqlitePath = files.NewPath() });
+    internal override Task<StoreOptions> CreateDatabaseAsync() => Task.FromResult(files.NewStore());
 
     internal override ValueTask DisposeDatabasesAsync()
     {

@@ -59,17 +59,12 @@ public abstract class AlertClusterMigrationTests
     }
 }
 
-public sealed class SqliteAlertClusterMigrationTests : AlertClusterMigrationTests, IDisposable
+public sealed class SqliteAlertClusterMigrationTests(SqliteFiles files) : AlertClusterMigrationTests, IClassFixture<SqliteFiles>
 {
-    private readonly SqliteFiles files = new("ztstream-alert-clusters-");
-
-    private protected override Task<StoreOptions> CreateDatabaseAsync() => Task.FromResult(new StoreOptions { SqlitePath = files.NewPath() });
-
-    public void Dispose() => files.Dispose();
+    private protected override Task<StoreOptions> CreateDatabaseAsync() => Task.FromResult(files.NewStore());
 }
 
 public sealed class PostgresAlertClusterMigrationTests(PostgresFixture postgres) : AlertClusterMigrationTests, IClassFixture<PostgresFixture>
 {
-    private protected override async Task<StoreOptions> CreateDatabaseAsync() =>
-        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(Ct) };
+    private protected override Task<StoreOptions> CreateDatabaseAsync() => postgres.CreateStoreAsync(Ct);
 }

@@ -40,17 +40,12 @@ public abstract class IdempotentLocationMigrationTests
     }
 }
 
-public sealed class SqliteIdempotentLocationMigrationTests : IdempotentLocationMigrationTests, IDisposable
+public sealed class SqliteIdempotentLocationMigrationTests(SqliteFiles files) : IdempotentLocationMigrationTests, IClassFixture<SqliteFiles>
 {
-    private readonly SqliteFiles files = new("ztstream-idem-location-");
-
-    private protected override Task<StoreOptions> CreateDatabaseAsync() => Task.FromResult(new StoreOptions { SqlitePath = files.NewPath() });
-
-    public void Dispose() => files.Dispose();
+    private protected override Task<StoreOptions> CreateDatabaseAsync() => Task.FromResult(files.NewStore());
 }
 
 public sealed class PostgresIdempotentLocationMigrationTests(PostgresFixture postgres) : IdempotentLocationMigrationTests, IClassFixture<PostgresFixture>
 {
-    private protected override async Task<StoreOptions> CreateDatabaseAsync() =>
-        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(Ct) };
+    private protected override Task<StoreOptions> CreateDatabaseAsync() => postgres.CreateStoreAsync(Ct);
 }

@@ -104,18 +104,12 @@ public abstract class OutboxTableContractTests
     }
 }
 
-public sealed class SqliteOutboxTableContractTests : OutboxTableContractTests, IDisposable
+public sealed class SqliteOutboxTableContractTests(SqliteFiles files) : OutboxTableContractTests, IClassFixture<SqliteFiles>
 {
-    private readonly SqliteFiles files = new("ztstream-outbox-");
-
-    private protected override Task<StoreOptions> CreateDatabaseAsync() =>
-        Task.FromResult(new StoreOptions { Kind = StoreOptions.Sqlite, ConnectionString = files.NewPath() });
-
-    public void Dispose() => files.Dispose();
+    private protected override Task<StoreOptions> CreateDatabaseAsync() => Task.FromResult(files.NewStore());
 }
 
 public sealed class PostgresOutboxTableContractTests(PostgresFixture postgres) : OutboxTableContractTests, IClassFixture<PostgresFixture>
 {
-    private protected override async Task<StoreOptions> CreateDatabaseAsync() =>
-        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(Ct) };
+    private protected override Task<StoreOptions> CreateDatabaseAsync() => postgres.CreateStoreAsync(Ct);
 }

@@ -1,5 +1,6 @@
 using Npgsql;
 using Testcontainers.PostgreSql;
+using ZtStream.Platform.Options;
 
 namespace ZtStream.TestSupport.Services;
 
@@ -34,6 +35,13 @@ public sealed class PostgresFixture() : ServiceFixture<string, PostgreSqlContain
         ["Store:Kind"] = "postgres",
         ["Store:ConnectionString"] = await CreateDatabaseAsync(cancellationToken).ConfigureAwait(false),
     };
+
+    /// <summary>
+    /// A PostgreSQL store on a database of its own (<see cref="CreateDatabaseAsync"/>): a store contract suite's PostgreSQL
+    /// run, as <see cref="SqliteFiles.NewStore"/> is its SQLite run.
+    /// </summary>
+    internal async Task<StoreOptions> CreateStoreAsync(CancellationToken cancellationToken = default) =>
+        new() { Kind = StoreOptions.Postgres, ConnectionString = await CreateDatabaseAsync(cancellationToken).ConfigureAwait(false) };
 
     /// <summary>Creates an empty database of its own for the caller and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(CancellationToken cancellationToken = default)

@@ -1,3 +1,5 @@
+using ZtStream.Platform.Options;
+
 namespace ZtStream.TestSupport.Services;
 
 /// <summary>
@@ -5,12 +7,24 @@ namespace ZtStream.TestSupport.Services;
 /// that goes (with the WAL and shared-memory files) on disposal. The SQLite counterpart of
 /// <see cref="PostgresFixture.CreateDatabaseAsync"/>.
 /// </summary>
-public sealed class SqliteFiles(string prefix) : IDisposable
+public sealed class SqliteFiles : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory(prefix).FullName;
+    private readonly string _folder;
+
+    /// <summary>The folder of a suite's SQLite run, which takes it as its class fixture (xUnit wants one public constructor).</summary>
+    public SqliteFiles()
+        : this("zt-sqlite-")
+    {
+    }
+
+    /// <summary>A folder whose name starts with <paramref name="prefix"/>, for a test that makes its own.</summary>
+    internal SqliteFiles(string prefix) => _folder = Directory.CreateTempSubdirectory(prefix).FullName;
 
     /// <summary>The path of a database file no other test uses (SQLite creates it on first open).</summary>
     public string NewPath() => Path.Combine(_folder, $"{Guid.NewGuid():N}.db");
+
+    /// <summary>A SQLite store on a database file of its own (<see cref="NewPath"/>): a store contract suite's SQLite run.</summary>
+    internal StoreOptions NewStore() => new() { Kind = StoreOptions.Sqlite, SqlitePath = NewPath() };
 
     public void Dispose()
     {

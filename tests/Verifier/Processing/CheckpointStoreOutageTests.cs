@@ -22,7 +22,7 @@ public sealed class CheckpointStoreOutageTests
     public async Task IdlePartition_StoreStoppedUnderItsLastCheckpoint_ReportedAndRetriedUntilTheCheckpointLands()
     {
         await using var postgres = new PostgresFixture();
-        await using var store = new PostgresStore(new StoreOptions { ConnectionString = await postgres.CreateDatabaseAsync(Ct) });
+        await using var store = new PostgresStore(await postgres.CreateStoreAsync(Ct));
         using var log = new InProcessEventLog(new EventLogOptions { Partitions = 1, RetryBackoff = TimeSpan.FromMilliseconds(20) }, TimeProvider.System, NullLogger<InProcessEventLog>.Instance);
         await using var h = await WorkerHarness.CreateAsync(log, WorkerHarness.UniqueTopics(), store);
         h.WatchAlerts();

@@ -17,10 +17,7 @@ public sealed class AzureActivityRulesTests
     [Fact]
     public void BuiltinRules_FireOnDocumentedRecords_AndNotOnRefusedStartedOrRoutineOperations()
     {
-        var builtin = RuleLoader.Load(RuleLoader.Builtin()).Rules.Where(r => r.Enabled).ToList();
-        string[] Ids(AccessEvent e) => [.. builtin.Where(r => r.Matches(e)).Select(r => r.Id).Order(StringComparer.Ordinal)];
-
-        var fired = Records().Select(Ids).ToList();
+        var fired = RuleTesting.BuiltinFired(Records());
 
         Assert.Equal(
             [

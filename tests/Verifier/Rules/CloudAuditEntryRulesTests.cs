@@ -58,10 +58,7 @@ public sealed class CloudAuditEntryRulesTests
     [Fact]
     public void BuiltinRules_FireOnDocumentedEntries_AndNotOnRefusedOrReadOnlyCalls()
     {
-        var builtin = RuleLoader.Load(RuleLoader.Builtin()).Rules.Where(r => r.Enabled).ToList();
-        string[] Ids(AccessEvent e) => [.. builtin.Where(r => r.Matches(e)).Select(r => r.Id).Order(StringComparer.Ordinal)];
-
-        var fired = Entries().Select(Ids).ToList();
+        var fired = RuleTesting.BuiltinFired(Entries());
 
         Assert.Equal(
             [

@@ -145,9 +145,7 @@ public sealed class PaddedObjectDetectionTests
 
     private static AccessEvent Mapped(JsonObject audit)
     {
-        var result = K8sAuditMapper.Map(Encoding.UTF8.GetBytes(audit.ToJsonString()));
-        Assert.Empty(result.Errors);
-        var e = Assert.Single(result.Events);
+        var e = RuleTesting.Mapped(audit);
         Assert.True(e.Attributes!.ContainsKey(Ingest.Sources.RawObject.TrimmedAttribute) || audit.ToJsonString().Length <= 64 * 1024);
         return e;
     }

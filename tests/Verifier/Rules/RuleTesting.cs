@@ -13,6 +13,16 @@ internal static class RuleTesting
         return Assert.Single(result.Rules);
     }
 
+    /// <summary>
+    /// For each of <paramref name="events"/>, the ids of the enabled built-in rules that match it, in ordinal order: what a
+    /// library's test of documented records asserts, a rule that fires on the wrong record or not at all showing in its row.
+    /// </summary>
+    public static List<string[]> BuiltinFired(IEnumerable<AccessEvent> events)
+    {
+        var builtin = RuleLoader.Load(RuleLoader.Builtin()).Rules.Where(r => r.Enabled).ToList();
+        return [.. events.Select(e => builtin.Where(r => r.Matches(e)).Select(r => r.Id).Order(StringComparer.Ordinal).ToArray())];
+    }
+
     /// <summary>Every rule under <paramref name="folder"/>; fails the test on any read or load error.</summary>
     public static IReadOnlyList<Rule> Folder(string folder)
     {
@@ -87,7 +97,13 @@ internal static class RuleTesting
             }
         }
 
-        var mapped = K8sAuditMapper.Map(JsonSerializer.SerializeToUtf8Bytes(e));
+        return Mapped(e);
+    }
+
+    /// <summary>A Kubernetes audit record (or a managed cluster's envelope of one) as Ingest's K8sAuditMapper maps it: its only event, with no error.</summary>
+    public static AccessEvent Mapped(JsonNode audit)
+    {
+        var mapped = K8sAuditMapper.Map(Encoding.UTF8.GetBytes(audit.ToJsonString()));
         Assert.Empty(mapped.Errors);
         return Assert.Single(mapped.Events);
     }

@@ -1,4 +1,5 @@
 using ZtStream.Ingest.Sources.Azure;
+using ZtStream.Verifier.Tests.Rules;
 
 namespace ZtStream.Verifier.Tests.Scoring;
 
@@ -143,12 +144,9 @@ public sealed class AzureOperationStagesTests
 
     private static readonly Rule NeedsSuccess = Custom("run-command-succeeded", "ok:\n    outcome: success\n  condition: ran and ok");
 
-    private static Rule Custom(string id, string tail)
-    {
-        var result = RuleLoader.Load([new RuleSource(id + ".yaml", $"id: {id}\ntitle: {id}\nseverity: low\nscore: 5\ndetection:\n  ran:\n    kind: access.request\n    attributes.azure.operation_name: MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMAND/ACTION\n  {tail}\n")]);
-        Assert.Empty(result.Errors);
-        return Assert.Single(result.Rules);
-    }
+    private static Rule Custom(string id, string tail) => RuleTesting.One(
+        $"id: {id}\ntitle: {id}\nseverity: low\nscore: 5\ndetection:\n  ran:\n    kind: access.request\n    attributes.azure.operation_name: MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMAND/ACTION\n  {tail}\n",
+        id + ".yaml");
 
     /// <summary>A run command on a VM as the REST API lists it: one record of the operation, its status and its own event id.</summary>
     private static string Rest(string status, string eventDataId, string time, string subStatus = "") =>

@@ -103,18 +103,12 @@ public abstract class SourceCredentialStoreContractTests
     }
 }
 
-public sealed class SqliteSourceCredentialStoreContractTests : SourceCredentialStoreContractTests, IDisposable
+public sealed class SqliteSourceCredentialStoreContractTests(SqliteFiles files) : SourceCredentialStoreContractTests, IClassFixture<SqliteFiles>
 {
-    private readonly SqliteFiles files = new("ztstream-sources-store-");
-
-    private protected override Task<StoreOptions> CreateDatabaseAsync() =>
-        Task.FromResult(new StoreOptions { SqlitePath = files.NewPath() });
-
-    public void Dispose() => files.Dispose();
+    private protected override Task<StoreOptions> CreateDatabaseAsync() => Task.FromResult(files.NewStore());
 }
 
 public sealed class PostgresSourceCredentialStoreContractTests(PostgresFixture postgres) : SourceCredentialStoreContractTests, IClassFixture<PostgresFixture>
 {
-    private protected override async Task<StoreOptions> CreateDatabaseAsync() =>
-        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(Ct) };
+    private protected override Task<StoreOptions> CreateDatabaseAsync() => postgres.CreateStoreAsync(Ct);
 }

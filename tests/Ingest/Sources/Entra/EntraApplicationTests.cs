@@ -30,7 +30,7 @@ public sealed class EntraApplicationTests
         {"id":"Directory_a990_{{id}}","category":"ApplicationManagement","result":"success","activityDisplayName":"{{activity}}","activityDateTime":"2026-11-02T10:00:00Z","loggedByService":"Core Directory","initiatedBy":{{initiatedBy}},"targetResources":[{{string.Join(',', targets)}}]}
         """;
 
-    private static AccessEvent One(string json) => MapperAssert.MapsAll(EntraMapper.Map(Encoding.UTF8.GetBytes(json)), 1)[0];
+    private static AccessEvent One(string json) => MapperAssert.MapsOne(EntraMapper.Map(Encoding.UTF8.GetBytes(json)));
 
     private static string Grant(string value, string client = "Mail Archiver") => Target("ServicePrincipal", "Microsoft Graph",
         P("AppRole.Id", "810c84a8-4a9e-49e6-bf7d-12d183f40d01"), P("AppRole.Value", value), P("AppRole.DisplayName", "Read mail in all mailboxes"),

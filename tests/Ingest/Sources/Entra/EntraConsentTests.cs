@@ -88,9 +88,9 @@ public sealed class EntraConsentTests
         var consent = JsonNode.Parse(PortalConsent("a7e5c0de-0000-4000-8000-00000000c0f1"))!;
         consent["properties"]!.AsObject().Remove("correlationId");
 
-        var e = MapperAssert.MapsAll(EntraMapper.Map(Encoding.UTF8.GetBytes(consent.ToJsonString())), 1);
+        var e = MapperAssert.MapsOne(EntraMapper.Map(Encoding.UTF8.GetBytes(consent.ToJsonString())));
 
-        Assert.Equal(("Directory_c0f1_consent", null), (e[0].Id, e[0].Attr(EntraMapper.RecordIdAttribute)));
+        Assert.Equal(("Directory_c0f1_consent", null), (e.Id, e.Attr(EntraMapper.RecordIdAttribute)));
     }
 
     /// <summary>TestData/entra/portal-consent.ndjson: a consent in the portal (its two records), and a grant straight through Graph.</summary>

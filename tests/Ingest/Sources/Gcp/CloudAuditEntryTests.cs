@@ -120,7 +120,7 @@ public sealed class CloudAuditEntryTests
             : """{"type":"gcs_bucket","labels":{"project_id":"shop-prod-4711"}}""";
         var entry = $$"""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","methodName":"m",{{payload[1..^1]}}},"insertId":"e1","resource":{{resource}},"timestamp":"2026-11-30T22:00:00Z","logName":"{{logName}}"}""";
 
-        var e = MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(entry)), 1)[0];
+        var e = MapperAssert.MapsOne(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(entry)));
 
         Assert.Equal((subjectId, subjectType), (e.Subject?.Id, e.Subject?.Type));
         Assert.Equal("true", e.Attributes![CloudAuditEntry.RedactedAttribute].GetRawText());

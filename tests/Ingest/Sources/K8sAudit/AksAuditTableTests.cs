@@ -53,8 +53,8 @@ public sealed class AksAuditTableTests
         var row = $$$"""[{"TimeGenerated":"2026-11-30T20:00:04Z","Type":"AKSAudit","_ResourceId":"{{{ResourceId}}}","AuditId":"a-1","Level":"Metadata","Stage":"ResponseComplete","RequestUri":"/api/v1/namespaces/ci/secrets/token","Verb":"get","User":{"username":"system:serviceaccount:ci:runner"},"SourceIps":["10.224.0.31"],"ObjectRef":{"resource":"secrets","namespace":"ci","name":"token","apiVersion":"v1"},"ResponseStatus":{"code":200},"StageReceivedTime":"2026-11-30T20:00:01Z"}]""";
         var record = $$$"""{"records":[{"time":"2026-11-30T20:00:04Z","resourceId":"{{{ResourceId.ToUpperInvariant()}}}","category":"kube-audit","operationName":"Microsoft.ContainerService/managedClusters/diagnosticLogs/Read","properties":{"log":{{{JsonSerializer.Serialize(Event)}}},"stream":"stdout","pod":"kube-apiserver-1"}}]}""";
 
-        var fromRow = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(row)), 1));
-        var fromRecord = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(record)), 1));
+        var fromRow = MapperAssert.MapsOne(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(row)));
+        var fromRecord = MapperAssert.MapsOne(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(record)));
 
         Assert.Equal("AKS-WEU-1", fromRow.Attr(K8sAuditMapper.ClusterAttribute));
         Assert.Equal(fromRecord.Attr(K8sAuditMapper.ClusterAttribute), fromRow.Attr(K8sAuditMapper.ClusterAttribute));

@@ -102,12 +102,7 @@ public sealed class K8sAuditExecCommandTests
         return record;
     }
 
-    private static AccessEvent Map(JsonObject record)
-    {
-        var result = K8sAuditMapper.Map(Encoding.UTF8.GetBytes(record.ToJsonString()));
-        Assert.Empty(result.Errors);
-        return Assert.Single(result.Events);
-    }
+    private static AccessEvent Map(JsonObject record) => MapperAssert.MapsOne(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(record.ToJsonString())));
 
     private static string? ExecCommandOf(AccessEvent e) =>
         e.Attributes is { } attributes && attributes.TryGetValue("k8s.exec_command", out var value) ? value.GetString() : null;

@@ -59,7 +59,7 @@ public sealed class ManagedClusterEnvelopesTests
     {
         var body = $$$"""{"records":[{"category":"kube-audit-admin","resourceId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/dev-aks","properties":{"log":{{{PrivilegedPod}}}}}]}""";
 
-        var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), 1));
+        var e = MapperAssert.MapsOne(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)));
 
         Assert.Equal("pp-1", e.GivenId());
         Assert.Equal("DEV-AKS", e.Attr(K8sAuditMapper.ClusterAttribute));
@@ -209,7 +209,7 @@ public sealed class ManagedClusterEnvelopesTests
     [InlineData("core/v1/nodes", "nodes", null, null, "/api/v1/nodes")]
     public void Map_GkeResourceName_GivesTheObjectAndTheRequestUri(string resourceName, string type, string? id, string? ns, string uri)
     {
-        var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(GkeEntry("io.k8s.x.v1.y.update", resourceName))), 1));
+        var e = MapperAssert.MapsOne(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(GkeEntry("io.k8s.x.v1.y.update", resourceName))));
 
         Assert.Equal(type, e.Resource?.Type);
         Assert.Equal(id, e.Resource?.Id);
@@ -233,7 +233,7 @@ public sealed class ManagedClusterEnvelopesTests
     [InlineData("io.k8s.get", "apis/metrics.k8s.io/v1beta1", "get", "/apis/metrics.k8s.io/v1beta1")]
     public void Map_GkeNonResourceRequest_IsItsPathWithoutAnObject(string method, string resourceName, string verb, string uri)
     {
-        var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(GkeEntry(method, resourceName))), 1));
+        var e = MapperAssert.MapsOne(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(GkeEntry(method, resourceName))));
 
         Assert.Equal(verb, e.Action);
         Assert.Equal(("non_resource_url", uri), (e.Resource?.Type, e.Resource?.Id));
@@ -249,7 +249,7 @@ public sealed class ManagedClusterEnvelopesTests
     [Fact]
     public void Map_GkeNamespaceCreated_HasNoNamespaceOfItsOwn_AsTheApiServerWritesIt()
     {
-        var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(GkeEntry("io.k8s.core.v1.namespaces.create", "core/v1/namespaces/shop"))), 1));
+        var e = MapperAssert.MapsOne(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(GkeEntry("io.k8s.core.v1.namespaces.create", "core/v1/namespaces/shop"))));
 
         Assert.Equal(("namespaces", "shop"), (e.Resource?.Type, e.Resource?.Id));
         Assert.False(e.Raw!.Value.GetProperty("objectRef").TryGetProperty("namespace", out _));
@@ -320,10 +320,8 @@ public sealed class ManagedClusterEnvelopesTests
     {
         var body = $$$"""{"protoPayload":{"authenticationInfo":{"principalEmail":"dev@shop.example"},"methodName":"{{{method}}}","resourceName":"{{{resourceName}}}","requestMetadata":{"callerIp":"203.0.113.9"}},"resource":{"type":"k8s_cluster","labels":{"project_id":"shop-prod-4711"}},"timestamp":"2026-11-30T16:01:49.978756Z"}""";
 
-        var mapped = K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body));
+        var e = MapperAssert.MapsOne(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)));
 
-        Assert.Empty(mapped.Errors);
-        var e = Assert.Single(mapped.Events);
         Assert.Equal("dev@shop.example", e.Subject?.Id);
         Assert.Equal(verb, e.Action);
         Assert.Equal(resource, e.Resource?.Type);
@@ -376,7 +374,7 @@ public sealed class ManagedClusterEnvelopesTests
     {
         var body = GkeEntry("io.k8s.core.v1.pods.get", "core/v1/namespaces/shop/pods/web").Replace("\"callerIp\"", $"\"{member}\"", StringComparison.Ordinal);
 
-        var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), 1));
+        var e = MapperAssert.MapsOne(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)));
 
         Assert.Equal("198.51.100.4", e.Network?.SrcIp);
         Assert.Equal("198.51.100.4", e.Raw!.Value.GetProperty("sourceIPs")[0].GetString());
@@ -385,7 +383,7 @@ public sealed class ManagedClusterEnvelopesTests
     [Fact]
     public void Map_PubSubPushOfAGkeEntry_IsUnwrapped()
     {
-        var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(TestData.Managed("gke-pubsub-push.json")), 1));
+        var e = MapperAssert.MapsOne(K8sAuditMapper.Map(TestData.Managed("gke-pubsub-push.json")));
 
         Assert.Equal("a1b2c3d4-gke1", e.GivenId());
         Assert.Equal("pods", e.Resource?.Type);
