@@ -61,26 +61,7 @@ internal static class TetragonCalls
             ["start_time"] = "2026-12-01T09:59:00Z",
             ["parent_exec_id"] = $"d29ya2VyLTE6cGFyZW50{n}",
         };
-        if (arguments is not null)
-        {
-            process["arguments"] = arguments;
-        }
-
-        if (user is not null)
-        {
-            process["user"] = new JsonObject { ["name"] = user };
-        }
-
-        if (pod)
-        {
-            process["pod"] = new JsonObject
-            {
-                ["namespace"] = "payments",
-                ["name"] = "checkout-7d9f8-x2k4q",
-                ["container"] = new JsonObject { ["id"] = "containerd://3f1c2b9a8e7d6c5b4a39", ["name"] = "checkout", ["image"] = new JsonObject { ["name"] = "registry.example.com/payments/checkout:3.1" } },
-            };
-            process["docker"] = "3f1c2b9a8e7d6c5";
-        }
+        TetragonExecs.WithOptional(process, arguments, user, pod);
 
         var body = new JsonObject
         {

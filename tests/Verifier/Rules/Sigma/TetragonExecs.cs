@@ -42,6 +42,29 @@ internal static class TetragonExecs
             ["refcnt"] = 1,
             ["tid"] = 40000 + n,
         };
+        WithOptional(process, arguments, user, pod);
+
+        var body = new JsonObject { ["process"] = process, ["ancestors"] = new JsonArray() };
+        if (parent is not null)
+        {
+            var p = new JsonObject { ["exec_id"] = $"d29ya2VyLTE6cA{n}", ["pid"] = 30000 + n, ["uid"] = uid, ["cwd"] = cwd, ["binary"] = parent, ["flags"] = "execve" };
+            if (parentArguments is not null)
+            {
+                p["arguments"] = parentArguments;
+            }
+
+            body["parent"] = p;
+        }
+
+        return new JsonObject { ["process_exec"] = body, ["node_name"] = "worker-1", ["time"] = $"2026-12-01T10:00:{n % 60:D2}.123456789Z" }.ToJsonString();
+    }
+
+    /// <summary>
+    /// Adds to a Tetragon <c>process</c> what a record may leave out: its <c>arguments</c>, its <c>user</c> (Tetragon's
+    /// <c>--username-metadata</c>) and, for a process in a pod, the <c>pod</c> and <c>docker</c> members.
+    /// </summary>
+    internal static void WithOptional(JsonObject process, string? arguments, string? user, bool pod)
+    {
         if (arguments is not null)
         {
             process["arguments"] = arguments;
@@ -70,20 +93,6 @@ internal static class TetragonExecs
             };
             process["docker"] = "3f1c2b9a8e7d6c5";
         }
-
-        var body = new JsonObject { ["process"] = process, ["ancestors"] = new JsonArray() };
-        if (parent is not null)
-        {
-            var p = new JsonObject { ["exec_id"] = $"d29ya2VyLTE6cA{n}", ["pid"] = 30000 + n, ["uid"] = uid, ["cwd"] = cwd, ["binary"] = parent, ["flags"] = "execve" };
-            if (parentArguments is not null)
-            {
-                p["arguments"] = parentArguments;
-            }
-
-            body["parent"] = p;
-        }
-
-        return new JsonObject { ["process_exec"] = body, ["node_name"] = "worker-1", ["time"] = $"2026-12-01T10:00:{n % 60:D2}.123456789Z" }.ToJsonString();
     }
 
     /// <summary>A call a TracingPolicy reported for the same binary and arguments: a <c>runtime.alert</c>, not a process creation.</summary>
