@@ -13,13 +13,7 @@ public sealed class SigmaHqCloudHuntingTests
     /// <summary>The folders of TestData/sigma-hq this class owns (SigmaHqCloudRuleTests counts the others).</summary>
     internal static readonly string[] Folders = ["emerging-threats-cloud", "kubernetes-audit", "threat-hunting-cloud"];
 
-    private static readonly Lazy<RuleLoadResult> Set = new(() =>
-    {
-        var errors = new List<RuleLoadError>();
-        var result = RuleLoader.Load(RuleLoader.Read([.. Folders.Select(f => Path.Combine(AppContext.BaseDirectory, "TestData", "sigma-hq", f))], errors));
-        Assert.Empty(errors);
-        return result;
-    });
+    private static readonly Lazy<RuleLoadResult> Set = new(() => SigmaHqFolders.Load(Folders));
 
     private static Rule Rule(string id) => Set.Value.Rules.Single(r => r.Id == id);
 

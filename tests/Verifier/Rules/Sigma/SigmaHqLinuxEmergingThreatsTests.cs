@@ -12,16 +12,8 @@ namespace ZtStream.Verifier.Tests.Rules.Sigma;
 public sealed class SigmaHqLinuxEmergingThreatsTests
 {
     private const string Format = TetragonExecs.Format;
-    private static readonly Lazy<RuleLoadResult> Threats = new(() => Load("linux-emerging-threats"));
-    private static readonly Lazy<RuleLoadResult> Hunting = new(() => Load("linux-threat-hunting"));
-
-    private static RuleLoadResult Load(string folder)
-    {
-        var errors = new List<RuleLoadError>();
-        var result = RuleLoader.Load(RuleLoader.Read([Path.Combine(AppContext.BaseDirectory, "TestData", "sigma-hq", folder)], errors));
-        Assert.Empty(errors);
-        return result;
-    }
+    private static readonly Lazy<RuleLoadResult> Threats = new(() => SigmaHqFolders.Load("linux-emerging-threats"));
+    private static readonly Lazy<RuleLoadResult> Hunting = new(() => SigmaHqFolders.Load("linux-threat-hunting"));
 
     private static Rule Threat(string id) => Threats.Value.Rules.Single(r => r.Id == id);
 
