@@ -23,10 +23,12 @@ public sealed class SigmaHqCloudRuleTests
 
     /// <summary>
     /// Every folder of TestData/sigma-hq but Linux's (<see cref="SigmaHqLinuxProcessCreationTests"/>,
-    /// <see cref="SigmaHqLinuxNetworkAndFileTests"/>).
+    /// <see cref="SigmaHqLinuxNetworkAndFileTests"/>, <see cref="SigmaHqLinuxEmergingThreatsTests"/>) and the hunting and
+    /// emerging-threat ones <see cref="SigmaHqCloudHuntingTests"/> counts.
     /// </summary>
     private static IEnumerable<string> CloudFolders =>
-        Directory.GetDirectories(Folder).Where(d => !Path.GetFileName(d).StartsWith("linux-", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
+        Directory.GetDirectories(Folder).Where(d => !Path.GetFileName(d).StartsWith("linux-", StringComparison.Ordinal))
+            .Where(d => !SigmaHqCloudHuntingTests.Folders.Contains(Path.GetFileName(d))).Order(StringComparer.Ordinal);
 
     private static Rule Rule(string id) => Set.Value.Rules.Single(r => r.Id == id);
 

@@ -9,16 +9,8 @@ namespace ZtStream.Verifier.Tests.Rules.Sigma;
 /// </summary>
 public sealed class SigmaHqLinuxNetworkAndFileTests
 {
-    private static readonly Lazy<RuleLoadResult> Network = new(() => Load("linux-network-connection"));
-    private static readonly Lazy<RuleLoadResult> Files = new(() => Load("linux-file-event"));
-
-    private static RuleLoadResult Load(string folder)
-    {
-        var errors = new List<RuleLoadError>();
-        var result = RuleLoader.Load(RuleLoader.Read([Path.Combine(AppContext.BaseDirectory, "TestData", "sigma-hq", folder)], errors));
-        Assert.Empty(errors);
-        return result;
-    }
+    private static readonly Lazy<RuleLoadResult> Network = new(() => SigmaHqFolders.Load("linux-network-connection"));
+    private static readonly Lazy<RuleLoadResult> Files = new(() => SigmaHqFolders.Load("linux-file-event"));
 
     private static Rule NetworkRule(string id) => Network.Value.Rules.Single(r => r.Id == id);
 
