@@ -26,8 +26,8 @@ internal static class TetragonAncestors
     public const string DroppedAttribute = "tetragon.ancestors_dropped";
 
     /// <summary>
-    /// Ancestors kept above the parent. Falco's stock rules read up to <c>proc.aname[7]</c>; a process tree deeper than
-    /// this is rare (a login shell under systemd is five levels down), and the nearest are the ones rules name.
+    /// Ancestors kept above the parent. Falco's stock rules read up to <c>proc.aname[7]</c>, and the nearest are the ones
+    /// rules name; beyond this an ancestor reads as missing, as one libsinsp lost.
     /// </summary>
     public const int MaxAncestors = 64;
 
@@ -78,7 +78,8 @@ internal static class TetragonAncestors
                     Write(item, ancestor, max);
                 }
 
-                if (output.WrittenCount + writer.BytesPending + one.WrittenCount > options.MaxObjectBytes)
+                // The item, its comma and the closing bracket.
+                if (output.WrittenCount + writer.BytesPending + one.WrittenCount + 2 > options.MaxObjectBytes)
                 {
                     break;
                 }
