@@ -20,7 +20,7 @@ internal static partial class FalcoFieldCatalog
         var sys = FalcoSource.Syscall;
         void Ancestor(string name, ExecValue of) =>
             f[name] = new Spec(Arg.Index, (t, _, i, _) => i < 0
-                ? new FalcoAnyAncestorField(t, (in FalcoEvent e, int depth) => ExecValueAt(of, e, depth))
+                ? new FalcoAnyAncestorField(t, (in FalcoEvent e, int depth) => ExecValueAt(of, e, depth), new FalcoComputedField(t, ExecField(of, 0)))
                 : new FalcoComputedField(t, ExecField(of, i)), sys);
         Ancestor("proc.aname", Name);
         Ancestor("proc.acmdline", CommandLine);
@@ -30,7 +30,7 @@ internal static partial class FalcoFieldCatalog
             var pid = slots.Path([.. process, "pid"]);
             var ppid = slots.Path([.. parent, "pid"]);
             AtDepth at = (in FalcoEvent e, int depth) => PidAt(e, depth, pid, ppid);
-            return i < 0 ? new FalcoAnyAncestorField(t, at) : new FalcoComputedField(t, Single(at, i));
+            return i < 0 ? new FalcoAnyAncestorField(t, at, new FalcoComputedField(t, Single(at, 0))) : new FalcoComputedField(t, Single(at, i));
         }, sys);
 
         // Tetragon's binary keeps the symlinks libsinsp's exepath resolves: the path the exec named, in outputs only.
@@ -78,8 +78,14 @@ internal static partial class FalcoFieldCatalog
 /// An ancestor field without an index (<c>proc.aname in (sshd)</c>): each ancestor's value, the parent's first, tested
 /// alone; true at the first that passes. No ancestor, no value, and the comparison is false.
 /// </summary>
-internal sealed class FalcoAnyAncestorField(string text, FalcoFieldCatalog.AtDepth valueAt) : FalcoField(text, isList: false)
+internal sealed class FalcoAnyAncestorField(string text, FalcoFieldCatalog.AtDepth valueAt, FalcoField inOutput) : FalcoField(text, isList: false)
 {
+    /// <summary>
+    /// What an output prints for it: libsinsp's extraction (as opposed to its comparison) walks no parent without an
+    /// index, so <c>%proc.aname</c> is the process's own name.
+    /// </summary>
+    public FalcoField InOutput { get; } = inOutput;
+
     public override bool Visit(in FalcoEvent e, FalcoValueTest test, bool all, out bool present)
     {
         var visit = new FalcoVisit(test, all);

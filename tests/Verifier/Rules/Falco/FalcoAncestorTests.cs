@@ -49,6 +49,12 @@ public sealed class FalcoAncestorTests
     }
 
     [Fact]
+    public void FieldsWithoutAnIndex_InAnOutput_AreTheProcesssOwn_AsLibsinspExtractsThem()
+    {
+        Assert.Equal("sh|sh -c id|42101", Render(Exec("/bin/sh", "-c id", ancestors: Chain("/usr/sbin/sshd")), "%proc.aname|%proc.acmdline|%proc.apid"));
+    }
+
+    [Fact]
     public void IndexedFields_WithoutAnAncestorsList_HaveNoValueAboveTheParent()
     {
         Assert.Equal("bash|<NA>|<NA>|<NA>", Render(Exec("/bin/sh", "-c id"), "%proc.aname[1]|%proc.aname[2]|%proc.apid[2]|%proc.acmdline[2]"));
