@@ -127,6 +127,12 @@ internal static class TetragonMapper
             AddProcess(attributes, parentProcess, parent: true, options);
         }
 
+        if (TetragonAncestors.Add(attributes, body, type, options) is { } badAncestors)
+        {
+            errors.Add(new ItemError(index, badAncestors.Field, badAncestors.Message));
+            return;
+        }
+
         Add(attributes, "tetragon.workload", FalcoMapper.Clip(NonEmpty(pod.String("workload")), keep));
         Add(attributes, "tetragon.workload_kind", FalcoMapper.Clip(NonEmpty(pod.String("workload_kind")), keep));
         if (process.Child("in_init_tree") is { ValueKind: JsonValueKind.True or JsonValueKind.False } initTree)

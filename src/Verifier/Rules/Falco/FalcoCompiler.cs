@@ -541,6 +541,11 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
             throw new FalcoCompileException($"'{op}' does not compare numbers, and len() gives a number");
         }
 
+        if (op == "!=" && left is FalcoAnyAncestorField)
+        {
+            return new FalcoFieldCompareNode(left, right, v => FalcoAnyAncestorField.Differs(FalcoTests.Equal(v)), FalcoQuantifier.Any);
+        }
+
         var quantifier = op == "!=" ? FalcoQuantifier.None : FalcoQuantifier.Any;
         return new FalcoFieldCompareNode(left, right, test, quantifier);
     }
@@ -553,6 +558,7 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
         {
             "exists" => new FalcoCheckNode(field, FalcoTests.Always, FalcoQuantifier.Exists),
             "=" => new FalcoCheckNode(field, FalcoTests.Equal(value!), FalcoQuantifier.Any),
+            "!=" when field is FalcoAnyAncestorField => new FalcoCheckNode(field, FalcoAnyAncestorField.Differs(FalcoTests.Equal(value!)), FalcoQuantifier.Any),
             "!=" => new FalcoCheckNode(field, FalcoTests.Equal(value!), FalcoQuantifier.None),
             "contains" => new FalcoCheckNode(field, FalcoTests.Contains(value!), FalcoQuantifier.Any),
             "icontains" => new FalcoCheckNode(field, FalcoTests.IContains(value!), FalcoQuantifier.Any),

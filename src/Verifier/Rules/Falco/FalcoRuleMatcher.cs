@@ -110,7 +110,8 @@ internal sealed class FalcoOutputTemplate
 
             try
             {
-                parts.Add(FalcoFieldCatalog.Bind(name, arg, slots, source));
+                var bound = FalcoFieldCatalog.Bind(name, arg, slots, source);
+                parts.Add(bound is FalcoAnyAncestorField any ? any.InOutput : bound);
             }
             catch (FalcoNotCarriedException ex)
             {

@@ -22,7 +22,7 @@ internal static partial class FalcoFieldCatalog
 
     private const string NoFile = "a process exec opens no file or socket: fd.* and fs.* describe the descriptor of a file or network system call, and ZtStream sees execs only";
     private const string NoArgv0 = "it is argv[0] as the caller wrote it, which Tetragon does not record (it gives the executed file, proc.exepath, and the arguments after argv[0], proc.args)";
-    private const string NoAncestors = "Tetragon's process_exec names the process and its parent only";
+    private const string NoLeader = "Tetragon names a process's parent and ancestors, but not which of them leads its session or process group";
     private const string NoSyscallArgs = "the exec's system-call arguments are not in Tetragon's record beyond the file (proc.exepath), the arguments (proc.args) and the directory (proc.cwd)";
     private const string NotInRecord = "Tetragon's process_exec record does not carry it";
 
@@ -43,15 +43,14 @@ internal static partial class FalcoFieldCatalog
         ["proc.pexe"] = NoArgv0,
         ["proc.aexe"] = NoArgv0,
         ["proc.exeline"] = NoArgv0,
-        ["proc.sname"] = NoAncestors + " (the session leader is an ancestor)",
-        ["proc.sid.exe"] = NoAncestors + " (the session leader is an ancestor)",
-        ["proc.sid.exepath"] = NoAncestors + " (the session leader is an ancestor)",
-        ["proc.vpgid.name"] = NoAncestors + " (the process-group leader is an ancestor)",
-        ["proc.vpgid.exe"] = NoAncestors + " (the process-group leader is an ancestor)",
-        ["proc.vpgid.exepath"] = NoAncestors + " (the process-group leader is an ancestor)",
-        ["proc.apid"] = NoAncestors,
-        ["proc.aenv"] = NoAncestors,
-        ["proc.loginshellid"] = NoAncestors,
+        ["proc.sname"] = NoLeader,
+        ["proc.sid.exe"] = NoLeader,
+        ["proc.sid.exepath"] = NoLeader,
+        ["proc.vpgid.name"] = NoLeader,
+        ["proc.vpgid.exe"] = NoLeader,
+        ["proc.vpgid.exepath"] = NoLeader,
+        ["proc.aenv"] = "Tetragon's records carry no process's environment beyond the exec's own, and that only with --enable-process-environment-variables",
+        ["proc.loginshellid"] = "it is the outermost ancestor whose name ends in sh, and Tetragon's ancestors list, when exported at all, may stop short of it",
         ["proc.tty"] = "Tetragon's process_exec does not say whether the process has a controlling terminal",
         ["proc.is_exe_upper_layer"] = "Tetragon's process_exec does not say which overlayfs layer the executed file is in",
         ["proc.is_exe_from_memfd"] = "Tetragon names the executed file only when it is no file on disk, and then does not tell a memfd from a shared-memory object or a deleted file",
@@ -219,23 +218,7 @@ internal static partial class FalcoFieldCatalog
         Computed("proc.pcmdline", _ => ExecField(CommandLine, parent: true));
         Path("proc.ppid", [.. parent, "pid"]);
 
-        // proc.aname[0] is the process, [1] its parent; further ancestors, or any of them (no index), Tetragon does not give.
-        void Ancestor(string name, ExecValue of) =>
-            f[name] = new Spec(Arg.Index, (t, _, i, _) => i switch
-            {
-                0 => new FalcoComputedField(t, ExecField(of, parent: false)),
-                1 => new FalcoComputedField(t, ExecField(of, parent: true)),
-                -1 => throw new FalcoNotCarriedException(name, "without an index it is any ancestor, and " + NoAncestors),
-                _ => throw new FalcoNotCarriedException(t, NoAncestors),
-            }, sys);
-        Ancestor("proc.aname", Name);
-        f["proc.aexepath"] = new Spec(Arg.Index, (t, _, i, _) => i switch
-        {
-            0 or 1 => throw NamedPathOnly(t, parent: i == 1),
-            -1 => throw new FalcoNotCarriedException("proc.aexepath", "without an index it is any ancestor, and " + NoAncestors),
-            _ => throw new FalcoNotCarriedException(t, NoAncestors),
-        }, sys);
-        Ancestor("proc.acmdline", CommandLine);
+        AddAncestors(f, process, parent);
 
         Computed("user.uid", slots => EffectiveUid(slots, process));
         Path("user.name", [.. process, "user", "name"]);
@@ -254,22 +237,17 @@ internal static partial class FalcoFieldCatalog
     /// <summary>A value of the process or its parent from its binary and arguments; null when it has none.</summary>
     private delegate byte[]? ExecValue(ReadOnlySpan<byte> binary, ReadOnlySpan<byte> arguments, bool hasArguments);
 
+    private static FalcoComputedField.Compute ExecField(ExecValue of, bool parent) => ExecField(of, parent ? 1 : 0);
+
     /// <summary>
-    /// <paramref name="of"/> the process (or its parent) Ingest wrote on the event (<see cref="ExecProcesses"/>): no value
-    /// when the event names no such process (a line without a parent).
+    /// <paramref name="of"/> the process <paramref name="depth"/> levels up (0 the process, 1 its parent) Ingest wrote on
+    /// the event (<see cref="ExecProcesses"/>): no value when the event names no such process (a line without a parent).
     /// </summary>
-    private static FalcoComputedField.Compute ExecField(ExecValue of, bool parent) =>
+    private static FalcoComputedField.Compute ExecField(ExecValue of, int depth) =>
         (in FalcoEvent e, Span<byte> buffer, out int written, out byte[]? array) =>
         {
             written = 0;
-            array = null;
-            if (!ExecProcesses.TryBinary(e.Attributes, parent, out var binary) || TextOf(binary) is not { IsEmpty: false } path)
-            {
-                return false;
-            }
-
-            var hasArguments = ExecProcesses.TryArguments(e.Attributes, parent, out var arguments);
-            array = of(path, hasArguments ? TextOf(arguments) : default, hasArguments);
+            array = ExecValueAt(of, e, depth);
             return array is not null;
         };
 
@@ -279,8 +257,10 @@ internal static partial class FalcoFieldCatalog
     /// <c>proc.exepath</c> and the parent's: refused in a condition, which would test another path than libsinsp's for an
     /// exec through a symlink; in an output, the path the exec named, so an alert still says what ran.
     /// </summary>
-    private static FalcoNotCarriedException NamedPathOnly(string field, bool parent) =>
-        new(field, NoCanonicalPath) { InOutput = new FalcoComputedField(field, ExecField(ExePath, parent)) };
+    private static FalcoNotCarriedException NamedPathOnly(string field, bool parent) => NamedPathOnly(field, parent ? 1 : 0);
+
+    private static FalcoNotCarriedException NamedPathOnly(string field, int depth) =>
+        new(field, NoCanonicalPath) { InOutput = new FalcoComputedField(field, ExecField(ExePath, depth)) };
 
     /// <summary><c>proc.name</c>: the executed file's name, cut to <see cref="CommLength"/> bytes as the kernel's <c>comm</c>.</summary>
     private static byte[]? Name(ReadOnlySpan<byte> binary, ReadOnlySpan<byte> arguments, bool hasArguments) => CommOf(binary).ToArray();

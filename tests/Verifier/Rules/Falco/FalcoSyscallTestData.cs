@@ -40,7 +40,8 @@ internal static class FalcoSyscallTestData
     /// <summary>
     /// One exec. <paramref name="arguments"/> null leaves the member out (Tetragon's JSON omits an empty string);
     /// <paramref name="pod"/> is <see cref="Pod"/>'s text or "" for a host process; <paramref name="parent"/> is the
-    /// parent's members or null for none.
+    /// parent's members or null for none; <paramref name="ancestors"/> the <c>ancestors</c> list's items, the parent's
+    /// parent first (Tetragon's <c>--enable-ancestors base</c>), or null to leave the list out.
     /// </summary>
     public static string Exec(
         string binary,
@@ -50,14 +51,19 @@ internal static class FalcoSyscallTestData
         int uid = 0,
         string? user = "root",
         string cwd = "/app",
-        string extra = "") => $$"""
+        string extra = "",
+        string? ancestors = null) => $$"""
         {"process_exec":{"process":{"exec_id":"dHotbm9kZS1hOjkwMDAwMDAwMDAwOjQyMTAx","pid":42101,"uid":{{uid}},"cwd":"{{cwd}}","binary":"{{binary}}",
           {{(arguments is null ? "" : $"\"arguments\":\"{arguments.Replace("\\", "\\\\").Replace("\"", "\\\"")}\",")}}
           "flags":"execve clone","start_time":"2026-11-30T09:00:00.123456789Z","auid":4294967295,{{pod}}
           {{(user is null ? "" : $"\"user\":{{\"name\":\"{user}\"}},")}}"parent_exec_id":"dHotbm9kZS1hOjg5OTk5OTk5OTk5OjQyMDk5","refcnt":1{{extra}}}
-          {{(parent is null ? "" : $",\"parent\":{{\"exec_id\":\"dHotbm9kZS1hOjg5OTk5OTk5OTk5OjQyMDk5\",\"uid\":0,\"cwd\":\"/app\",{parent},\"flags\":\"execve clone\",\"start_time\":\"2026-11-30T08:59:59.990000000Z\"}}")}}},
+          {{(parent is null ? "" : $",\"parent\":{{\"exec_id\":\"dHotbm9kZS1hOjg5OTk5OTk5OTk5OjQyMDk5\",\"uid\":0,\"cwd\":\"/app\",{parent},\"flags\":\"execve clone\",\"start_time\":\"2026-11-30T08:59:59.990000000Z\"}}")}}{{(ancestors is null ? "" : $",\"ancestors\":[{ancestors}]")}}},
          "node_name":"node-a","time":"2026-11-30T09:00:00.123456000Z"}
         """;
+
+    /// <summary>One item of an <c>ancestors</c> list as Tetragon writes a Process: its binary, arguments and pid.</summary>
+    public static string Ancestor(string binary, string? arguments = null, int pid = 4000) =>
+        $$"""{"exec_id":"dHotbm9kZS1hOjEwMDA6{{pid}}","pid":{{pid}},"uid":0,"cwd":"/","binary":"{{binary}}",{{(arguments is null ? "" : $"\"arguments\":\"{arguments}\",")}}"flags":"execve","start_time":"2026-11-30T08:00:00Z"}""";
 
     /// <summary>The exec as Ingest keeps it: Tetragon's mapper, one <c>runtime.process</c> event.</summary>
     public static RuleEvent Event(string line)
