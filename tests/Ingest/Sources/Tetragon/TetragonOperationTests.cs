@@ -85,9 +85,10 @@ public sealed class TetragonOperationTests
     [Theory]
     [InlineData(2, "write")]
     [InlineData(10, "write")] // MAY_WRITE | MAY_APPEND
-    [InlineData(4, null)] // MAY_READ
+    [InlineData(4, "read")] // MAY_READ
     [InlineData(1, null)] // MAY_EXEC
-    public void FilePermission_IsAWriteOnlyWithMayWrite(int mask, string? operation)
+    [InlineData(0, null)]
+    public void FilePermission_IsAWriteWithMayWrite_AReadWithMayRead(int mask, string? operation)
     {
         Assert.Equal(operation, Map("process_kprobe", "security_file_permission", [File("/etc/sudoers.d/x"), Int(mask)], new JsonObject { ["int_arg"] = 0 }).Attr(TetragonMapper.OperationAttribute));
         Assert.Equal(operation, Map("process_lsm", "file_permission", [File("/etc/sudoers.d/x"), Int(mask)]).Attr(TetragonMapper.OperationAttribute));
