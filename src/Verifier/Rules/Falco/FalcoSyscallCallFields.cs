@@ -40,7 +40,14 @@ internal sealed class FalcoSyscallCall
     /// <summary>The results the call may have had, each read in turn (<see cref="FalcoSource.SyscallCalls"/>).</summary>
     public IReadOnlyList<FalcoCallResult> Results { get; }
 
-    public static IReadOnlyList<FalcoSyscallCall> All { get; } = [FileWrite, FileRead, Connect];
+    /// <summary>
+    /// A path's mode changed (<c>security_path_chmod</c>, LSM <c>path_chmod</c>): Falco's <c>chmod</c>, <c>fchmodat</c> or
+    /// <c>fchmod</c>, which of them Tetragon does not say. The kernel asks before it checks the caller owns the file
+    /// (<c>chmod_common</c>, then <c>notify_change</c>), so the call may still fail with EPERM: a rule is read for both.
+    /// </summary>
+    public static FalcoSyscallCall Chmod { get; } = new("chmod", ["chmod", "fchmodat", "fchmod"], "Tetragon's mode changes", [FalcoCallResult.Done, FalcoCallResult.NotOwner]);
+
+    public static IReadOnlyList<FalcoSyscallCall> All { get; } = [FileWrite, FileRead, Connect, Chmod];
 
     /// <summary>The <c>tetragon.operation</c> of the events the call reads.</summary>
     public string Operation { get; }
@@ -58,6 +65,8 @@ internal sealed class FalcoSyscallCall
     public bool? OpenWrite { get; }
 
     public bool IsOpen => OpenRead is not null;
+
+    public bool IsChmod => Operation == "chmod";
 
     /// <summary>Whether <paramref name="e"/> is one of this call's events: a policy's call Ingest named with <see cref="Operation"/>.</summary>
     public bool Reads(RuleEvent e) =>
@@ -81,6 +90,9 @@ internal sealed record FalcoCallResult(string Res, string? RawRes, bool Failed)
 
     /// <summary>EINPROGRESS, -115 (include/uapi/asm-generic/errno.h): libsinsp's rawres is the negative errno, its res the name.</summary>
     public static FalcoCallResult InProgress { get; } = new("EINPROGRESS", "-115", true);
+
+    /// <summary>EPERM, -1: a mode change by a caller that does not own the file.</summary>
+    public static FalcoCallResult NotOwner { get; } = new("EPERM", "-1", true);
 }
 
 /// <summary>
@@ -132,7 +144,7 @@ internal static partial class FalcoFieldCatalog
     /// </summary>
     private static FalcoField? BindCall(string name, string? arg, FalcoSyscallCall call, FalcoCallResult result)
     {
-        var carrier = call.IsOpen ? "a file " + call.Operation : "a connection";
+        var carrier = call.IsOpen ? "a file " + call.Operation : call.IsChmod ? "a mode change" : "a connection";
         var text = arg is null ? name : $"{name}[{arg}]";
         FalcoField Constant(byte[] value) => new FalcoConstantField(text, value);
         FalcoNotCarriedException Refuse(string why) => new(text, why, carrier);
@@ -141,7 +153,9 @@ internal static partial class FalcoFieldCatalog
             case "evt.type":
                 return call.Types.Count == 1
                     ? Constant(call.Types[0])
-                    : new FalcoOneOfField(text, call.Types, $"Tetragon reports the access to the file, not which of {string.Join(", ", call.TypeNames)} opened it", carrier);
+                    : new FalcoOneOfField(text, call.Types, call.IsChmod
+                        ? $"Tetragon reports the call, not which of {string.Join(", ", call.TypeNames)} it was"
+                        : $"Tetragon reports the access to the file, not which of {string.Join(", ", call.TypeNames)} opened it", carrier);
             case "evt.dir":
                 // The call is reported once, as libsinsp's exit event the stock macros test.
                 return Constant("<"u8.ToArray());
@@ -161,6 +175,25 @@ internal static partial class FalcoFieldCatalog
                 return new FalcoOneOfField(text, [TrueText, FalseText], "Tetragon's file access does not say whether the open created the file (O_CREAT)", carrier);
             case "fd.num":
                 return OpenDescriptor(text, carrier);
+        }
+
+        if (name.StartsWith("evt.is_open_", StringComparison.Ordinal) && !call.IsOpen)
+        {
+            throw Refuse("it describes an open");
+        }
+
+        if (call.IsChmod)
+        {
+            return name switch
+            {
+                "evt.arg.mode" => new FalcoComputedField(text, ModeFlags),
+                "evt.arg.filename" or "evt.arg.fd" or "evt.arg.dirfd" => throw Refuse("Tetragon's mode change names the path, and does not say whether the call was chmod or fchmodat (a filename) or fchmod (a descriptor)"),
+                _ when name.StartsWith("fd.", StringComparison.Ordinal) || name.StartsWith("fs.", StringComparison.Ordinal)
+                    => throw Refuse("Tetragon's mode change names the path, not a descriptor"),
+                _ when name.StartsWith("evt.arg", StringComparison.Ordinal) || name is "evt.args" or "evt.info"
+                    => throw Refuse("Tetragon's mode change gives the path and the new mode (evt.arg.mode) only"),
+                _ => null,
+            };
         }
 
         if (call.IsOpen)
@@ -210,6 +243,27 @@ internal static partial class FalcoFieldCatalog
                 => throw Refuse("connect's arguments are read as fd.sip and fd.sport; evt.arg.* is not given"),
             _ => null,
         };
+    }
+
+    /// <summary>libsinsp's <c>chmod_mode</c> flags (driver/ppm_flag_helpers: <c>PPM_S_*</c>, the kernel's mode bits), in its table's order.</summary>
+    private static readonly (int Bit, string Name)[] ModeNames =
+    [
+        (0x001, "S_IXOTH"), (0x002, "S_IWOTH"), (0x004, "S_IROTH"), (0x008, "S_IXGRP"), (0x010, "S_IWGRP"), (0x020, "S_IRGRP"),
+        (0x040, "S_IXUSR"), (0x080, "S_IWUSR"), (0x100, "S_IRUSR"), (0x200, "S_ISVTX"), (0x400, "S_ISGID"), (0x800, "S_ISUID"),
+    ];
+
+    /// <summary><c>evt.arg.mode</c> of a mode change: the names of the bits set in Ingest's <c>tetragon.mode</c>, joined by '|'.</summary>
+    private static bool ModeFlags(in FalcoEvent e, Span<byte> buffer, out int written, out byte[]? array)
+    {
+        written = 0;
+        array = null;
+        if (!Attribute(e, "tetragon.mode", out var value) || value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var mode))
+        {
+            return false;
+        }
+
+        array = Encoding.UTF8.GetBytes(string.Join('|', ModeNames.Where(m => (mode & m.Bit) != 0).Select(m => m.Name)));
+        return true;
     }
 
     private enum FilePart
@@ -395,7 +449,19 @@ internal sealed class FalcoNetField(string text, Func<FalcoEvent, (string? First
     {
         var (first, second) = addresses(e);
         present = first is not null || second is not null;
-        return (first is not null && test.Test(Encoding.UTF8.GetBytes(first))) || (second is not null && test.Test(Encoding.UTF8.GetBytes(second)));
+        return Test(first, test) || Test(second, test);
+    }
+
+    /// <summary>An address is at most 45 characters (IPv6 with an IPv4 tail), ASCII.</summary>
+    private static bool Test(string? address, FalcoValueTest test)
+    {
+        if (address is null)
+        {
+            return false;
+        }
+
+        Span<byte> text = stackalloc byte[64];
+        return Encoding.UTF8.TryGetBytes(address, text, out var written) ? test.Test(text[..written]) : test.Test(Encoding.UTF8.GetBytes(address));
     }
 }
 

@@ -95,6 +95,24 @@ public sealed class TetragonOperationTests
     }
 
     [Fact]
+    public void PathChmod_IsAChmod_WithItsNewMode_AndWithoutAModeIsNone()
+    {
+        // As a permissions policy exports it: the path (its mode before the change) and the new mode, 0647.
+        var path = new JsonObject { ["path_arg"] = new JsonObject { ["mount"] = "", ["path"] = "/tmp/reg-file", ["flags"] = "", ["permission"] = "-rw-r--rw-" }, ["label"] = "file path" };
+        var e = Map("process_kprobe", "security_path_chmod", [path, new JsonObject { ["uint_arg"] = 423, ["label"] = "file mode" }]);
+        Assert.Equal(("chmod", "/tmp/reg-file"), (e.Attr(TetragonMapper.OperationAttribute), e.Attr("fd.name")));
+        Assert.Equal(423, e.Attributes![TetragonMapper.ModeAttribute].GetInt64());
+
+        var lsm = Map("process_lsm", "path_chmod", [path.DeepClone(), new JsonObject { ["uint_arg"] = 2541 }]);
+        Assert.Equal(2541, lsm.Attributes![TetragonMapper.ModeAttribute].GetInt64());
+
+        var noMode = Map("process_kprobe", "security_path_chmod", [path.DeepClone()]);
+        Assert.Null(noMode.Attr(TetragonMapper.OperationAttribute));
+        Assert.False(noMode.Attributes!.ContainsKey(TetragonMapper.ModeAttribute));
+        Assert.Null(Map("process_kprobe", "security_path_chmod", [path.DeepClone(), new JsonObject { ["uint_arg"] = 2541 }], new JsonObject { ["int_arg"] = -1 }).Attr(TetragonMapper.OperationAttribute));
+    }
+
+    [Fact]
     public void AWriteRefused_ByTheKernelOrThePolicy_IsNone()
     {
         Assert.Null(Map("process_kprobe", "security_file_permission", [File("/etc/passwd"), Int(2)], new JsonObject { ["int_arg"] = -13 }).Attr(TetragonMapper.OperationAttribute));

@@ -48,6 +48,7 @@ public sealed class FalcoSyscallCallRuleTests
             "Network Connection outside Local Subnet", "Read environment variable from /proc files", "Write below binary dir",
             "Write below monitored dir", "Write below rpm database", "Interpreted procs outbound network activity",
             "Unexpected K8s NodePort Connection", "Privileged Container Device Access", "Container Access to Host Sensitive Paths",
+            "Set Setuid or Setgid bit",
         ];
         Assert.All(calls, c => Assert.Contains(c, loaded));
         Assert.All(All.Value.Rules.Where(r => calls.Contains(r.Id)), r => Assert.Contains(EventKinds.RuntimeAlert, r.Kinds));
@@ -106,6 +107,28 @@ public sealed class FalcoSyscallCallRuleTests
 
         Assert.False(Fires("Schedule Cron Jobs", FileAccess("/etc/cron.d/miner", 4, "/bin/sh")));
         Assert.False(Fires("Schedule Cron Jobs", FileAccess("/var/spool/cron/crontabs/root", 2)));
+    }
+
+    /// <summary>A mode change by <c>security_path_chmod</c>: the path (its mode before) and the new mode.</summary>
+    private static string Chmod(string path, int mode, string binary = "/bin/chmod", string pod = "") =>
+        Call("process_kprobe", "security_path_chmod",
+            $$$"""[{"path_arg":{"mount":"","path":"{{{path}}}","flags":"","permission":"-rwxr-xr-x"},"label":"file path"},{"uint_arg":{{{mode}}},"label":"file mode"}]""",
+            binary, pod);
+
+    [Fact]
+    public void SetSetuidOrSetgidBit_FiresOnAModeWithEither_NotWithoutNorByAnAllowedProgram()
+    {
+        Assert.True(Fires("Set Setuid or Setgid bit", Chmod("/tmp/rootshell", 0b100_111_101_101))); // 04755
+        Assert.True(Fires("Set Setuid or Setgid bit", Chmod("/usr/local/bin/tool", 0b010_111_101_101, "/usr/bin/python3", Pod()))); // 02755
+
+        Assert.False(Fires("Set Setuid or Setgid bit", Chmod("/tmp/rootshell", 0b000_111_101_101))); // 0755
+        Assert.False(Fires("Set Setuid or Setgid bit", Chmod("/tmp/rootshell", 0b001_111_111_111))); // 01777: sticky only
+        Assert.False(Fires("Set Setuid or Setgid bit", Chmod("/usr/lib/dbus-1.0/dbus-daemon-launch-helper", 0b100_111_101_101, "/usr/bin/kubelet")));
+        Assert.False(Fires("Set Setuid or Setgid bit", Exec("/bin/chmod", "u+s /tmp/rootshell")));
+
+        var rule = Local("evt.type in (chmod, fchmod, fchmodat)", "mode %evt.arg.mode %evt.type %evt.arg.filename");
+        Assert.Equal("mode S_IXOTH|S_IROTH|S_IXGRP|S_IRGRP|S_IXUSR|S_IWUSR|S_IRUSR|S_ISUID chmod <NA>",
+            ((FalcoRuleMatcher)rule.Condition).RenderOutput(Event(Chmod("/tmp/rootshell", 0b100_111_101_101))));
     }
 
     [Fact]
@@ -206,6 +229,9 @@ public sealed class FalcoSyscallCallRuleTests
     [InlineData("evt.type in (open, openat, openat2) and evt.is_open_create = true", "reads evt.is_open_create, which a file write does not carry: Tetragon's file access does not say whether the open created the file")]
     [InlineData("evt.type = connect and fd.net = 10.0.0.0", "'10.0.0.0' is not a network in CIDR notation")]
     [InlineData("evt.type = connect and fd.cip.name = db", "reads fd.cip.name, which a connection does not carry: it is the name a DNS answer gave the address")]
+    [InlineData("evt.type in (chmod, fchmod, fchmodat) and evt.rawres >= 0", "its condition on Tetragon's mode changes depends on the call's result (evt.rawres >= 0 for some), which Tetragon does not report: it may be SUCCESS or EPERM")]
+    [InlineData("evt.type = fchmodat", "reads evt.type, which a mode change does not carry: Tetragon reports the call, not which of chmod, fchmodat, fchmod it was")]
+    [InlineData("evt.type in (chmod, fchmod, fchmodat) and evt.arg.filename startswith /tmp", "reads evt.arg.filename, which a mode change does not carry")]
     public void ACheckACallCannotAnswer_IsALoadErrorNamingWhy(string condition, string reason)
     {
         var result = FalcoTestData.Load(("local_rules.yaml", $"""

@@ -129,7 +129,7 @@ public sealed class FalcoSyscallFieldTests
 
     public static TheoryData<string, string> Refused => new()
     {
-        { "evt.type = chmod and fd.name = /etc/shadow", "its condition is never true on a system call ZtStream sees (Tetragon's process_exec: evt.type execve, evt.dir <, evt.res SUCCESS; Tetragon's file writes (an open for writing): evt.type openat/open/openat2; Tetragon's file reads (an open for reading): evt.type openat/open/openat2; Tetragon's connections: evt.type connect): it requires evt.type = chmod" },
+        { "evt.type = ptrace and fd.name = /etc/shadow", "its condition is never true on a system call ZtStream sees (Tetragon's process_exec: evt.type execve, evt.dir <, evt.res SUCCESS; Tetragon's file writes (an open for writing): evt.type openat/open/openat2; Tetragon's file reads (an open for reading): evt.type openat/open/openat2; Tetragon's connections: evt.type connect; Tetragon's mode changes: evt.type chmod/fchmodat/fchmod): it requires evt.type = ptrace" },
         { "evt.type in (execve, execveat) and evt.dir = >", "it requires evt.dir = >" },
         { "evt.type = execveat", "it requires evt.type = execveat" },
         { "evt.type = execve and evt.res startswith E", "it requires evt.res startswith E" },
@@ -165,10 +165,10 @@ public sealed class FalcoSyscallFieldTests
     }
 
     [Theory]
-    [InlineData("evt.type = execve or (evt.type = chmod and fd.name = /etc/shadow)", true)]
-    [InlineData("evt.type in (execve, chmod) and not (evt.type = chmod and fd.name startswith /etc)", true)]
-    [InlineData("(evt.type = chmod and fd.name = /etc/shadow) or proc.name = nc", true)]
-    [InlineData("(evt.type = chmod and fd.name = /etc/shadow) or proc.name = ncat", false)]
+    [InlineData("evt.type = execve or (evt.type = ptrace and fd.name = /etc/shadow)", true)]
+    [InlineData("evt.type in (execve, ptrace) and not (evt.type = ptrace and fd.name startswith /etc)", true)]
+    [InlineData("(evt.type = ptrace and fd.name = /etc/shadow) or proc.name = nc", true)]
+    [InlineData("(evt.type = ptrace and fd.name = /etc/shadow) or proc.name = ncat", false)]
     public void Condition_PartsAnExecNeverReaches_AreDecidedAtLoad_AsLibsinspNeverReadsThem(string condition, bool matchesNc)
     {
         var rule = FalcoTestData.Single($"""
