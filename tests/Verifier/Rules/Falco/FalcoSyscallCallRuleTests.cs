@@ -234,13 +234,7 @@ public sealed class FalcoSyscallCallRuleTests
     [InlineData("evt.type in (chmod, fchmod, fchmodat) and evt.arg.filename startswith /tmp", "reads evt.arg.filename, which a mode change does not carry")]
     public void ACheckACallCannotAnswer_IsALoadErrorNamingWhy(string condition, string reason)
     {
-        var result = FalcoTestData.Load(("local_rules.yaml", $"""
-            - rule: Call rule
-              desc: x
-              condition: {condition}
-              output: o
-              priority: WARNING
-            """));
+        var result = LoadRule("Call rule", condition);
 
         Assert.Contains(reason, Assert.Single(result.Errors).Reason, StringComparison.Ordinal);
         Assert.Empty(result.Rules);

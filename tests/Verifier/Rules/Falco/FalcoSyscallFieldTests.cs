@@ -150,13 +150,7 @@ public sealed class FalcoSyscallFieldTests
     [MemberData(nameof(Refused))]
     public void Condition_AnExecCannotAnswer_IsALoadErrorNamingWhy(string condition, string reason)
     {
-        var result = FalcoTestData.Load(("local_rules.yaml", $"""
-            - rule: Exec rule
-              desc: x
-              condition: {condition}
-              output: o
-              priority: WARNING
-            """));
+        var result = LoadRule("Exec rule", condition);
 
         var error = Assert.Single(result.Errors);
         Assert.Equal(("local_rules.yaml", 1, "Exec rule"), (error.File, error.Line, error.RuleId));

@@ -59,6 +59,15 @@ internal static class FalcoSyscallTestData
          "node_name":"node-a","time":"2026-11-30T09:00:00.123456000Z"}
         """;
 
+    /// <summary>A local rules file of one syscall rule, <paramref name="name"/>, with <paramref name="condition"/>.</summary>
+    public static RuleLoadResult LoadRule(string name, string condition) => FalcoTestData.Load(("local_rules.yaml", $"""
+        - rule: {name}
+          desc: x
+          condition: {condition}
+          output: o
+          priority: WARNING
+        """));
+
     /// <summary>The exec as Ingest keeps it: Tetragon's mapper, one <c>runtime.process</c> event.</summary>
     public static RuleEvent Event(string line)
     {
