@@ -20,14 +20,20 @@ internal static class TetragonMapper
 
     /// <summary>
     /// What a policy's call did, where the hook and its arguments say it (<see cref="Operation"/>): <c>connect</c>,
-    /// <c>write</c>, <c>truncate</c>; absent for any other call.
+    /// <c>write</c>, <c>read</c>, <c>truncate</c>, <c>chmod</c>; absent for any other call.
     /// </summary>
     public const string OperationAttribute = "tetragon.operation";
+
+    /// <summary>The mode a <c>chmod</c> sets (<c>security_path_chmod</c>'s <c>umode_t</c>), a number.</summary>
+    public const string ModeAttribute = "tetragon.mode";
 
     private const string Exec = "process_exec";
 
     /// <summary>The kernel's MAY_WRITE bit of a permission mask (include/linux/fs.h).</summary>
     private const long MayWrite = 0x02;
+
+    /// <summary>The kernel's MAY_READ bit of a permission mask (include/linux/fs.h).</summary>
+    private const long MayRead = 0x04;
 
     /// <summary>The events a TracingPolicy writes, each with where it names its hook.</summary>
     private static readonly string[] PolicyEvents = ["process_kprobe", "process_tracepoint", "process_lsm", "process_uprobe"];
@@ -162,7 +168,12 @@ internal static class TetragonMapper
             {
                 attributes["tetragon.args"] = RawObject.Bounded(args, options.MaxObjectBytes, RawObject.LargestFirst, out _);
                 network = Arguments(args, attributes, keep);
-                Add(attributes, OperationAttribute, Operation(type, hook, args, body));
+                var operation = Operation(type, hook, args, body);
+                Add(attributes, OperationAttribute, operation);
+                if (operation == "chmod" && (Argument(args, "uint_arg") ?? Argument(args, "int_arg")) is { ValueKind: JsonValueKind.Number } mode && mode.TryGetInt64(out var bits))
+                {
+                    attributes[ModeAttribute] = JsonFields.Of(bits);
+                }
             }
 
             if (body.Child("return") is { ValueKind: JsonValueKind.Object } returned)
@@ -340,8 +351,11 @@ internal static class TetragonMapper
     /// holding a destination address: Tetragon's network observability policy) or a <c>connect()</c> to an IPv4 or IPv6
     /// address (<c>security_socket_connect</c>, LSM <c>socket_connect</c>, with its sockaddr); <c>write</c> for a file
     /// checked for writing (<c>security_file_permission</c>, LSM <c>file_permission</c>, whose mask holds MAY_WRITE,
-    /// 0x02: the file monitoring policy) or written (<c>write</c>, <c>pwrite64</c>, <c>writev</c>, <c>pwritev</c> with
-    /// the file its descriptor names); <c>truncate</c> for a path truncated (<c>security_path_truncate</c>). A read, an
+    /// 0x02: the file monitoring policy; <c>read</c> when it holds MAY_READ, 0x04, alone: the kernel's read path asks
+    /// with one bit, <c>rw_verify_area</c>) or written (<c>write</c>, <c>pwrite64</c>, <c>writev</c>, <c>pwritev</c> with
+    /// the file its descriptor names); <c>truncate</c> for a path truncated (<c>security_path_truncate</c>); <c>chmod</c> for a
+    /// path's mode changed (<c>security_path_chmod</c>, LSM <c>path_chmod</c>, with its path and the new mode, written as
+    /// <c>tetragon.mode</c>). A read call (<c>sys_read</c>), an
     /// mmap, an open (<c>fd_install</c>, <c>security_file_open</c>, LSM <c>file_open</c>: its file argument does not say
     /// whether for writing) is none; so is a call the kernel refused (a non-zero return) or the policy overrode.
     /// </summary>
@@ -360,10 +374,13 @@ internal static class TetragonMapper
             "security_socket_connect" or "socket_connect" =>
                 Argument(args, "sockaddr_arg") is { } sockaddr && Address(sockaddr.String("addr")) is not null ? "connect" : null,
             "security_file_permission" or "file_permission" =>
-                FilePath(args, "file_arg") && Argument(args, "int_arg") is { ValueKind: JsonValueKind.Number } mask
-                    && mask.TryGetInt64(out var bits) && (bits & MayWrite) != 0 ? "write" : null,
+                FilePath(args, "file_arg") && Argument(args, "int_arg") is { ValueKind: JsonValueKind.Number } mask && mask.TryGetInt64(out var bits)
+                    ? (bits & MayWrite) != 0 ? "write" : (bits & MayRead) != 0 ? "read" : null
+                    : null,
             "sys_write" or "sys_pwrite64" or "sys_writev" or "sys_pwritev" or "sys_pwritev2" => FilePath(args, "file_arg") ? "write" : null,
             "security_path_truncate" or "path_truncate" => FilePath(args, "path_arg") || FilePath(args, "file_arg") ? "truncate" : null,
+            "security_path_chmod" or "path_chmod" =>
+                FilePath(args, "path_arg") && (Argument(args, "uint_arg") ?? Argument(args, "int_arg")) is { ValueKind: JsonValueKind.Number } ? "chmod" : null,
             _ => null,
         };
     }

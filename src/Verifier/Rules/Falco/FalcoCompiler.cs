@@ -443,7 +443,13 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
     {
         try
         {
-            return FalcoTransformers.Wrap(FalcoFieldCatalog.Bind(name, arg, slots, source), transformers);
+            var field = FalcoFieldCatalog.Bind(name, arg, slots, source);
+            if (field is FalcoOneOfField oneOf && transformers is { Count: > 0 })
+            {
+                throw new FalcoNotCarriedException(oneOf.Text, "a transformer of it is not decided at load: " + oneOf.Why, oneOf.Carrier);
+            }
+
+            return FalcoTransformers.Wrap(field, transformers);
         }
         catch (FalcoCompileException ex)
         {
@@ -456,6 +462,16 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
         var field = BindField(check.Field, check.Arg, check.Transformers, check.Column);
         try
         {
+            if (field is FalcoOneOfField oneOf)
+            {
+                return Decide(check, oneOf);
+            }
+
+            if (field is FalcoNetField { IsAddress: false } && check.Operand is not FalcoFieldOperand)
+            {
+                return NetworkComparison(check, field);
+            }
+
             if (check.Operand is FalcoFieldOperand other)
             {
                 return FieldComparison(check, field, other);
@@ -574,6 +590,94 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
             "intersects" => new FalcoCheckNode(field, FalcoTests.Set(list), FalcoQuantifier.Any),
             "pmatch" => new FalcoCheckNode(field, FalcoTests.PathPrefix(list), FalcoQuantifier.Any),
             _ => throw new FalcoCompileException($"unsupported operator '{check.Operator}'"),
+        };
+    }
+
+    /// <summary>
+    /// A check of a field that is one of a few values the record does not tell apart: true when the check holds for each,
+    /// false when for none, known at load either way; otherwise refused, naming the field and why.
+    /// </summary>
+    private FalcoConstantNode Decide(FalcoCheck check, FalcoOneOfField field)
+    {
+        if (check.Operand is FalcoFieldOperand)
+        {
+            throw new FalcoNotCarriedException(field.Text, "a comparison with another field is not decided at load: " + field.Why, field.Carrier);
+        }
+
+        if (field.NonNegative)
+        {
+            return new FalcoConstantNode(BelowZero(check) ?? throw new FalcoNotCarriedException(field.Text, field.Why, field.Carrier), Describe(check));
+        }
+
+        bool? answer = null;
+        foreach (var value in field.Values)
+        {
+            var each = LiteralComparison(check, new FalcoConstantField(field.Text, value)).Eval(default);
+            if (answer is { } known && known != each)
+            {
+                throw new FalcoNotCarriedException(field.Text, field.Why, field.Carrier);
+            }
+
+            answer = each;
+        }
+
+        return new FalcoConstantNode(answer ?? false, Describe(check));
+    }
+
+    /// <summary>
+    /// <c>fd.net</c>, <c>fd.snet</c>, <c>fd.cnet</c> against networks written in CIDR notation: <c>=</c> (the address is in
+    /// the network), <c>!=</c> (not in it), <c>in</c> (in one of them), as libsinsp compares them; any other operator, or a
+    /// value that is no network, is a load error naming it.
+    /// </summary>
+    private FalcoCheckNode NetworkComparison(FalcoCheck check, FalcoField field)
+    {
+        IReadOnlyList<string> values = check.Operand switch
+        {
+            FalcoScalar s => [s.Value],
+            FalcoValueList l => ExpandValues(l.Values),
+            _ => [],
+        };
+        var networks = new List<IPNetwork>(values.Count);
+        foreach (var value in values)
+        {
+            if (!IPNetwork.TryParse(value.Trim('"'), out var network))
+            {
+                throw new FalcoCompileException($"'{value}' is not a network in CIDR notation (10.0.0.0/8), as {check.FieldText} compares");
+            }
+
+            networks.Add(network);
+        }
+
+        var test = FalcoTests.InNetworks(networks);
+        return check.Operator switch
+        {
+            "=" or "in" => new FalcoCheckNode(field, test, FalcoQuantifier.Any),
+            "!=" => new FalcoCheckNode(field, test, FalcoQuantifier.None),
+            "exists" => new FalcoCheckNode(field, FalcoTests.Always, FalcoQuantifier.Exists),
+            _ => throw new FalcoCompileException($"'{check.Operator}' does not compare networks: {check.FieldText} takes =, != and in"),
+        };
+    }
+
+    /// <summary>
+    /// A check of a number known to be 0 or more against a number below 0 (<c>fd.num &gt;= 0</c>, <c>fd.num = -1</c>):
+    /// its answer whatever the number; null for any other check, which depends on the number.
+    /// </summary>
+    private static bool? BelowZero(FalcoCheck check)
+    {
+        if (check.Operand is not FalcoScalar { Value: var text } || !long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
+        {
+            return null;
+        }
+
+        return check.Operator switch
+        {
+            ">=" when n <= 0 => true,
+            ">" when n < 0 => true,
+            "!=" when n < 0 => true,
+            "<" when n <= 0 => false,
+            "<=" when n < 0 => false,
+            "=" when n < 0 => false,
+            _ => null,
         };
     }
 

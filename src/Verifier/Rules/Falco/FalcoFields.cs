@@ -415,10 +415,16 @@ internal static partial class FalcoFieldCatalog
             throw new FalcoCompileException($"field '{name}' is not supported: {why}");
         }
 
+        // A policy's call has its own evt.* and fd.* fields (FalcoSyscallCallFields.cs).
+        if (source.Call is { } call && BindCall(name, arg, call, source.Result!) is { } callField)
+        {
+            return callField;
+        }
+
         // A libsinsp field the exec record cannot give is named as such; for another source, it is a syscall field.
         if (NotCarried(name) is { } notCarried)
         {
-            throw source == FalcoSource.Syscall
+            throw source.Family == FalcoSource.Syscall
                 ? new FalcoNotCarriedException(name, notCarried)
                 : new FalcoCompileException($"field '{name}' is {FalcoSource.Syscall.AField}, read from {FalcoSource.Syscall.Describes}: a rule of source {source.Name} cannot use it");
         }
@@ -429,7 +435,7 @@ internal static partial class FalcoFieldCatalog
             throw new FalcoCompileException($"unknown field '{name}' (not {(source.Plugin is null ? source.AField : source.APlugin + " or json plugin field")}){(other is null ? "" : $"; field names are case-sensitive: did you mean '{other}'?")}");
         }
 
-        if (spec.Source is { } owner && owner != source)
+        if (spec.Source is { } owner && owner != source.Family)
         {
             throw new FalcoCompileException($"field '{name}' is {owner.AField}, read from {owner.Describes}: a rule of source {source.Name} cannot use it");
         }

@@ -138,32 +138,27 @@ internal sealed partial class FalcoRuleLoader
                 $"source '{name}' is not evaluated: ZtStream runs Falco rules of the sources {FalcoSource.Listed} only{(state.Source is null ? " (a rule without 'source' is a syscall rule)" : "")}");
         }
 
-        if (!compilers.TryGetValue(source, out var compiler))
-        {
-            compiler = compilers[source] = new FalcoCompiler(definitions, slots, source);
-        }
+        var (condition, used) = CompileFor(source, state, definitions, compilers, slots);
 
-        FalcoNode condition;
-        HashSet<string> used;
-        compiler.BeginUses();
-        try
+        // A syscall rule reads the exec and each call a policy reports, compiled for each: a condition never true on one
+        // (an exec rule on a connect, an open rule on an exec) is decided there at load, and never meets its events.
+        List<FalcoCallCondition>? calls = null;
+        if (source == FalcoSource.Syscall)
         {
-            condition = compiler.CompileCondition(state.Condition);
-            if (condition is FalcoConstantNode { Value: false } never)
+            foreach (var results in FalcoSource.SyscallCalls.GroupBy(s => s.Call!))
             {
-                // A syscall rule of another system call: libsinsp would never pass it an exec, the one call ZtStream sees.
-                throw new FalcoCompileException(
-                    $"its condition is never true on a process exec, the one system call ZtStream sees (Tetragon's process_exec: evt.type execve, evt.dir <, evt.res SUCCESS): it requires {never.Why}");
-            }
-
-            if (state.Exceptions.Count > 0 && CompileExceptions(state, compiler) is { } exceptions)
-            {
-                condition = new FalcoAndNode([condition, new FalcoNotNode(exceptions)]);
+                if (CompileCall(results.Key, [.. results], state, definitions, compilers, slots, used) is { } call)
+                {
+                    (calls ??= []).Add(call);
+                }
             }
         }
-        finally
+
+        if (condition is FalcoConstantNode { Value: false } never && calls is null)
         {
-            used = compiler.EndUses();
+            // A syscall rule of another system call: libsinsp would never pass it an exec nor any call ZtStream reads.
+            throw new FalcoCompileException(
+                $"its condition is never true on a system call ZtStream sees (Tetragon's process_exec: evt.type execve, evt.dir <, evt.res SUCCESS; {string.Join("; ", FalcoSyscallCall.All.Select(c => $"{c.Describes}: evt.type {string.Join("/", c.TypeNames)}"))}): it requires {never.Why}");
         }
 
         var output = FalcoOutputTemplate.Compile(state.Output, slots, source);
@@ -177,11 +172,76 @@ internal sealed partial class FalcoRuleLoader
             Tactics: Tactics(tags),
             Description: state.Description?.Trim(),
             Origin: state.Origin,
-            Condition: new FalcoRuleMatcher(state.Name, source, state.Priority, tags, condition, output, slots))
+            Condition: new FalcoRuleMatcher(state.Name, source, state.Priority, tags, condition, output, slots) { Calls = calls ?? [] })
         {
-            Kinds = source.Kinds,
+            Kinds = calls is null ? source.Kinds : [.. source.Kinds, EventKinds.RuntimeAlert],
             Revision = Revision(state, used, definitions),
         };
+    }
+
+    /// <summary>
+    /// The rule for one call a policy reports, read with each result the call may have had (<paramref name="results"/>):
+    /// null when it is never true on the call; refused when it is for some results and not others, which Tetragon does not
+    /// tell apart; else true only where it is for every result.
+    /// </summary>
+    private static FalcoCallCondition? CompileCall(
+        FalcoSyscallCall call, FalcoSource[] results, FalcoRuleState state, FalcoDefinitions definitions, Dictionary<FalcoSource, FalcoCompiler> compilers, FalcoSlots slots, HashSet<string> used)
+    {
+        var nodes = new List<FalcoNode>(results.Length);
+        string? never = null;
+        foreach (var result in results)
+        {
+            var (condition, resultUsed) = CompileFor(result, state, definitions, compilers, slots);
+            used.UnionWith(resultUsed);
+            if (condition is FalcoConstantNode { Value: false } no)
+            {
+                never ??= no.Why;
+            }
+            else
+            {
+                nodes.Add(condition);
+            }
+        }
+
+        if (nodes.Count == 0)
+        {
+            return null;
+        }
+
+        if (never is not null)
+        {
+            throw new FalcoCompileException(
+                $"its condition on {call.Describes} depends on the call's result ({never} for some), which Tetragon does not report: it may be {string.Join(" or ", call.Results.Select(r => r.Res))}");
+        }
+
+        return new FalcoCallCondition(results[0], nodes.Count == 1 ? nodes[0] : new FalcoAndNode([.. nodes]), FalcoOutputTemplate.Compile(state.Output, slots, results[0]));
+    }
+
+    /// <summary>The rule's condition, its exceptions applied, compiled for <paramref name="source"/>; the macros and lists it used.</summary>
+    private static (FalcoNode Condition, HashSet<string> Used) CompileFor(
+        FalcoSource source, FalcoRuleState state, FalcoDefinitions definitions, Dictionary<FalcoSource, FalcoCompiler> compilers, FalcoSlots slots)
+    {
+        if (!compilers.TryGetValue(source, out var compiler))
+        {
+            compiler = compilers[source] = new FalcoCompiler(definitions, slots, source);
+        }
+
+        compiler.BeginUses();
+        try
+        {
+            var condition = compiler.CompileCondition(state.Condition);
+            if (condition is not FalcoConstantNode { Value: false } && state.Exceptions.Count > 0 && CompileExceptions(state, compiler) is { } exceptions)
+            {
+                condition = new FalcoAndNode([condition, new FalcoNotNode(exceptions)]);
+            }
+
+            return (condition, compiler.EndUses());
+        }
+        catch
+        {
+            compiler.EndUses();
+            throw;
+        }
     }
 
     /// <summary>

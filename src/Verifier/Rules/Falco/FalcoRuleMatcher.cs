@@ -35,18 +35,39 @@ internal sealed class FalcoRuleMatcher : IRuleMatcher, IRuleExplainer
     /// <summary>The output template as written in the rule.</summary>
     public string OutputTemplate => output.Text;
 
+    /// <summary>
+    /// A syscall rule's condition for each call a policy reports that it can be true on (<see cref="FalcoSource.SyscallCalls"/>);
+    /// empty for a rule of the exec alone and for every other source.
+    /// </summary>
+    public IReadOnlyList<FalcoCallCondition> Calls { get; init; } = [];
+
     public bool Matches(RuleEvent e)
     {
         if (!Source.TryRead(e, out var raw))
         {
-            return false;
+            return Call(e) is { } call && call.Source.TryRead(e, out raw)
+                && call.Condition.Eval(new FalcoEvent(raw, e.Event.Time, FalcoEventCache.For(e, slots), null, e.Event.Attributes, e.Event.Network));
         }
 
-        var evt = new FalcoEvent(raw, e.Event.Time, FalcoEventCache.For(e, slots), slots.OktaMfaFor(e), e.Event.Attributes);
+        var evt = new FalcoEvent(raw, e.Event.Time, FalcoEventCache.For(e, slots), slots.OktaMfaFor(e), e.Event.Attributes, e.Event.Network);
 
         // Every Okta event counts toward the MFA fields before any rule reads them, whichever rule sees it first.
         evt.OktaMfa?.Observe(evt, slots.OktaMfaSlot);
         return condition.Eval(evt);
+    }
+
+    /// <summary>The call condition whose source reads <paramref name="e"/>; null when none does.</summary>
+    private FalcoCallCondition? Call(RuleEvent e)
+    {
+        foreach (var call in Calls)
+        {
+            if (call.Source.Call!.Reads(e))
+            {
+                return call;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The alert reason's words: the rule's <c>output</c>, rendered for the event.</summary>
@@ -57,10 +78,15 @@ internal sealed class FalcoRuleMatcher : IRuleMatcher, IRuleExplainer
     /// fields as <c>(a,b)</c>, <c>&lt;NA&gt;</c> where the event has no value. Use it as the alert reason's text.
     /// </summary>
     public string RenderOutput(RuleEvent e) =>
-        output.Render(Source.TryRead(e, out var raw)
-            ? new FalcoEvent(raw, e.Event.Time, FalcoEventCache.For(e, slots), slots.OktaMfaFor(e), e.Event.Attributes)
+        Call(e) is { } call && call.Source.TryRead(e, out var callRaw)
+            ? call.Output.Render(new FalcoEvent(callRaw, e.Event.Time, FalcoEventCache.For(e, slots), null, e.Event.Attributes, e.Event.Network))
+            : output.Render(Source.TryRead(e, out var raw)
+            ? new FalcoEvent(raw, e.Event.Time, FalcoEventCache.For(e, slots), slots.OktaMfaFor(e), e.Event.Attributes, e.Event.Network)
             : new FalcoEvent(default, e.Event.Time, oktaMfa: slots.OktaMfaFor(e)));
 }
+
+/// <summary>A syscall rule's condition and output compiled for one call a policy reports (<see cref="FalcoSyscallCall"/>).</summary>
+internal sealed record FalcoCallCondition(FalcoSource Source, FalcoNode Condition, FalcoOutputTemplate Output);
 
 /// <summary>A Falco <c>output</c> string with its <c>%field</c> references bound at load.</summary>
 internal sealed class FalcoOutputTemplate
@@ -82,7 +108,7 @@ internal sealed class FalcoOutputTemplate
     public static FalcoOutputTemplate Compile(string text, FalcoSlots slots, FalcoSource source)
     {
         var written = text;
-        if (source == FalcoSource.Syscall)
+        if (source.Family == FalcoSource.Syscall)
         {
             // Falco's own substitution when it runs without -pc/-pk: the stock rules end their outputs with it.
             text = text.Replace("%container.info", ContainerInfo, StringComparison.Ordinal);

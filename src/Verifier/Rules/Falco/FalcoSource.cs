@@ -58,6 +58,30 @@ internal sealed class FalcoSource
 
     public static IReadOnlyList<FalcoSource> All { get; } = [K8sAudit, Okta, GcpAuditLog, AwsCloudTrail, Syscall];
 
+    /// <summary>
+    /// The calls of Tetragon's TracingPolicies a syscall rule also reads, one source each (<see cref="FalcoSyscallCall"/>):
+    /// each is a system call with its own <c>evt.type</c>, so a syscall rule compiles once for the exec and once for each,
+    /// and a condition never true on one of them (an exec rule on a connect) is decided at load, as on the exec.
+    /// </summary>
+    public static IReadOnlyList<FalcoSource> SyscallCalls { get; } =
+        [.. FalcoSyscallCall.All.SelectMany(c => c.Results.Select(r =>
+            new FalcoSource("syscall", null, "proc.", c.Describes, [EventKinds.RuntimeAlert], e => c.Reads(e)) { Call = c, Result = r }))];
+
+    /// <summary>For a syscall call source, the call it reads; null for an exec and every other source.</summary>
+    public FalcoSyscallCall? Call { get; private init; }
+
+    /// <summary>For a syscall call source, the result of the call it reads the rule with (<see cref="FalcoSyscallCall.Results"/>).</summary>
+    public FalcoCallResult? Result { get; private init; }
+
+    /// <summary>The source whose fields the rule may use: <see cref="Syscall"/> for a call source, else itself.</summary>
+    public FalcoSource Family => Call is null ? this : Syscall;
+
+    /// <summary>
+    /// A path key that stands for the event member of a Tetragon export line, whichever it is (<c>process_exec</c>,
+    /// <c>process_kprobe</c>, <c>process_lsm</c> …): the process fields read the exec's and a policy call's alike.
+    /// </summary>
+    public const string TetragonEventMember = "\u0000event";
+
     /// <summary>The member of a Tetragon export line that holds an exec, beside <c>node_name</c> and <c>time</c>.</summary>
     public const string ProcessExecMember = "process_exec";
 

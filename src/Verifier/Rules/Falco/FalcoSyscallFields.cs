@@ -183,8 +183,8 @@ internal static partial class FalcoFieldCatalog
     private static void AddSyscall(Dictionary<string, Spec> f)
     {
         var sys = FalcoSource.Syscall;
-        string[] process = [FalcoSource.ProcessExecMember, "process"];
-        string[] parent = [FalcoSource.ProcessExecMember, "parent"];
+        string[] process = [FalcoSource.TetragonEventMember, "process"];
+        string[] parent = [FalcoSource.TetragonEventMember, "parent"];
         string[] pod = [.. process, "pod"];
         string[] container = [.. pod, "container"];
         void Constant(string name, string value) =>
@@ -435,8 +435,8 @@ internal sealed class FalcoMissingField(string text) : FalcoField(text, isList: 
 }
 
 /// <summary>A libsinsp field the events of the rule's source do not carry; an error in a condition, <c>&lt;NA&gt;</c> in an output.</summary>
-internal sealed class FalcoNotCarriedException(string field, string why)
-    : FalcoCompileException($"reads {field}, which a process exec does not carry: {why}")
+internal sealed class FalcoNotCarriedException(string field, string why, string carrier = "a process exec")
+    : FalcoCompileException($"reads {field}, which {carrier} does not carry: {why}")
 {
     /// <summary>What an output shows for the field: <c>&lt;NA&gt;</c> when null.</summary>
     public FalcoField? InOutput { get; init; }

@@ -11,7 +11,8 @@ internal readonly struct FalcoEvent(
     DateTimeOffset time,
     FalcoEventCache? cache = null,
     FalcoOktaMfaCounts? oktaMfa = null,
-    Dictionary<string, JsonElement>? attributes = null)
+    Dictionary<string, JsonElement>? attributes = null,
+    NetworkInfo? network = null)
 {
     public JsonElement Root { get; } = root;
 
@@ -22,6 +23,9 @@ internal readonly struct FalcoEvent(
     public Dictionary<string, JsonElement>? Attributes { get; } = attributes;
 
     public DateTimeOffset Time { get; } = time;
+
+    /// <summary>The canonical event's network: a policy call's connection, its addresses in the one form every adapter writes.</summary>
+    public NetworkInfo? Network { get; } = network;
 
     public FalcoEventCache? Cache { get; } = cache;
 
@@ -188,11 +192,15 @@ internal sealed class FalcoRootPath
     private readonly int index;
     private readonly int slot;
 
+    /// <summary>The key stands for a Tetragon record's event member, whichever it is (<see cref="FalcoSource.TetragonEventMember"/>).</summary>
+    private readonly bool anyEvent;
+
     public FalcoRootPath(FalcoRootPath? parent, string key, int slot)
     {
         this.parent = parent;
         name = Encoding.UTF8.GetBytes(key);
         index = key.Length > 0 && key.All(char.IsAsciiDigit) && int.TryParse(key, out var i) ? i : -1;
+        anyEvent = key == FalcoSource.TetragonEventMember;
         this.slot = slot;
     }
 
@@ -240,6 +248,22 @@ internal sealed class FalcoRootPath
 
     private bool Step(JsonElement from, out JsonElement value)
     {
+        if (anyEvent && from.ValueKind == JsonValueKind.Object)
+        {
+            // The export's envelope holds strings beside the event, and two objects of its own.
+            foreach (var member in from.EnumerateObject())
+            {
+                if (member.Value.ValueKind == JsonValueKind.Object && !member.NameEquals("node_labels"u8) && !member.NameEquals("aggregation_info"u8))
+                {
+                    value = member.Value;
+                    return true;
+                }
+            }
+
+            value = default;
+            return false;
+        }
+
         if (from.ValueKind == JsonValueKind.Object)
         {
             return from.TryGetProperty(name, out value);
@@ -417,6 +441,31 @@ internal static class FalcoTests
 
         var n = Encoding.UTF8.GetChars(utf8, buffer);
         return buffer[..n];
+    }
+
+    /// <summary>An address inside one of <paramref name="networks"/>; a value that is no address is in none.</summary>
+    public static FalcoValueTest InNetworks(IReadOnlyList<IPNetwork> networks) => new NetworkTest(networks);
+
+    private sealed class NetworkTest(IReadOnlyList<IPNetwork> networks) : FalcoValueTest
+    {
+        public override bool Test(ReadOnlySpan<byte> value)
+        {
+            Span<char> text = stackalloc char[64];
+            if (value.Length > text.Length || !IPAddress.TryParse(text[..Encoding.UTF8.GetChars(value, text)], out var address))
+            {
+                return false;
+            }
+
+            foreach (var network in networks)
+            {
+                if (network.Contains(address))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 
     private sealed class AlwaysTest : FalcoValueTest

@@ -85,12 +85,31 @@ public sealed class TetragonOperationTests
     [Theory]
     [InlineData(2, "write")]
     [InlineData(10, "write")] // MAY_WRITE | MAY_APPEND
-    [InlineData(4, null)] // MAY_READ
+    [InlineData(4, "read")] // MAY_READ
     [InlineData(1, null)] // MAY_EXEC
-    public void FilePermission_IsAWriteOnlyWithMayWrite(int mask, string? operation)
+    [InlineData(0, null)]
+    public void FilePermission_IsAWriteWithMayWrite_AReadWithMayRead(int mask, string? operation)
     {
         Assert.Equal(operation, Map("process_kprobe", "security_file_permission", [File("/etc/sudoers.d/x"), Int(mask)], new JsonObject { ["int_arg"] = 0 }).Attr(TetragonMapper.OperationAttribute));
         Assert.Equal(operation, Map("process_lsm", "file_permission", [File("/etc/sudoers.d/x"), Int(mask)]).Attr(TetragonMapper.OperationAttribute));
+    }
+
+    [Fact]
+    public void PathChmod_IsAChmod_WithItsNewMode_AndWithoutAModeIsNone()
+    {
+        // As a permissions policy exports it: the path (its mode before the change) and the new mode, 0647.
+        var path = new JsonObject { ["path_arg"] = new JsonObject { ["mount"] = "", ["path"] = "/tmp/reg-file", ["flags"] = "", ["permission"] = "-rw-r--rw-" }, ["label"] = "file path" };
+        var e = Map("process_kprobe", "security_path_chmod", [path, new JsonObject { ["uint_arg"] = 423, ["label"] = "file mode" }]);
+        Assert.Equal(("chmod", "/tmp/reg-file"), (e.Attr(TetragonMapper.OperationAttribute), e.Attr("fd.name")));
+        Assert.Equal(423, e.Attributes![TetragonMapper.ModeAttribute].GetInt64());
+
+        var lsm = Map("process_lsm", "path_chmod", [path.DeepClone(), new JsonObject { ["uint_arg"] = 2541 }]);
+        Assert.Equal(2541, lsm.Attributes![TetragonMapper.ModeAttribute].GetInt64());
+
+        var noMode = Map("process_kprobe", "security_path_chmod", [path.DeepClone()]);
+        Assert.Null(noMode.Attr(TetragonMapper.OperationAttribute));
+        Assert.False(noMode.Attributes!.ContainsKey(TetragonMapper.ModeAttribute));
+        Assert.Null(Map("process_kprobe", "security_path_chmod", [path.DeepClone(), new JsonObject { ["uint_arg"] = 2541 }], new JsonObject { ["int_arg"] = -1 }).Attr(TetragonMapper.OperationAttribute));
     }
 
     [Fact]

@@ -65,6 +65,15 @@ internal static class FalcoSyscallTestData
     public static string Ancestor(string binary, string? arguments = null, int pid = 4000) =>
         $$"""{"exec_id":"dHotbm9kZS1hOjEwMDA6{{pid}}","pid":{{pid}},"uid":0,"cwd":"/","binary":"{{binary}}",{{(arguments is null ? "" : $"\"arguments\":\"{arguments}\",")}}"flags":"execve","start_time":"2026-11-30T08:00:00Z"}""";
 
+    /// <summary>A local rules file of one syscall rule, <paramref name="name"/>, with <paramref name="condition"/>.</summary>
+    public static RuleLoadResult LoadRule(string name, string condition) => FalcoTestData.Load(("local_rules.yaml", $"""
+        - rule: {name}
+          desc: x
+          condition: {condition}
+          output: o
+          priority: WARNING
+        """));
+
     /// <summary>The exec as Ingest keeps it: Tetragon's mapper, one <c>runtime.process</c> event.</summary>
     public static RuleEvent Event(string line)
     {
