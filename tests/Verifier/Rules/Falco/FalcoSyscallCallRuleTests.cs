@@ -30,7 +30,7 @@ public sealed class FalcoSyscallCallRuleTests
             $$$"""[{"sock_arg":{"family":"{{{family}}}","type":"SOCK_STREAM","protocol":"IPPROTO_TCP","mark":0,"priority":0,"saddr":"{{{saddr}}}","daddr":"{{{daddr}}}","sport":{{{sport}}},"dport":{{{dport}}},"cookie":"18446634201557227456","state":"TCP_SYN_SENT"}}]""",
             binary, pod);
 
-    private static string Call(string type, string function, string args, string binary, string pod, string? returned = null, string? ancestors = null) => $$"""
+    internal static string Call(string type, string function, string args, string binary, string pod, string? returned = null, string? ancestors = null) => $$"""
         {"{{type}}":{"process":{"exec_id":"dHotbm9kZS1hOjkwMDAwMDAwMDAwOjQyMTAx","pid":42101,"uid":0,"cwd":"/app","binary":"{{binary}}","arguments":"-q",
             "flags":"execve clone","start_time":"2026-11-30T09:00:00.123456789Z","auid":4294967295,{{pod}}"parent_exec_id":"dHotbm9kZS1hOjg5OTk5OTk5OTk5OjQyMDk5","refcnt":1},
           "parent":{"exec_id":"dHotbm9kZS1hOjg5OTk5OTk5OTk5OjQyMDk5","pid":42099,"uid":0,"cwd":"/app","binary":"/usr/bin/containerd-shim-runc-v2","flags":"execve clone","start_time":"2026-11-30T08:59:59.990000000Z"},{{(ancestors is null ? "" : $"\"ancestors\":[{ancestors}],")}}
