@@ -69,11 +69,11 @@ internal static class TetragonPathCalls
             return (argsField, $"{hook} needs {shape} as path_arg arguments in the hook's order; the policy's call gives {paths.Count}");
         }
 
-        foreach (var (index, path) in paths.Take(needed))
+        for (var p = 0; p < needed; p++)
         {
-            if (path is null)
+            if (paths[p].Path is null)
             {
-                return ($"{argsField}[{index.ToString(CultureInfo.InvariantCulture)}].path_arg.path", "required: a path, got none");
+                return ($"{argsField}[{paths[p].Index.ToString(CultureInfo.InvariantCulture)}].path_arg.path", "required: a path, got none");
             }
         }
 

@@ -1,3 +1,4 @@
+using static ZtStream.Verifier.Tests.Rules.Falco.FalcoSyscallCallRuleTests;
 using static ZtStream.Verifier.Tests.Rules.Falco.FalcoSyscallTestData;
 
 namespace ZtStream.Verifier.Tests.Rules.Falco;
@@ -6,15 +7,11 @@ namespace ZtStream.Verifier.Tests.Rules.Falco;
 /// falcosecurity/rules' link, directory, rename and unlink rules on the kernel's path hooks a TracingPolicy reports
 /// (<c>security_path_symlink</c>, <c>_link</c>, <c>_mkdir</c>, <c>_rename</c>, <c>_unlink</c>, <c>_rmdir</c>, kprobes or
 /// LSM hooks) in the export's shape, through Ingest's mapper: each stock rule beside its near misses, in a pod and on the
-/// host, and what the hook cannot say (which system call, its flags, its result) refused naming it.
+/// host, and what the hook cannot say (which system call, its flags, its result) refused naming it. The three files, the
+/// export line and the one-rule file are <see cref="FalcoSyscallCallRuleTests"/>'s.
 /// </summary>
 public sealed class FalcoPathCallRuleTests
 {
-    private static readonly Lazy<RuleLoadResult> All = new(() =>
-        FalcoRuleLoader.LoadAll([StockFile(), RulesFile(IncubatingRules), RulesFile(SandboxRules)]));
-
-    private static bool Fires(string rule, string line) => Assert.Single(All.Value.Rules, r => r.Id == rule).Condition.Matches(Event(line));
-
     private static string PathArg(string path, string permission = "drwxr-xr-x") =>
         $$"""{"path_arg":{"mount":"","path":"{{path}}","flags":"","permission":"{{permission}}"},"label":""}""";
 
@@ -22,7 +19,7 @@ public sealed class FalcoPathCallRuleTests
 
     /// <summary>A path hook's call: a kprobe (<c>security_path_*</c>, with its return 0) or an LSM hook (<c>path_*</c>).</summary>
     private static string PathCall(string name, string args, string binary, string pod, string hook) =>
-        FalcoSyscallCallRuleTests.Call(hook == "lsm" ? "process_lsm" : "process_kprobe", Hook(hook, name), $"[{args}]", binary, pod, returned: hook == "lsm" ? null : """{"int_arg":0}""");
+        Call(hook == "lsm" ? "process_lsm" : "process_kprobe", Hook(hook, name), $"[{args}]", binary, pod, returned: hook == "lsm" ? null : """{"int_arg":0}""");
 
     /// <summary><c>ln -s target link</c>: the link's directory, the link (a dentry: its path within the mount) and the target.</summary>
     private static string Symlink(string target, string directory, string link, string binary = "/usr/bin/ln", string pod = "", string hook = "kprobe") =>
@@ -132,14 +129,6 @@ public sealed class FalcoPathCallRuleTests
         Assert.False(Fires("Create Symlink Over Sensitive Files", refused));
         Assert.False(Fires("Create Symlink Over Sensitive Files", overridden));
     }
-
-    private static Rule Local(string condition, string output = "o") => FalcoTestData.Single($"""
-        - rule: Local
-          desc: x
-          condition: {condition}
-          output: {output}
-          priority: WARNING
-        """);
 
     [Theory]
     [InlineData("evt.type in (unlink, unlinkat, rmdir) and (evt.arg.path = /etc/passwd or evt.arg.name = /etc/passwd)", true)]

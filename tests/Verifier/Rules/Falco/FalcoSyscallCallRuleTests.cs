@@ -12,10 +12,10 @@ namespace ZtStream.Verifier.Tests.Rules.Falco;
 public sealed class FalcoSyscallCallRuleTests
 {
     /// <summary>The three files, the rules they ship disabled among the loaded ones.</summary>
-    private static readonly Lazy<RuleLoadResult> All = new(() =>
+    internal static readonly Lazy<RuleLoadResult> All = new(() =>
         FalcoRuleLoader.LoadAll([StockFile(), RulesFile(IncubatingRules), RulesFile(SandboxRules)]));
 
-    private static bool Fires(string rule, string line) => Assert.Single(All.Value.Rules, r => r.Id == rule).Condition.Matches(Event(line));
+    internal static bool Fires(string rule, string line) => Assert.Single(All.Value.Rules, r => r.Id == rule).Condition.Matches(Event(line));
 
     /// <summary>A file's permission check by <c>security_file_permission</c>, as file monitoring's policy exports it (mask 2 MAY_WRITE, 4 MAY_READ).</summary>
     private static string FileAccess(
@@ -201,7 +201,7 @@ public sealed class FalcoSyscallCallRuleTests
         Assert.False(Fires("Contact cloud metadata service from container", FileAccess("/tmp/169.254.169.254", 2, "/usr/bin/curl", pod: Pod())));
     }
 
-    private static Rule Local(string condition, string output = "o") => FalcoTestData.Single($"""
+    internal static Rule Local(string condition, string output = "o") => FalcoTestData.Single($"""
         - rule: Local
           desc: x
           condition: {condition}
