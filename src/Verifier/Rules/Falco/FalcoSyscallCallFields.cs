@@ -105,6 +105,8 @@ internal sealed record FalcoCallResult(string Res, string? RawRes, bool Failed)
 /// A field with one of a few values on every event of the source, which of them the record does not say
 /// (<c>evt.type</c> of a write: <c>open</c>, <c>openat</c> or <c>openat2</c>). A check true for all of them, or for none,
 /// is decided at load; any other check is refused, naming the field and why. In an output it gives the first value.
+/// With no values it is a field the event never has (an argument its system call does not take): every check of it is
+/// false at load, as libsinsp's check of a field it cannot extract, and an output gives <c>&lt;NA&gt;</c>.
 /// </summary>
 internal sealed class FalcoOneOfField(string text, IReadOnlyList<byte[]> values, string why, string carrier) : FalcoField(text, isList: false)
 {
