@@ -169,6 +169,17 @@ internal static class TetragonMapper
                 attributes["tetragon.args"] = RawObject.Bounded(args, options.MaxObjectBytes, RawObject.LargestFirst, out _);
                 network = Arguments(args, attributes, keep);
                 var operation = Operation(type, hook, args, body);
+                if (operation is null && Reported(type, hook, body) && TetragonPathCalls.OperationOf(hook) is { } pathCall)
+                {
+                    if (TetragonPathCalls.Add(pathCall, hook, args, type + ".args", attributes, keep) is { } badPaths)
+                    {
+                        errors.Add(new ItemError(index, badPaths.Field, badPaths.Message));
+                        return;
+                    }
+
+                    operation = pathCall;
+                }
+
                 Add(attributes, OperationAttribute, operation);
                 if (operation == "chmod" && (Argument(args, "uint_arg") ?? Argument(args, "int_arg")) is { ValueKind: JsonValueKind.Number } mode && mode.TryGetInt64(out var bits))
                 {
@@ -361,9 +372,7 @@ internal static class TetragonMapper
     /// </summary>
     private static string? Operation(string type, string? hook, JsonElement args, JsonElement body)
     {
-        if (hook is null || type is not ("process_kprobe" or "process_lsm")
-            || body.String("action") == "KPROBE_ACTION_OVERRIDE"
-            || body.Child("return") is { ValueKind: JsonValueKind.Object } returned && returned.Int("int_arg") is not (null or 0))
+        if (!Reported(type, hook, body))
         {
             return null;
         }
@@ -384,6 +393,15 @@ internal static class TetragonMapper
             _ => null,
         };
     }
+
+    /// <summary>
+    /// Whether a policy's call is one a hook reported done: a kprobe's or LSM hook's, neither overridden by the policy nor
+    /// refused by the kernel (a non-zero return).
+    /// </summary>
+    private static bool Reported(string type, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? hook, JsonElement body) =>
+        hook is not null && type is "process_kprobe" or "process_lsm"
+        && body.String("action") != "KPROBE_ACTION_OVERRIDE"
+        && !(body.Child("return") is { ValueKind: JsonValueKind.Object } returned && returned.Int("int_arg") is not (null or 0));
 
     /// <summary>A syscall's name without the architecture's prefix Tetragon reports it with (<c>__x64_sys_write</c>).</summary>
     private static string WithoutSyscallPrefix(string hook) =>

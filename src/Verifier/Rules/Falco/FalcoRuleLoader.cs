@@ -210,8 +210,7 @@ internal sealed partial class FalcoRuleLoader
 
         if (never is not null)
         {
-            throw new FalcoCompileException(
-                $"its condition on {call.Describes} depends on the call's result ({never} for some), which Tetragon does not report: it may be {string.Join(" or ", call.Results.Select(r => r.Res))}");
+            throw new FalcoCompileException(call.Undecided(never));
         }
 
         return new FalcoCallCondition(results[0], nodes.Count == 1 ? nodes[0] : new FalcoAndNode([.. nodes]), FalcoOutputTemplate.Compile(state.Output, slots, results[0]));

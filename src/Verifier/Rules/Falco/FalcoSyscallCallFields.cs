@@ -6,7 +6,7 @@ namespace ZtStream.Verifier.Rules.Falco;
 /// events"), the system call(s) libsinsp would have seen, and what the record says of its descriptor. A syscall rule is
 /// compiled once for each (<see cref="FalcoSource.SyscallCalls"/>), with the call's <c>evt.*</c> and <c>fd.*</c> fields.
 /// </summary>
-internal sealed class FalcoSyscallCall
+internal sealed partial class FalcoSyscallCall
 {
     private FalcoSyscallCall(string operation, string[] types, string describes, FalcoCallResult[] results, bool? openRead = null, bool? openWrite = null)
     {
@@ -47,7 +47,7 @@ internal sealed class FalcoSyscallCall
     /// </summary>
     public static FalcoSyscallCall Chmod { get; } = new("chmod", ["chmod", "fchmodat", "fchmod"], "Tetragon's mode changes", [FalcoCallResult.Done, FalcoCallResult.NotOwner]);
 
-    public static IReadOnlyList<FalcoSyscallCall> All { get; } = [FileWrite, FileRead, Connect, Chmod];
+    public static IReadOnlyList<FalcoSyscallCall> All { get; } = [FileWrite, FileRead, Connect, Chmod, .. PathCalls];
 
     /// <summary>The <c>tetragon.operation</c> of the events the call reads.</summary>
     public string Operation { get; }
@@ -84,12 +84,18 @@ internal sealed class FalcoSyscallCall
 /// </summary>
 internal sealed record FalcoCallResult(string Res, string? RawRes, bool Failed)
 {
+    /// <summary>The system call it was, for a call Tetragon reports without saying which of its system calls made it (a path call's); else null.</summary>
+    public string? Type { get; init; }
+
     public static FalcoCallResult Opened { get; } = new("SUCCESS", null, false);
 
     public static FalcoCallResult Done { get; } = new("SUCCESS", "0", false);
 
     /// <summary>EINPROGRESS, -115 (include/uapi/asm-generic/errno.h): libsinsp's rawres is the negative errno, its res the name.</summary>
     public static FalcoCallResult InProgress { get; } = new("EINPROGRESS", "-115", true);
+
+    /// <summary>EACCES, -13: a path call the file system refused after the hook allowed it (no write permission on the directory).</summary>
+    public static FalcoCallResult Denied { get; } = new("EACCES", "-13", true);
 
     /// <summary>EPERM, -1: a mode change by a caller that does not own the file.</summary>
     public static FalcoCallResult NotOwner { get; } = new("EPERM", "-1", true);
@@ -99,6 +105,8 @@ internal sealed record FalcoCallResult(string Res, string? RawRes, bool Failed)
 /// A field with one of a few values on every event of the source, which of them the record does not say
 /// (<c>evt.type</c> of a write: <c>open</c>, <c>openat</c> or <c>openat2</c>). A check true for all of them, or for none,
 /// is decided at load; any other check is refused, naming the field and why. In an output it gives the first value.
+/// With no values it is a field the event never has (an argument its system call does not take): every check of it is
+/// false at load, as libsinsp's check of a field it cannot extract, and an output gives <c>&lt;NA&gt;</c>.
 /// </summary>
 internal sealed class FalcoOneOfField(string text, IReadOnlyList<byte[]> values, string why, string carrier) : FalcoField(text, isList: false)
 {
@@ -118,7 +126,8 @@ internal sealed class FalcoOneOfField(string text, IReadOnlyList<byte[]> values,
 
     public override bool Visit(in FalcoEvent e, FalcoValueTest test, bool all, out bool present)
     {
-        present = !NonNegative;
+        // No value at all (an argument the system call does not have): absent, as libsinsp's failed extraction.
+        present = !NonNegative && Values.Count > 0;
         return present && test.Test(Values[0]);
     }
 }
@@ -144,12 +153,19 @@ internal static partial class FalcoFieldCatalog
     /// </summary>
     private static FalcoField? BindCall(string name, string? arg, FalcoSyscallCall call, FalcoCallResult result)
     {
-        var carrier = call.IsOpen ? "a file " + call.Operation : call.IsChmod ? "a mode change" : "a connection";
+        var carrier = call.Carrier ?? (call.IsOpen ? "a file " + call.Operation : call.IsChmod ? "a mode change" : "a connection");
         var text = arg is null ? name : $"{name}[{arg}]";
         FalcoField Constant(byte[] value) => new FalcoConstantField(text, value);
         FalcoNotCarriedException Refuse(string why) => new(text, why, carrier);
+        if (call.IsPath && BindPathCall(name, arg, text, call, result, carrier) is { } pathField)
+        {
+            return pathField;
+        }
+
         switch (name)
         {
+            case "evt.type" when result.Type is { } type:
+                return Constant(Encoding.UTF8.GetBytes(type));
             case "evt.type":
                 return call.Types.Count == 1
                     ? Constant(call.Types[0])

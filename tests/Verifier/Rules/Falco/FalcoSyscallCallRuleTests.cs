@@ -12,10 +12,10 @@ namespace ZtStream.Verifier.Tests.Rules.Falco;
 public sealed class FalcoSyscallCallRuleTests
 {
     /// <summary>The three files, the rules they ship disabled among the loaded ones.</summary>
-    private static readonly Lazy<RuleLoadResult> All = new(() =>
+    internal static readonly Lazy<RuleLoadResult> All = new(() =>
         FalcoRuleLoader.LoadAll([StockFile(), RulesFile(IncubatingRules), RulesFile(SandboxRules)]));
 
-    private static bool Fires(string rule, string line) => Assert.Single(All.Value.Rules, r => r.Id == rule).Condition.Matches(Event(line));
+    internal static bool Fires(string rule, string line) => Assert.Single(All.Value.Rules, r => r.Id == rule).Condition.Matches(Event(line));
 
     /// <summary>A file's permission check by <c>security_file_permission</c>, as file monitoring's policy exports it (mask 2 MAY_WRITE, 4 MAY_READ).</summary>
     private static string FileAccess(
@@ -30,7 +30,7 @@ public sealed class FalcoSyscallCallRuleTests
             $$$"""[{"sock_arg":{"family":"{{{family}}}","type":"SOCK_STREAM","protocol":"IPPROTO_TCP","mark":0,"priority":0,"saddr":"{{{saddr}}}","daddr":"{{{daddr}}}","sport":{{{sport}}},"dport":{{{dport}}},"cookie":"18446634201557227456","state":"TCP_SYN_SENT"}}]""",
             binary, pod);
 
-    private static string Call(string type, string function, string args, string binary, string pod, string? returned = null, string? ancestors = null) => $$"""
+    internal static string Call(string type, string function, string args, string binary, string pod, string? returned = null, string? ancestors = null) => $$"""
         {"{{type}}":{"process":{"exec_id":"dHotbm9kZS1hOjkwMDAwMDAwMDAwOjQyMTAx","pid":42101,"uid":0,"cwd":"/app","binary":"{{binary}}","arguments":"-q",
             "flags":"execve clone","start_time":"2026-11-30T09:00:00.123456789Z","auid":4294967295,{{pod}}"parent_exec_id":"dHotbm9kZS1hOjg5OTk5OTk5OTk5OjQyMDk5","refcnt":1},
           "parent":{"exec_id":"dHotbm9kZS1hOjg5OTk5OTk5OTk5OjQyMDk5","pid":42099,"uid":0,"cwd":"/app","binary":"/usr/bin/containerd-shim-runc-v2","flags":"execve clone","start_time":"2026-11-30T08:59:59.990000000Z"},{{(ancestors is null ? "" : $"\"ancestors\":[{ancestors}],")}}
@@ -201,7 +201,7 @@ public sealed class FalcoSyscallCallRuleTests
         Assert.False(Fires("Contact cloud metadata service from container", FileAccess("/tmp/169.254.169.254", 2, "/usr/bin/curl", pod: Pod())));
     }
 
-    private static Rule Local(string condition, string output = "o") => FalcoTestData.Single($"""
+    internal static Rule Local(string condition, string output = "o") => FalcoTestData.Single($"""
         - rule: Local
           desc: x
           condition: {condition}

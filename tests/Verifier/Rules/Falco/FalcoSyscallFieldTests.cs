@@ -129,7 +129,8 @@ public sealed class FalcoSyscallFieldTests
 
     public static TheoryData<string, string> Refused => new()
     {
-        { "evt.type = ptrace and fd.name = /etc/shadow", "its condition is never true on a system call ZtStream sees (Tetragon's process_exec: evt.type execve, evt.dir <, evt.res SUCCESS; Tetragon's file writes (an open for writing): evt.type openat/open/openat2; Tetragon's file reads (an open for reading): evt.type openat/open/openat2; Tetragon's connections: evt.type connect; Tetragon's mode changes: evt.type chmod/fchmodat/fchmod): it requires evt.type = ptrace" },
+        { "evt.type = ptrace and fd.name = /etc/shadow", "its condition is never true on a system call ZtStream sees (Tetragon's process_exec: evt.type execve, evt.dir <, evt.res SUCCESS; Tetragon's file writes (an open for writing): evt.type openat/open/openat2; Tetragon's file reads (an open for reading): evt.type openat/open/openat2; Tetragon's connections: evt.type connect; Tetragon's mode changes: evt.type chmod/fchmodat/fchmod" },
+        { "evt.type = ptrace and proc.name = gdb", "Tetragon's symbolic links: evt.type symlinkat/symlink; Tetragon's hard links: evt.type linkat/link; Tetragon's directories made: evt.type mkdirat/mkdir; Tetragon's renames: evt.type renameat2/renameat/rename; Tetragon's unlinks: evt.type unlinkat/unlink; Tetragon's directories removed: evt.type unlinkat/rmdir): it requires evt.type = ptrace" },
         { "evt.type in (execve, execveat) and evt.dir = >", "it requires evt.dir = >" },
         { "evt.type = execveat", "it requires evt.type = execveat" },
         { "evt.type = execve and evt.res startswith E", "it requires evt.res startswith E" },
