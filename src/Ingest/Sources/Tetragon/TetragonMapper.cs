@@ -20,7 +20,8 @@ internal static class TetragonMapper
 
     /// <summary>
     /// What a policy's call did, where the hook and its arguments say it (<see cref="Operation"/>): <c>connect</c>,
-    /// <c>write</c>, <c>read</c>, <c>truncate</c>, <c>chmod</c>; absent for any other call.
+    /// <c>write</c>, <c>read</c>, <c>truncate</c>, <c>chmod</c>, and the process calls <c>ptrace</c>, <c>socket</c>, <c>setuid</c>,
+    /// <c>init_module</c>, <c>setns</c>, <c>unshare</c> (<see cref="TetragonProcessCalls"/>); absent for any other call.
     /// </summary>
     public const string OperationAttribute = "tetragon.operation";
 
@@ -185,6 +186,13 @@ internal static class TetragonMapper
                 {
                     attributes[ModeAttribute] = JsonFields.Of(bits);
                 }
+            }
+
+            // A process call (ptrace, setuid, a module loaded …: TetragonProcessCalls) whose arguments do not say what it asked is refused.
+            if (hook is not null && TetragonProcessCalls.Map(type, WithoutSyscallPrefix(hook), body, attributes) is { } badCall)
+            {
+                errors.Add(new ItemError(index, badCall.Field, badCall.Message));
+                return;
             }
 
             if (body.Child("return") is { ValueKind: JsonValueKind.Object } returned)
@@ -404,7 +412,7 @@ internal static class TetragonMapper
         && !(body.Child("return") is { ValueKind: JsonValueKind.Object } returned && returned.Int("int_arg") is not (null or 0));
 
     /// <summary>A syscall's name without the architecture's prefix Tetragon reports it with (<c>__x64_sys_write</c>).</summary>
-    private static string WithoutSyscallPrefix(string hook) =>
+    internal static string WithoutSyscallPrefix(string hook) =>
         hook.StartsWith("__x64_", StringComparison.Ordinal) ? hook[6..]
         : hook.StartsWith("__arm64_", StringComparison.Ordinal) ? hook[8..]
         : hook;

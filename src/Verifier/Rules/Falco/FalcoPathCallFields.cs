@@ -13,16 +13,12 @@ internal sealed partial class FalcoSyscallCall
 {
     private FalcoSyscallCall(string operation, string describes, string carrier, params (string Type, string[] Parameters)[] calls)
         : this(operation, [.. calls.Select(c => c.Type)], describes,
-            [.. calls.SelectMany(c => new[] { FalcoCallResult.Done with { Type = c.Type }, FalcoCallResult.Denied with { Type = c.Type } })])
+            [.. calls.SelectMany(c => new[] { FalcoCallResult.Done with { Type = c.Type }, FalcoCallResult.Denied with { Type = c.Type } })], carrier: carrier)
     {
-        Carrier = carrier;
         Parameters = calls.ToDictionary(c => c.Type, c => c.Parameters, StringComparer.Ordinal);
     }
 
     private static IEnumerable<FalcoSyscallCall> PathCalls => Paths.All;
-
-    /// <summary>What the call's events are ("a hard link"), for a refusal; null for the calls that name it themselves.</summary>
-    public string? Carrier { get; }
 
     /// <summary>For a path call, the arguments of each of its system calls' exit events (libscap's event table), by <c>evt.type</c>.</summary>
     public IReadOnlyDictionary<string, string[]>? Parameters { get; }

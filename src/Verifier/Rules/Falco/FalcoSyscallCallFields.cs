@@ -8,8 +8,11 @@ namespace ZtStream.Verifier.Rules.Falco;
 /// </summary>
 internal sealed partial class FalcoSyscallCall
 {
-    private FalcoSyscallCall(string operation, string[] types, string describes, FalcoCallResult[] results, bool? openRead = null, bool? openWrite = null)
+    internal FalcoSyscallCall(
+        string operation, string[] types, string describes, FalcoCallResult[] results, bool? openRead = null, bool? openWrite = null, bool entry = false, string? carrier = null)
     {
+        IsEntry = entry;
+        Carrier = carrier;
         Results = results;
         Operation = operation;
         Types = [.. types.Select(Encoding.UTF8.GetBytes)];
@@ -47,7 +50,18 @@ internal sealed partial class FalcoSyscallCall
     /// </summary>
     public static FalcoSyscallCall Chmod { get; } = new("chmod", ["chmod", "fchmodat", "fchmod"], "Tetragon's mode changes", [FalcoCallResult.Done, FalcoCallResult.NotOwner]);
 
-    public static IReadOnlyList<FalcoSyscallCall> All { get; } = [FileWrite, FileRead, Connect, Chmod, .. PathCalls];
+    public static IReadOnlyList<FalcoSyscallCall> All { get; } = [FileWrite, FileRead, Connect, Chmod, .. PathCalls, .. FalcoProcessCalls.All];
+
+    /// <summary>
+    /// Whether the record stands for libsinsp's enter event of the call (<c>evt.dir</c> <c>&gt;</c>: its arguments, no
+    /// result) rather than its exit (<c>&lt;</c>), as the stock rules read each call (<see cref="FalcoProcessCalls"/>).
+    /// </summary>
+    public bool IsEntry { get; }
+
+    /// <summary>What the call's events are ("a ptrace call"), for refusals; null for the file, network and mode calls, which name it themselves.</summary>
+    public string? Carrier { get; }
+
+    public bool IsProcess => Carrier is not null && !IsPath;
 
     /// <summary>The <c>tetragon.operation</c> of the events the call reads.</summary>
     public string Operation { get; }
@@ -99,6 +113,12 @@ internal sealed record FalcoCallResult(string Res, string? RawRes, bool Failed)
 
     /// <summary>EPERM, -1: a mode change by a caller that does not own the file.</summary>
     public static FalcoCallResult NotOwner { get; } = new("EPERM", "-1", true);
+
+    /// <summary>EPERM, -1: a call the kernel did not permit (a namespace the caller may not enter).</summary>
+    public static FalcoCallResult NotPermitted => NotOwner;
+
+    /// <summary>An enter event: no result yet (<c>evt.res</c>, <c>evt.rawres</c> give no value), not failed.</summary>
+    public static FalcoCallResult Entered { get; } = new("", null, false);
 }
 
 /// <summary>
@@ -106,7 +126,8 @@ internal sealed record FalcoCallResult(string Res, string? RawRes, bool Failed)
 /// (<c>evt.type</c> of a write: <c>open</c>, <c>openat</c> or <c>openat2</c>). A check true for all of them, or for none,
 /// is decided at load; any other check is refused, naming the field and why. In an output it gives the first value.
 /// With no values it is a field the event never has (an argument its system call does not take): every check of it is
-/// false at load, as libsinsp's check of a field it cannot extract, and an output gives <c>&lt;NA&gt;</c>.
+/// false at load, as libsinsp's check of a field it cannot extract (an enter event's <c>evt.res</c>), and an output gives
+/// <c>&lt;NA&gt;</c>.
 /// </summary>
 internal sealed class FalcoOneOfField(string text, IReadOnlyList<byte[]> values, string why, string carrier) : FalcoField(text, isList: false)
 {
@@ -169,12 +190,16 @@ internal static partial class FalcoFieldCatalog
             case "evt.type":
                 return call.Types.Count == 1
                     ? Constant(call.Types[0])
-                    : new FalcoOneOfField(text, call.Types, call.IsChmod
-                        ? $"Tetragon reports the call, not which of {string.Join(", ", call.TypeNames)} it was"
-                        : $"Tetragon reports the access to the file, not which of {string.Join(", ", call.TypeNames)} opened it", carrier);
+                    : new FalcoOneOfField(text, call.Types, call.IsOpen
+                        ? $"Tetragon reports the access to the file, not which of {string.Join(", ", call.TypeNames)} opened it"
+                        : $"Tetragon reports the call, not which of {string.Join(", ", call.TypeNames)} it was", carrier);
             case "evt.dir":
-                // The call is reported once, as libsinsp's exit event the stock macros test.
-                return Constant("<"u8.ToArray());
+                // The call is reported once, as the event of libsinsp's the stock macros test: the exit, or for a call read
+                // by its arguments (ptrace's request, socket's family) the enter.
+                return Constant(call.IsEntry ? ">"u8.ToArray() : "<"u8.ToArray());
+            case "evt.res" or "evt.rawres" when call.IsEntry:
+                // An enter event has no result: libsinsp extracts none, so every comparison of it is false, known at load.
+                return new FalcoOneOfField(text, [], "an enter event has no result", carrier);
             case "evt.res":
                 return Constant(Encoding.UTF8.GetBytes(result.Res));
             case "evt.failed":
@@ -196,6 +221,11 @@ internal static partial class FalcoFieldCatalog
         if (name.StartsWith("evt.is_open_", StringComparison.Ordinal) && !call.IsOpen)
         {
             throw Refuse("it describes an open");
+        }
+
+        if (call.IsProcess)
+        {
+            return BindProcessCall(name, arg, text, call, Refuse);
         }
 
         if (call.IsChmod)

@@ -152,7 +152,7 @@ internal static partial class FalcoFieldCatalog
         ("fs.", NoFile),
         ("evt.arg.", NoSyscallArgs),
         ("evt.rawarg.", NoSyscallArgs),
-        ("thread.", "Tetragon's process_exec names the process, not its threads, capabilities or scheduling"),
+        ("thread.", "Tetragon's process_exec names the process and its capability sets (thread.cap_*), not its threads or scheduling"),
         ("group.", "Tetragon's process_exec names the user (uid) and not the group"),
         ("k8s.rc.", NotInRecord),
         ("k8s.rs.", NotInRecord),
@@ -164,6 +164,11 @@ internal static partial class FalcoFieldCatalog
     /// <summary>Why a libsinsp field cannot be read from a process exec, or null when it can (or is no libsinsp field).</summary>
     public static string? NotCarried(string name)
     {
+        if (IsCapabilityField(name))
+        {
+            return null;
+        }
+
         if (NotCarriedFields.TryGetValue(name, out var why))
         {
             return why;
@@ -231,6 +236,7 @@ internal static partial class FalcoFieldCatalog
         Computed("container.image.tag", slots => Derived(slots.Path([.. container, "image", "name"]), image => ImagePart(image, tag: true)));
         Path("k8s.ns.name", [.. pod, "namespace"]);
         Path("k8s.pod.name", [.. pod, "name"]);
+        AddCapabilities(f, process);
         f["k8s.pod.label"] = new Spec(Arg.Required, (t, a, _, slots) => new FalcoPathField(t, slots.Path([.. pod, "pod_labels", a!]), nullIsMissing: true), sys);
     }
 

@@ -62,7 +62,7 @@ public sealed class FalcoSyscallCallRuleTests
     [InlineData("Clear Log Activities", "reads evt.arg.flags, which a file write does not carry")]
     [InlineData("Directory traversal monitored file read", "reads fd.nameraw, which a file read does not carry: it is the name as the process passed it")]
     [InlineData("Contact K8S API Server From Container", "reads fd.sip.name, which a connection does not carry: it is the name a DNS answer gave the address")]
-    [InlineData("Change thread namespace", "it requires evt.type = setns")]
+    [InlineData("Unprivileged Delegation of Page Faults Handling to a Userspace Process", "it requires evt.type = userfaultfd")]
     public void ARuleACallCannotAnswer_IsRefusedNamingWhy(string rule, string reason) =>
         Assert.Contains(All.Value.Errors, e => e.RuleId == rule && e.Reason.Contains(reason, StringComparison.Ordinal));
 

@@ -129,8 +129,8 @@ public sealed class FalcoSyscallFieldTests
 
     public static TheoryData<string, string> Refused => new()
     {
-        { "evt.type = ptrace and fd.name = /etc/shadow", "its condition is never true on a system call ZtStream sees (Tetragon's process_exec: evt.type execve, evt.dir <, evt.res SUCCESS; Tetragon's file writes (an open for writing): evt.type openat/open/openat2; Tetragon's file reads (an open for reading): evt.type openat/open/openat2; Tetragon's connections: evt.type connect; Tetragon's mode changes: evt.type chmod/fchmodat/fchmod" },
-        { "evt.type = ptrace and proc.name = gdb", "Tetragon's symbolic links: evt.type symlinkat/symlink; Tetragon's hard links: evt.type linkat/link; Tetragon's directories made: evt.type mkdirat/mkdir; Tetragon's renames: evt.type renameat2/renameat/rename; Tetragon's unlinks: evt.type unlinkat/unlink; Tetragon's directories removed: evt.type unlinkat/rmdir): it requires evt.type = ptrace" },
+        { "evt.type = kill and fd.name = /etc/shadow", "its condition is never true on a system call ZtStream sees (Tetragon's process_exec: evt.type execve, evt.dir <, evt.res SUCCESS; Tetragon's file writes (an open for writing): evt.type openat/open/openat2; Tetragon's file reads (an open for reading): evt.type openat/open/openat2; Tetragon's connections: evt.type connect; Tetragon's mode changes: evt.type chmod/fchmodat/fchmod" },
+        { "evt.type = kill and proc.name = gdb", "Tetragon's symbolic links: evt.type symlinkat/symlink; Tetragon's hard links: evt.type linkat/link; Tetragon's directories made: evt.type mkdirat/mkdir; Tetragon's renames: evt.type renameat2/renameat/rename; Tetragon's unlinks: evt.type unlinkat/unlink; Tetragon's directories removed: evt.type unlinkat/rmdir; Tetragon's ptrace calls: evt.type ptrace; Tetragon's sockets created: evt.type socket; Tetragon's setuid calls: evt.type setuid; Tetragon's kernel modules loaded: evt.type init_module/finit_module; Tetragon's setns calls: evt.type setns; Tetragon's unshare calls: evt.type unshare): it requires evt.type = kill" },
         { "evt.type in (execve, execveat) and evt.dir = >", "it requires evt.dir = >" },
         { "evt.type = execveat", "it requires evt.type = execveat" },
         { "evt.type = execve and evt.res startswith E", "it requires evt.res startswith E" },
@@ -143,7 +143,7 @@ public sealed class FalcoSyscallFieldTests
         { "evt.type = execve and proc.exepath startswith /dev/shm/", "reads proc.exepath, which a process exec does not carry: libsinsp's is the executed file's canonical path, symlinks resolved" },
         { "evt.type = execve and proc.pexepath = /bin/sh", "reads proc.pexepath, which a process exec does not carry: libsinsp's is the executed file's canonical path" },
         { "evt.type = execve and proc.aexepath[1] = /bin/sh", "reads proc.aexepath[1], which a process exec does not carry: libsinsp's is the executed file's canonical path" },
-        { "evt.type = execve and thread.cap_effective contains SYS_ADMIN", "reads thread.cap_effective, which a process exec does not carry" },
+        { "evt.type = execve and thread.vtid = 1", "reads thread.vtid, which a process exec does not carry" },
         { "evt.type = execve and ka.verb = create", "field 'ka.verb' is a k8saudit plugin field, read from Kubernetes audit events: a rule of source syscall cannot use it" },
         { "evt.type = execve and json.value[/verb] = create", "field 'json.value' is a json plugin field, which reads a plugin's event: a rule of source syscall reads system calls" },
         { "evt.type = execve and proc.nmae = sh", "unknown field 'proc.nmae' (not a syscall field)" },
@@ -162,10 +162,10 @@ public sealed class FalcoSyscallFieldTests
     }
 
     [Theory]
-    [InlineData("evt.type = execve or (evt.type = ptrace and fd.name = /etc/shadow)", true)]
-    [InlineData("evt.type in (execve, ptrace) and not (evt.type = ptrace and fd.name startswith /etc)", true)]
-    [InlineData("(evt.type = ptrace and fd.name = /etc/shadow) or proc.name = nc", true)]
-    [InlineData("(evt.type = ptrace and fd.name = /etc/shadow) or proc.name = ncat", false)]
+    [InlineData("evt.type = execve or (evt.type = kill and fd.name = /etc/shadow)", true)]
+    [InlineData("evt.type in (execve, kill) and not (evt.type = kill and fd.name startswith /etc)", true)]
+    [InlineData("(evt.type = kill and fd.name = /etc/shadow) or proc.name = nc", true)]
+    [InlineData("(evt.type = kill and fd.name = /etc/shadow) or proc.name = ncat", false)]
     public void Condition_PartsAnExecNeverReaches_AreDecidedAtLoad_AsLibsinspNeverReadsThem(string condition, bool matchesNc)
     {
         var rule = FalcoTestData.Single($"""
