@@ -6,10 +6,9 @@ namespace ZtStream.EndToEnd.SharedSignals;
 /// revocation feed the SDK follows; the same SET again revokes nothing more, also after the process was killed and
 /// started again; a SET for another audience is refused.
 /// </summary>
-public sealed class SharedSignalsReceiverEndToEndTests : IAsyncDisposable
+public sealed class SharedSignalsReceiverEndToEndTests() : ProcessTests("zt-e2e-ssf-")
 {
     private const string Audience = "https://ztstream.e2e/ssf";
-    private readonly ZtStreamProcesses processes = new("zt-e2e-ssf-");
 
     [Fact]
     public async Task SessionRevokedSet_RevokesTheSubjectsSessionsOnce_AndAWrongAudienceIsRefused()
@@ -124,7 +123,5 @@ public sealed class SharedSignalsReceiverEndToEndTests : IAsyncDisposable
     }
 
     private Task<ZtStreamProcess> StartAsync(string name, string[] args, bool waitForListening, CancellationToken ct) =>
-        processes.StartAsync(name, args, waitForListening, ct);
-
-    public ValueTask DisposeAsync() => processes.DisposeAsync();
+        Processes.StartAsync(name, args, waitForListening, ct);
 }
