@@ -230,11 +230,11 @@ public sealed class IdentityDetectionEndToEndTests() : ProcessTests("zt-e2e-iden
     }
 
     /// <summary><c>ztstream run</c> on <paramref name="db"/> without the model, with an analyst's API token.</summary>
-    private Task<ZtStreamProcess> RunAsync(string db, string[] settings, CancellationToken ct) => Processes.StartAsync("ztstream", [
-        "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
+    private Task<ZtStreamProcess> RunAsync(string db, string[] settings, CancellationToken ct) => Processes.RunAsync("ztstream", [
+        "--sqlite", db,
         "--set", "Verifier:ModelEnabled=false",
         .. ZtStreamApi.ApiToken("analyst", ApiToken), .. settings,
-    ], waitForListening: true, ct);
+    ], ct);
 
     private static IEnumerable<JsonElement> Reasons(JsonElement alert) => alert.GetProperty("reasons").EnumerateArray();
 

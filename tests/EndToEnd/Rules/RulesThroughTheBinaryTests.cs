@@ -469,13 +469,13 @@ public sealed class RulesThroughTheBinaryTests() : ProcessTests("zt-e2e-rules-")
     }
 
     private Task<ZtStreamProcess> StartAsync(string name, string rules, string db, CancellationToken ct, params string[] extra) =>
-        Processes.StartAsync(name, [
-            "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
+        Processes.RunAsync(name, [
+            "--sqlite", db,
             "--set", "Verifier:ModelEnabled=false",
             "--set", $"Verifier:Rules:Paths:0={rules}",
             .. ZtStreamApi.ApiToken("analyst", ApiToken),
             .. extra,
-        ], waitForListening: true, ct);
+        ], ct);
 
     /// <summary>The API server's webhook body: an EventList of one event, answered with <paramref name="code"/>.</summary>
     private static string Audit(string verb, string resource, string ns, string name, string user, string? apiGroup, string? requestObject, int code = 200) =>

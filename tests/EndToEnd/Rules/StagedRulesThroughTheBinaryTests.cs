@@ -110,14 +110,14 @@ public sealed class StagedRulesThroughTheBinaryTests() : ProcessTests("zt-e2e-st
             """);
         var db = Processes.SqlitePath;
         var key = await Processes.AddSourceAsync("e2e-app", ["--subjects", "*", "--sqlite", db], ct);
-        var run = await Processes.StartAsync("ztstream", [
-            "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
+        var run = await Processes.RunAsync("ztstream", [
+            "--sqlite", db,
             "--set", "Verifier:ModelEnabled=false",
             "--set", $"Verifier:Rules:Paths:0={rules}",
             "--set", "Verifier:Rules:ReloadDelay=00:00:00.2",
             .. ResponsePolicies.ResponderSettings(policy, ApiToken),
             .. arguments,
-        ], waitForListening: true, ct);
+        ], ct);
         return (run, ZtStreamApi.Client(run.Url, key), ZtStreamApi.Client(run.Url, ApiToken));
     }
 

@@ -37,10 +37,10 @@ public sealed class FalcoOverHttpEndToEndTests() : ProcessTests("zt-e2e-falco-ht
         var ct = Ct;
         var db = Processes.SqlitePath;
         var key = await Processes.AddSourceAsync("falco-prod", ["--sqlite", db, "--kinds", "runtime.alert"], ct);
-        var run = await Processes.StartAsync("ztstream", [
-            "run", "--sqlite", db, "--urls", "http://127.0.0.1:0", "--set", "Verifier:ModelEnabled=false",
+        var run = await Processes.RunAsync("ztstream", [
+            "--sqlite", db, "--set", "Verifier:ModelEnabled=false",
             .. ZtStreamApi.ApiToken("analyst", ApiToken),
-        ], waitForListening: true, ct);
+        ], ct);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);
 
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-20);
