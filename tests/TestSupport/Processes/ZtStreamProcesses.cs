@@ -59,8 +59,8 @@ public sealed class ZtStreamProcesses(string prefix) : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts <c>ztstream run --urls http://127.0.0.1:0 ARGS…</c> as <paramref name="name"/>: every role on a port the
-    /// system picks (read it from <see cref="ZtStreamProcess.Url"/>), returned once it listens.
+    /// Starts <c>ztstream run --urls http://127.0.0.1:0 ARGS…</c> as <paramref name="name"/>, on a loopback port the system
+    /// picks (read it from <see cref="ZtStreamProcess.Url"/>), and returns it once it listens.
     /// </summary>
     public Task<ZtStreamProcess> RunAsync(
         string name,
