@@ -32,7 +32,7 @@ public sealed partial class EmbeddedRestartTests
         string[] settings =
         [
             "--set", "Verifier:CheckpointEveryRecords=10",
-            "--set", $"Responder:PolicyPath={await ResponsePolicies.RevokeTokensAsync(_processes.Folder, "low", budget: 10_000)}",
+            "--set", $"Responder:PolicyPath={await ResponsePolicies.RevokeTokensAsync(Processes.Folder, "low", budget: 10_000)}",
         ];
         await AddSourceAsync(anySubject: true);
         List<string> acknowledged = [];
@@ -89,7 +89,7 @@ public sealed partial class EmbeddedRestartTests
         }
 
         await last.StopCleanlyAsync(Ct);
-        var (events, ends) = await EventLogRecords.ReadEventsAsync(Path.Combine(_processes.Folder.FullName, "eventlog"), Ct);
+        var (events, ends) = await EventLogRecords.ReadEventsAsync(Path.Combine(Processes.Folder.FullName, "eventlog"), Ct);
         var ids = events.Where(e => !EventKinds.IsDerived(e.Kind)).ToList();
         Assert.Empty(_acknowledgedEvents.Except(ids.Select(e => e.Id), StringComparer.Ordinal));
         var checkpoints = await hold.CheckpointsAsync();
@@ -146,7 +146,7 @@ public sealed partial class EmbeddedRestartTests
             }
         }
 
-        var ids = (await EventLogRecords.ReadEventsAsync(Path.Combine(_processes.Folder.FullName, "eventlog"), Ct)).Events.Select(e => e.Id).ToList();
+        var ids = (await EventLogRecords.ReadEventsAsync(Path.Combine(Processes.Folder.FullName, "eventlog"), Ct)).Events.Select(e => e.Id).ToList();
         var counts = ids.GroupBy(id => id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var missing = _acknowledgedEvents.Where(id => !counts.ContainsKey(id)).ToList();
         Assert.True(missing.Count == 0, $"{missing.Count} acknowledged event(s) not in the log, e.g. {missing.FirstOrDefault()} (seed {seed})");
@@ -155,7 +155,7 @@ public sealed partial class EmbeddedRestartTests
         var unknown = ids.Except(_acknowledgedEvents.Concat(_inFlightEvents), StringComparer.Ordinal).Where(id => !id.StartsWith("user:settle-", StringComparison.Ordinal)).ToList();
         Assert.True(unknown.Count == 0, $"{unknown.Count} record(s) read as events that no client sent, e.g. {unknown.FirstOrDefault()} (seed {seed})");
 
-        var dlq = await _processes.StartAsync("dlq", ["dlq", "list", Topics.Events, .. StoreArguments], false, Ct);
+        var dlq = await Processes.StartAsync("dlq", ["dlq", "list", Topics.Events, .. StoreArguments], false, Ct);
         Assert.True(await dlq.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct) == 0, dlq.Output);
     }
 
@@ -166,7 +166,7 @@ public sealed partial class EmbeddedRestartTests
     /// </summary>
     private string TearActiveSegment(Random random)
     {
-        var partitions = Directory.GetDirectories(Path.Combine(_processes.Folder.FullName, "eventlog", "topics", Topics.Events))
+        var partitions = Directory.GetDirectories(Path.Combine(Processes.Folder.FullName, "eventlog", "topics", Topics.Events))
             .Where(d => Directory.GetFiles(d, "*.log").Length > 0).Order(StringComparer.Ordinal).ToList();
         var segment = Directory.GetFiles(partitions[random.Next(partitions.Count)], "*.log").Order(StringComparer.Ordinal).Last();
         var bytes = File.ReadAllBytes(segment);

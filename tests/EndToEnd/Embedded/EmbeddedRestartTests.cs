@@ -11,11 +11,10 @@ namespace ZtStream.EndToEnd.Embedded;
 /// SIGTERM or killed with SIGKILL and started again on the same folder: what Ingest acknowledged is scored after the
 /// restart, exactly once, and the Verifier is not blind to the first events after it.
 /// </summary>
-public sealed partial class EmbeddedRestartTests : IAsyncDisposable
+public sealed partial class EmbeddedRestartTests() : ProcessTests("zt-embedded-")
 {
     private const string ApiToken = "embedded-responder-token-0123456789abcdef01234";
     private static readonly TimeSpan AlertTimeout = TimeSpan.FromSeconds(90);
-    private readonly ZtStreamProcesses _processes = new("zt-embedded-");
     private readonly List<string> _acknowledgedEvents = [];
     private readonly List<string> _inFlightEvents = [];
     private string _key = "";
@@ -86,7 +85,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
     public async Task Sigterm_WhileARequestHoldsTheStop_TheVerifierCheckpointsFirst_EachAttackAlertedAndRevokedOnce()
     {
         await AddSourceAsync(anySubject: true);
-        string[] revoke = ["--set", $"Responder:PolicyPath={await ResponsePolicies.RevokeTokensAsync(_processes.Folder, "low")}"];
+        string[] revoke = ["--set", $"Responder:PolicyPath={await ResponsePolicies.RevokeTokensAsync(Processes.Folder, "low")}"];
         var victims = IngestEvents.OnePerPartition("user:held");
         var run = await RunAsync("run-1", revoke);
         using (var ingest = Ingest(run))
@@ -225,7 +224,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
         var (acknowledged, inFlight) = await KilledRunsAsync(3, "roll", () => (random.Next(3, 9), TimeSpan.FromMilliseconds(random.Next(0, 300))), clients: 3, often);
 
         // The faults were there to hit: each partition of the events topic rolled many segments.
-        var partitions = Directory.GetDirectories(Path.Combine(_processes.Folder.FullName, "eventlog", "topics"), "*", SearchOption.AllDirectories)
+        var partitions = Directory.GetDirectories(Path.Combine(Processes.Folder.FullName, "eventlog", "topics"), "*", SearchOption.AllDirectories)
             .Where(d => Directory.GetFiles(d, "*.log").Length > 0).ToList();
         Assert.Contains(partitions, d => Directory.GetFiles(d, "*.log").Length >= 10);
 
@@ -291,8 +290,8 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
 
         await WaitForAlertsAsync(run, first, 1);
         await run.StopCleanlyAsync(Ct);
-        var log = Path.Combine(_processes.Folder.FullName, "eventlog");
-        var backup = Path.Combine(_processes.Folder.FullName, "eventlog-backup");
+        var log = Path.Combine(Processes.Folder.FullName, "eventlog");
+        var backup = Path.Combine(Processes.Folder.FullName, "eventlog-backup");
         CopyFolder(log, backup);
 
         // Scored and checkpointed after the backup: 60 records more on the same partition, then a clean stop.
@@ -377,7 +376,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
         byte[] damaged = [.. journal[..JournalHeader], .. Encoding.ASCII.GetBytes("overwritten by something else"), .. journal[JournalHeader..]];
         await File.WriteAllBytesAsync(Journal, damaged, Ct);
 
-        var restarted = await _processes.StartAsync("run-2", RunArguments, waitForListening: false, Ct);
+        var restarted = await Processes.StartAsync("run-2", RunArguments, waitForListening: false, Ct);
 
         Assert.Equal(1, await restarted.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct));
         var line = Assert.Single(restarted.Output.Split('\n'), l => l.StartsWith("ztstream run: ", StringComparison.Ordinal));
@@ -400,7 +399,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
         newer[4] = 2;
         await File.WriteAllBytesAsync(Journal, newer, Ct);
 
-        var restarted = await _processes.StartAsync("run-2", RunArguments, waitForListening: false, Ct);
+        var restarted = await Processes.StartAsync("run-2", RunArguments, waitForListening: false, Ct);
 
         Assert.Equal(1, await restarted.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct));
         var line = Assert.Single(restarted.Output.Split('\n'), l => l.StartsWith("ztstream run: ", StringComparison.Ordinal));
@@ -408,8 +407,6 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
         Assert.Contains("move it aside", line, StringComparison.Ordinal);
         Assert.Equal(newer, await File.ReadAllBytesAsync(Journal, Ct));
     }
-
-    public ValueTask DisposeAsync() => _processes.DisposeAsync();
 
     /// <summary>A first run that has alerted on one attack (on <c>user:trudy</c>), still running.</summary>
     private async Task<ZtStreamProcess> AlertedOnceAsync()
@@ -542,14 +539,13 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
         }
     }
 
-
     /// <summary>The offsets journal's header (magic, version) before its entries.</summary>
     private const int JournalHeader = 8;
 
-    private string Database => Path.Combine(_processes.Folder.FullName, "ztstream.db");
+    private string Database => Path.Combine(Processes.Folder.FullName, "ztstream.db");
 
     /// <summary>The committed offsets of the file event log's consumer groups.</summary>
-    private string Journal => Path.Combine(_processes.Folder.FullName, "eventlog", "offsets.log");
+    private string Journal => Path.Combine(Processes.Folder.FullName, "eventlog", "offsets.log");
 
     private string[] StoreArguments => _postgres is { } database ? ["--store", "postgres", "--postgres", database] : ["--sqlite", Database];
 
@@ -587,14 +583,14 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
     /// <param name="anySubject">Trusted for any subject, so its evidence may revoke automatically.</param>
     private async Task AddSourceAsync(bool anySubject = false)
     {
-        _key = await _processes.AddSourceAsync("embedded-app", [.. anySubject ? ["--subjects", "*"] : Array.Empty<string>(), .. StoreArguments], Ct);
+        _key = await Processes.AddSourceAsync("embedded-app", [.. anySubject ? ["--subjects", "*"] : Array.Empty<string>(), .. StoreArguments], Ct);
     }
 
     private async Task<ZtStreamProcess> RunAsync(string name, string[]? settings = null)
     {
         // Only the defaults: the file event log lands beside the SQLite file, the bus in memory.
-        var process = await _processes.StartAsync(name, [.. RunArguments, .. settings ?? []], waitForListening: true, Ct);
-        Assert.True(Directory.Exists(Path.Combine(_processes.Folder.FullName, "eventlog", "topics")), "the file event log is the default, beside the store");
+        var process = await Processes.StartAsync(name, [.. RunArguments, .. settings ?? []], waitForListening: true, Ct);
+        Assert.True(Directory.Exists(Path.Combine(Processes.Folder.FullName, "eventlog", "topics")), "the file event log is the default, beside the store");
         return process;
     }
 

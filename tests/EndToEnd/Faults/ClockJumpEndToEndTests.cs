@@ -8,22 +8,20 @@ namespace ZtStream.EndToEnd.Faults;
 /// the process's clock (gone after a jump past it, kept through a jump back), and the per-source rate limit, which
 /// refills on the monotonic clock, neither locks a source out after the jump back nor is refilled by the jump forward.
 /// </summary>
-public sealed class ClockJumpEndToEndTests : IAsyncDisposable
+public sealed class ClockJumpEndToEndTests() : ProcessTests("zt-clock-jump-")
 {
     private const string ApiToken = "clock-jump-responder-token-0123456789abcdef";
-    private readonly ZtStreamProcesses _processes = new("zt-clock-jump-");
 
     [Fact]
     public async Task WallClockJumpsHoursForwardThenMinutesBack_WhileEventsFlow_NothingLost_RevocationsLastUntilTheirExpiry()
     {
-        var clock = await FakeClock.CreateAsync(_processes.Folder);
-        var policy = await ResponsePolicies.RevokeTokensAsync(_processes.Folder, "low");
-        var key = await _processes.AddSourceAsync("clock-app", ["--subjects", "*", "--sqlite", "zt.db"], Ct);
-        var run = await _processes.StartAsync(
+        var clock = await FakeClock.CreateAsync(Processes.Folder);
+        var policy = await ResponsePolicies.RevokeTokensAsync(Processes.Folder, "low");
+        var key = await Processes.AddSourceAsync("clock-app", ["--subjects", "*", "--sqlite", "zt.db"], Ct);
+        var run = await Processes.RunAsync(
             "run",
-            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", "zt.db", .. ResponsePolicies.ResponderSettings(policy, ApiToken),
+            ["--sqlite", "zt.db", .. ResponsePolicies.ResponderSettings(policy, ApiToken),
              "--set", "Ingest:RatePerSecond=50", "--set", "Ingest:RateBurst=400"],
-            waitForListening: true,
             Ct,
             environment: clock.Environment);
         using var ingest = ZtStreamApi.Client(run.Url, key);
@@ -68,8 +66,6 @@ public sealed class ClockJumpEndToEndTests : IAsyncDisposable
 
         Assert.DoesNotContain("Unhandled exception", run.Output, StringComparison.Ordinal);
     }
-
-    public ValueTask DisposeAsync() => _processes.DisposeAsync();
 
     /// <summary>Posts <paramref name="subject"/>'s stolen token (expiring at <paramref name="expires"/>) and its use elsewhere; it must be acknowledged.</summary>
     private static async Task StealAsync(HttpClient ingest, List<string> victims, string subject, DateTimeOffset expires)

@@ -9,17 +9,16 @@ namespace ZtStream.EndToEnd.Faults;
 /// killed while the disk is full and started again once there is space, it alerts on every acknowledged attack once and
 /// on nothing of a refused request.
 /// </summary>
-public sealed class DiskFullEndToEndTests : IAsyncDisposable
+public sealed class DiskFullEndToEndTests() : ProcessTests("zt-disk-full-")
 {
     private const string ApiToken = "disk-full-responder-token-0123456789abcdef01";
-    private readonly ZtStreamProcesses _processes = new("zt-disk-full-");
 
     [Fact]
     public async Task DiskFillsMidRun_Ingest503WithRetryAfter_AfterSpaceAndRestart_EveryAcknowledgedAttackAlertedOnce_NothingRefused()
     {
         await using var disk = await SmallDisk.MountAsync(8 * 1024 * 1024);
         var database = Path.Combine(disk.Path, "ztstream.db");
-        var key = await _processes.AddSourceAsync("disk-app", ["--sqlite", database], Ct);
+        var key = await Processes.AddSourceAsync("disk-app", ["--sqlite", database], Ct);
         var run = await RunAsync("run-1", database);
         var acknowledged = new List<string>();
         var refused = new List<string>();
@@ -71,14 +70,11 @@ public sealed class DiskFullEndToEndTests : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => _processes.DisposeAsync();
-
     private Task<ZtStreamProcess> RunAsync(string name, string database) =>
-        _processes.StartAsync(
+        Processes.RunAsync(
             name,
-            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", database,
+            ["--sqlite", database,
              .. ZtStreamApi.ApiToken("responder", ApiToken)],
-            waitForListening: true,
             Ct);
 
     /// <summary>Posts batch <paramref name="batch"/>, which Ingest must take whole; its victims.</summary>

@@ -8,11 +8,10 @@ namespace ZtStream.EndToEnd.Faults;
 /// the command is sent), or with the broker up, its command taken by the consumer: while the IdP holds the call (its
 /// effect may be done, the answer never arrives), or while the command waits for its retry after the IdP refused it.
 /// </summary>
-public sealed class DistributedResponderKillTests(KafkaFixture kafka, PostgresFixture postgres, RabbitMqFixture sharedRabbit) : IAsyncDisposable
+public sealed class DistributedResponderKillTests(KafkaFixture kafka, PostgresFixture postgres, RabbitMqFixture sharedRabbit) : ProcessTests("zt-dist-kill-")
 {
     private const string ApiToken = "dist-kill-responder-token-0123456789abcdef0";
     private const string FeedToken = "dist-kill-feed-token-0123456789abcdef012345";
-    private readonly ZtStreamProcesses _processes = new("zt-dist-kill-");
 
     [Fact]
     public async Task BrokerDown_ResponderKilledWithTheCommandQueued_AfterBothReturn_TheRevocationRunsOnce()
@@ -133,8 +132,6 @@ public sealed class DistributedResponderKillTests(KafkaFixture kafka, PostgresFi
         Assert.All(idp.Calls, token => Assert.Equal(jti, token));
     }
 
-    public ValueTask DisposeAsync() => _processes.DisposeAsync();
-
     /// <summary>
     /// What every process of one test's distributed topology is started with: the Kafka cluster at
     /// <paramref name="bootstrap"/> under names of its own (so another test's deployment on the shared cluster never joins
@@ -153,12 +150,12 @@ public sealed class DistributedResponderKillTests(KafkaFixture kafka, PostgresFi
     {
         var bootstrap = await kafka.RequireAsync(Ct);
         var database = await postgres.CreateDatabaseAsync(Ct);
-        var policy = await ResponsePolicies.RevokeTokensAsync(_processes.Folder, "low");
+        var policy = await ResponsePolicies.RevokeTokensAsync(Processes.Folder, "low");
         var seams = Seams(bootstrap, database);
 
         // Trusted for any subject, so its evidence may revoke automatically.
-        var key = await _processes.AddSourceAsync("dist-app", ["--subjects", "*", .. seams], Ct);
-        return new Topology(_processes, seams, database, key,
+        var key = await Processes.AddSourceAsync("dist-app", ["--subjects", "*", .. seams], Ct);
+        return new Topology(Processes, seams, database, key,
         [
             "run", "--roles", "responder", .. seams, "--bus", "rabbitmq", "--rabbitmq", amqp.ToString(),
             .. ResponsePolicies.ResponderSettings(policy, ApiToken), "--set", $"Responder:Feed:Token={FeedToken}",

@@ -9,22 +9,21 @@ namespace ZtStream.EndToEnd.Faults;
 /// store, as does the Responder; once the server is back every acknowledged attack is alerted once and its token revoked
 /// once.
 /// </summary>
-public sealed class DistributedStoreOutageTests(KafkaFixture kafka, RabbitMqFixture rabbit) : IAsyncDisposable
+public sealed class DistributedStoreOutageTests(KafkaFixture kafka, RabbitMqFixture rabbit) : ProcessTests("zt-dist-outage-")
 {
     private const string ApiToken = "dist-outage-responder-token-0123456789abcdef";
-    private readonly ZtStreamProcesses _processes = new("zt-dist-outage-");
 
     [Fact]
     public async Task PostgresStoppedWhileTheVerifierAlerts_EveryAcknowledgedAttackIsAlertedAndRevokedOnce()
     {
         await using var postgres = new PostgresFixture();
         var database = await postgres.CreateDatabaseAsync(Ct);
-        var policy = await ResponsePolicies.RevokeTokensAsync(_processes.Folder, "low");
+        var policy = await ResponsePolicies.RevokeTokensAsync(Processes.Folder, "low");
         var seams = DistributedResponderKillTests.Seams(await kafka.RequireAsync(Ct), database);
 
         // Trusted for any subject, so its evidence may revoke automatically.
-        var key = await _processes.AddSourceAsync("outage-app", ["--subjects", "*", .. seams], Ct);
-        var pipeline = await _processes.StartAsync(
+        var key = await Processes.AddSourceAsync("outage-app", ["--subjects", "*", .. seams], Ct);
+        var pipeline = await Processes.StartAsync(
             "ingest-verifier",
             ["run", "--roles", "ingest,verifier", .. seams,
              // A checkpoint after every record, so each attack scored in the outage meets the stopped store.
@@ -33,7 +32,7 @@ public sealed class DistributedStoreOutageTests(KafkaFixture kafka, RabbitMqFixt
              "--set", "Ingest:CredentialCacheTime=00:05:00"],
             waitForListening: true,
             Ct);
-        var responder = await _processes.StartAsync(
+        var responder = await Processes.StartAsync(
             "responder",
             ["run", "--roles", "responder", .. seams, "--bus", "rabbitmq", "--rabbitmq", (await rabbit.CreateVirtualHostAsync(Ct)).ToString(),
              .. ResponsePolicies.ResponderSettings(policy, ApiToken)],
@@ -91,6 +90,4 @@ public sealed class DistributedStoreOutageTests(KafkaFixture kafka, RabbitMqFixt
         await WaitForRevokedAsync(api, responder, during);
         await AssertAlertedAndRevokedOnceAsync(api, during.Prepend("user:dist-before"));
     }
-
-    public ValueTask DisposeAsync() => _processes.DisposeAsync();
 }

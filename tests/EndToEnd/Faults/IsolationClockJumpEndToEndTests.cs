@@ -6,22 +6,20 @@ namespace ZtStream.EndToEnd.Faults;
 /// a step past its end releases it once, and a step back to before its end afterwards neither isolates it again nor
 /// releases it a second time. Its end is a deadline a user reads (<c>expires_at</c>), so the wall clock decides it.
 /// </summary>
-public sealed class IsolationClockJumpEndToEndTests : IAsyncDisposable
+public sealed class IsolationClockJumpEndToEndTests() : ProcessTests("zt-clock-iso-")
 {
     private const string ApiToken = "clock-jump-isolation-token-0123456789abcdef";
     private const string Table = "ztstream_quarantine";
-    private readonly ZtStreamProcesses _processes = new("zt-clock-iso-");
 
     [Fact]
     public async Task IsolationWithAnHourToLive_ClockStepsBackThenPastItsEndThenBack_ReleasedOnceAtItsEnd()
     {
         await using var netns = await NetworkNamespace.CreateAsync();
-        var clock = await FakeClock.CreateAsync(_processes.Folder);
-        var run = await _processes.StartAsync(
+        var clock = await FakeClock.CreateAsync(Processes.Folder);
+        var run = await Processes.RunAsync(
             "run",
-            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", "zt.db", .. ZtStreamApi.ApiToken("responder", ApiToken),
+            ["--sqlite", "zt.db", .. ZtStreamApi.ApiToken("responder", ApiToken),
              "--set", "Responder:Drivers:Isolation=nftables", "--set", "Responder:SchedulerInterval=00:00:01"],
-            waitForListening: true,
             Ct,
             environment: clock.Environment);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);
@@ -55,8 +53,6 @@ public sealed class IsolationClockJumpEndToEndTests : IAsyncDisposable
         Assert.False(run.HasExited, run.Output);
         Assert.DoesNotContain("Unhandled exception", run.Output, StringComparison.Ordinal);
     }
-
-    public ValueTask DisposeAsync() => _processes.DisposeAsync();
 
     private static async Task<bool> QuarantinedAsync(NetworkNamespace netns) =>
         (await netns.NftAsync("list", "tables", "inet")).Contains(Table, StringComparison.Ordinal);

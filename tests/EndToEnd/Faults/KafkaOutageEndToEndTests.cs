@@ -10,21 +10,20 @@ namespace ZtStream.EndToEnd.Faults;
 /// refused batches are taken, and every attack is alerted exactly once — the acknowledged ones, and the refused ones a
 /// retry brought (a record of a refused batch that did land is scored once by its event id).
 /// </summary>
-public sealed class KafkaOutageEndToEndTests : IAsyncDisposable
+public sealed class KafkaOutageEndToEndTests() : ProcessTests("zt-kafka-outage-")
 {
     private const string ApiToken = "kafka-outage-responder-token-0123456789abcdef";
     private static readonly TimeSpan AlertTimeout = TimeSpan.FromSeconds(120);
-    private readonly ZtStreamProcesses _processes = new("zt-kafka-outage-");
 
     [Fact]
     public async Task BrokerDownWhileClientsSend_Ingest503WithRetryAfter_BackUp_RetriesTaken_EveryAttackAlertedOnce()
     {
         using var cluster = KafkaMockCluster.Start();
-        var database = Path.Combine(_processes.Folder.FullName, "ztstream.db");
-        var key = await _processes.AddSourceAsync("kafka-outage-app", ["--sqlite", database], Ct);
-        var run = await _processes.StartAsync(
+        var database = Path.Combine(Processes.Folder.FullName, "ztstream.db");
+        var key = await Processes.AddSourceAsync("kafka-outage-app", ["--sqlite", database], Ct);
+        var run = await Processes.RunAsync(
             "run",
-            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", database,
+            ["--sqlite", database,
              "--event-log", "kafka", "--kafka", cluster.BootstrapServers, "--kafka-prefix", $"zt-outage-{Guid.NewGuid():N}.",
              // An append waits 3 s for Kafka's acknowledgement (message.timeout.ms) before Ingest answers 503.
              "--set", "EventLog:AppendTimeout=00:00:03",
@@ -33,7 +32,6 @@ public sealed class KafkaOutageEndToEndTests : IAsyncDisposable
              "--set", "EventLog:KafkaConsumerSettings:session.timeout.ms=6000",
              "--set", "EventLog:KafkaConsumerSettings:heartbeat.interval.ms=500",
              .. ZtStreamApi.ApiToken("responder", ApiToken)],
-            waitForListening: true,
             Ct);
         using var ingest = ZtStreamApi.Client(run.Url, key);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);
@@ -98,8 +96,6 @@ public sealed class KafkaOutageEndToEndTests : IAsyncDisposable
         await WaitForAlertsAsync(api, run, probes);
         await ZtStreamApi.AssertAlertedOnceAsync(api, acknowledged, Ct);
     }
-
-    public ValueTask DisposeAsync() => _processes.DisposeAsync();
 
     /// <summary>Batch <paramref name="n"/>: 20 benign events and one attack on a victim of its own.</summary>
     private static (string Victim, List<AccessEvent> Events) Batch(int n)

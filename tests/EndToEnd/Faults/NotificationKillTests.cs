@@ -10,16 +10,15 @@ namespace ZtStream.EndToEnd.Faults;
 /// and has not answered) and started again on the same folder: the notification is sent again, once, with the same
 /// <c>ZtStream-Delivery</c> id — so a receiver that drops ids it has seen gets it once — and is recorded delivered once.
 /// </summary>
-public sealed class NotificationKillTests : IAsyncDisposable
+public sealed class NotificationKillTests() : ProcessTests("zt-notify-kill-")
 {
     private const string ApiToken = "kill-notify-responder-token-0123456789abcdef";
-    private readonly ZtStreamProcesses _processes = new("zt-notify-kill-");
 
     [Fact]
     public async Task Sigkill_WhileTheWebhookHoldsTheSend_SentAgainOnceAfterRestartWithTheSameDeliveryId()
     {
         await using var hook = await WebhookReceiver.StartAsync();
-        var key = await _processes.AddSourceAsync("notify-app", ["--sqlite", Database], Ct);
+        var key = await Processes.AddSourceAsync("notify-app", ["--sqlite", Database], Ct);
         var run = await RunAsync("run-1", hook);
         const string victim = "notify-victim";
         using (var ingest = ZtStreamApi.Client(run.Url, key))
@@ -54,9 +53,7 @@ public sealed class NotificationKillTests : IAsyncDisposable
         Assert.NotEqual(deliveries[0], hook.For(later)[0]);
     }
 
-    public ValueTask DisposeAsync() => _processes.DisposeAsync();
-
-    private string Database => Path.Combine(_processes.Folder.FullName, "ztstream.db");
+    private string Database => Path.Combine(Processes.Folder.FullName, "ztstream.db");
 
     /// <summary>The <c>notification.sent</c> entries of the audit trail on <paramref name="alertId"/>.</summary>
     private static async Task<int> SentEntriesAsync(HttpClient api, string alertId)
@@ -66,9 +63,9 @@ public sealed class NotificationKillTests : IAsyncDisposable
     }
 
     private Task<ZtStreamProcess> RunAsync(string name, WebhookReceiver hook) =>
-        _processes.StartAsync(
+        Processes.RunAsync(
             name,
-            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Database,
+            ["--sqlite", Database,
              .. ZtStreamApi.ApiToken("responder", ApiToken),
              "--set", "Responder:Notifications:Targets:siem:Kind=webhook",
              "--set", $"Responder:Notifications:Targets:siem:Url={hook.Url}",
@@ -76,7 +73,6 @@ public sealed class NotificationKillTests : IAsyncDisposable
              "--set", "Responder:Notifications:Routes:0:Name=everything", "--set", "Responder:Notifications:Routes:0:Targets:0=siem",
              // An attempt's lease is twice this: the send the dead process held comes due again seconds after the restart.
              "--set", "Responder:Notifications:SendTimeout=00:00:03"],
-            waitForListening: true,
             Ct);
 
     /// <summary>

@@ -7,27 +7,25 @@ namespace ZtStream.EndToEnd.Faults;
 /// real) while attacks flow and the response policy revokes their tokens: meanwhile the API answers 503 problems with
 /// Retry-After, not 500; once the server is back every acknowledged attack is alerted once and its token revoked once.
 /// </summary>
-public sealed class PostgresOutageEndToEndTests : IAsyncDisposable
+public sealed class PostgresOutageEndToEndTests() : ProcessTests("zt-pg-outage-")
 {
     private const string ApiToken = "outage-responder-token-0123456789abcdef0123";
-    private readonly ZtStreamProcesses _processes = new("zt-pg-outage-");
 
     [Fact]
     public async Task PostgresStoppedWhileAttacksFlow_ApiAnswers503WithRetryAfter_ThenEveryAttackIsAlertedAndRevokedOnce()
     {
         await using var postgres = new PostgresFixture();
         var database = await postgres.CreateDatabaseAsync(Ct);
-        var policy = await ResponsePolicies.RevokeTokensAsync(_processes.Folder, "low");
+        var policy = await ResponsePolicies.RevokeTokensAsync(Processes.Folder, "low");
         string[] store = ["--store", "postgres", "--postgres", database];
 
         // Trusted for any subject, so its evidence may revoke automatically.
-        var key = await _processes.AddSourceAsync("outage-app", ["--subjects", "*", .. store], Ct);
-        var run = await _processes.StartAsync(
+        var key = await Processes.AddSourceAsync("outage-app", ["--subjects", "*", .. store], Ct);
+        var run = await Processes.RunAsync(
             "run",
-            ["run", "--urls", "http://127.0.0.1:0", .. store, .. ResponsePolicies.ResponderSettings(policy, ApiToken),
+            [.. store, .. ResponsePolicies.ResponderSettings(policy, ApiToken),
              // The source's key stays trusted through the outage, so attacks are acknowledged while the store is down.
              "--set", "Ingest:CredentialCacheTime=00:05:00"],
-            waitForListening: true,
             Ct);
         using var ingest = ZtStreamApi.Client(run.Url, key);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);
@@ -55,8 +53,6 @@ public sealed class PostgresOutageEndToEndTests : IAsyncDisposable
         await WaitForRevokedAsync(api, run, during);
         await AssertAlertedAndRevokedOnceAsync(api, during.Append("user:before"));
     }
-
-    public ValueTask DisposeAsync() => _processes.DisposeAsync();
 
     internal static string Jti(string victim) => $"jti-{victim}";
 

@@ -7,11 +7,10 @@ namespace ZtStream.EndToEnd.Faults;
 /// verifies — and an SDK client following the restarted feed refuses the token; killed while it isolates a workload
 /// (nftables, in a network namespace of the test's own), the isolation comes into force once.
 /// </summary>
-public sealed class ResponderKillTests : IAsyncDisposable
+public sealed class ResponderKillTests() : ProcessTests("zt-responder-kill-")
 {
     private const string ApiToken = "kill-responder-token-0123456789abcdef012345";
     private const string FeedToken = "kill-feed-token-0123456789abcdef0123456789ab";
-    private readonly ZtStreamProcesses _processes = new("zt-responder-kill-");
 
     /// <param name="idpRefusesFirst">
     /// False: the kill comes while the IdP holds the first call (its effect may be done, the answer never arrives).
@@ -24,8 +23,8 @@ public sealed class ResponderKillTests : IAsyncDisposable
     public async Task Sigkill_WhileTheRevocationIsCarriedOut_ItCompletesOnceAfterRestart_AndTheSdkRefusesTheToken(bool idpRefusesFirst)
     {
         await using var idp = await RevocationEndpoint.StartAsync(idpRefusesFirst ? RevocationEndpoint.First.Refuse : RevocationEndpoint.First.Hold);
-        var policy = await ResponsePolicies.RevokeTokensAsync(_processes.Folder, "low");
-        var key = await _processes.AddSourceAsync("kill-app", ["--subjects", "*", "--sqlite", Database], Ct);
+        var policy = await ResponsePolicies.RevokeTokensAsync(Processes.Folder, "low");
+        var key = await Processes.AddSourceAsync("kill-app", ["--subjects", "*", "--sqlite", Database], Ct);
         var run = await RunAsync("run-1", policy, idp);
         const string victim = "kill-victim";
         var jti = $"jti-{Guid.NewGuid():N}";
@@ -53,7 +52,7 @@ public sealed class ResponderKillTests : IAsyncDisposable
         await using var sdk = await SdkProbe.StartAsync(restarted.Url, key, restarted.Url, FeedToken);
         await sdk.AssertRefusesAsync(victim, jti);
         await restarted.StopCleanlyAsync(Ct);
-        var verify = await _processes.StartAsync("audit-verify", ["audit", "verify", "--sqlite", Database], waitForListening: false, Ct);
+        var verify = await Processes.StartAsync("audit-verify", ["audit", "verify", "--sqlite", Database], waitForListening: false, Ct);
         Assert.True(await verify.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct) == 0, verify.Output);
         Assert.StartsWith("head ", verify.LastStandardOutputLine, StringComparison.Ordinal);
     }
@@ -68,8 +67,8 @@ public sealed class ResponderKillTests : IAsyncDisposable
     public async Task Sigkill_AfterTheQuarantineTableWasAdded_TheIsolationIsInForceOnceAfterRestart()
     {
         await using var netns = await NetworkNamespace.CreateAsync();
-        var marker = Path.Combine(_processes.Folder.FullName, "nft-applied");
-        var hangingNft = Path.Combine(_processes.Folder.FullName, "nft-then-hang");
+        var marker = Path.Combine(Processes.Folder.FullName, "nft-applied");
+        var hangingNft = Path.Combine(Processes.Folder.FullName, "nft-then-hang");
         await File.WriteAllTextAsync(hangingNft, $"""
             #!/bin/sh
             # The real nft; once it has applied a ruleset (-f), says so and never returns.
@@ -118,7 +117,7 @@ public sealed class ResponderKillTests : IAsyncDisposable
     [Fact]
     public async Task Sigkill_WhileAnSdkFollowsTheFeed_ItReconnectsAndAppliesWhatWasRevokedAndLiftedInTheGap()
     {
-        var key = await _processes.AddSourceAsync("feed-app", ["--sqlite", Database], Ct);
+        var key = await Processes.AddSourceAsync("feed-app", ["--sqlite", Database], Ct);
         var urls = $"http://127.0.0.1:{LocalProcess.FreePort()}";
         var url = new Uri(urls);
         var run = await RunAsync("run-1", [], urls);
@@ -163,8 +162,6 @@ public sealed class ResponderKillTests : IAsyncDisposable
         Assert.True(taken, $"the app still refuses {first}, lifted in the gap:\n{restarted.Output}");
     }
 
-    public ValueTask DisposeAsync() => _processes.DisposeAsync();
-
     /// <summary>Revokes token <paramref name="jti"/> by hand and waits until it is done; the action's id.</summary>
     private static async Task<string> RevokeAsync(HttpClient api, string jti)
     {
@@ -178,13 +175,13 @@ public sealed class ResponderKillTests : IAsyncDisposable
         return id;
     }
 
-    private string Database => Path.Combine(_processes.Folder.FullName, "ztstream.db");
+    private string Database => Path.Combine(Processes.Folder.FullName, "ztstream.db");
 
     private Task<ZtStreamProcess> RunAsync(string name, string policy, RevocationEndpoint idp) =>
         RunAsync(name, ["--set", $"Responder:PolicyPath={policy}", .. idp.DriverSettings]);
 
     private Task<ZtStreamProcess> RunAsync(string name, string[] settings, string urls = "http://127.0.0.1:0") =>
-        _processes.StartAsync(
+        Processes.StartAsync(
             name,
             ["run", "--urls", urls, "--sqlite", Database,
              .. ZtStreamApi.ApiToken("responder", ApiToken), "--set", $"Responder:Feed:Token={FeedToken}",

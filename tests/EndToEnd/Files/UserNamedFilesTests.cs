@@ -7,17 +7,13 @@ namespace ZtStream.EndToEnd.Files;
 /// one line naming the file and what it is, as a user runs it, instead of hanging on the pipe or reading the device
 /// or the dump until memory runs out.
 /// </summary>
-public sealed class UserNamedFilesTests : IAsyncDisposable
+public sealed class UserNamedFilesTests() : ProcessTests("zt-e2e-files-")
 {
     private const string Config = "--config";
     private const string ResponsePolicy = "Responder:PolicyPath";
     private const string TokenFile = "Responder:ApiTokens:0:TokenFile";
     private const string SigningKey = "Responder:Drivers:SharedSignals:SigningKeyPath";
     private const string Kubeconfig = "Responder:Drivers:Kubernetes:KubeconfigPath";
-
-    private readonly ZtStreamProcesses processes = new("zt-e2e-files-");
-
-    public ValueTask DisposeAsync() => processes.DisposeAsync();
 
     [Theory]
     [InlineData(Config, OddFiles.Fifo)]
@@ -41,10 +37,10 @@ public sealed class UserNamedFilesTests : IAsyncDisposable
     {
         OddFiles.SkipWhenRootReadsAnyway(kind);
         var ct = Ct;
-        var path = await OddFiles.MakeAsync(kind, processes.Folder.FullName);
+        var path = await OddFiles.MakeAsync(kind, Processes.Folder.FullName);
 
         // As root (CI), the unreadable file is refused by the kernel only to a process without root's override of file modes.
-        var run = await processes.StartAsync($"run-{kind}", Arguments(setting, path), waitForListening: false, ct, launcher: OddFiles.WithoutOverride(kind));
+        var run = await Processes.StartAsync($"run-{kind}", Arguments(setting, path), waitForListening: false, ct, launcher: OddFiles.WithoutOverride(kind));
         // A start that waits on the pipe, or reads the device or the dump until memory runs out, never gets past here.
         await run.ExitsWithAsync(2, TimeSpan.FromSeconds(120), ct);
 
@@ -60,7 +56,7 @@ public sealed class UserNamedFilesTests : IAsyncDisposable
             return ["run", Config, path];
         }
 
-        string[] run = ["run", "--urls", "http://127.0.0.1:0", "--sqlite", processes.SqlitePath];
+        string[] run = ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Processes.SqlitePath];
         string[] with = setting switch
         {
             TokenFile => ["Responder:ApiTokens:0:Name=console", "Responder:ApiTokens:0:Role=responder"],

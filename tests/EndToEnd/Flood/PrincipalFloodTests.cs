@@ -7,12 +7,11 @@ namespace ZtStream.EndToEnd.Flood;
 /// with that cap off, all of it reaches the Verifier, whose caps keep memory under the Kubernetes limit and fold the
 /// alerts into one flood alert.
 /// </summary>
-public sealed class PrincipalFloodTests : IAsyncDisposable
+public sealed class PrincipalFloodTests() : ProcessTests("zt-flood-")
 {
     private const string ApiToken = "flood-responder-token-0123456789abcdef012345";
     private const int Principals = 100_000;
     private const int Batch = 1_000;
-    private readonly ZtStreamProcesses processes = new("zt-flood-");
 
     [Fact]
     public async Task HundredThousandNewPrincipals_ReachingTheVerifier_OtherSourceScored_RssUnder600MB_OneFloodAlert()
@@ -128,20 +127,19 @@ public sealed class PrincipalFloodTests : IAsyncDisposable
         (await AddSourceAsync("flooder"), await AddSourceAsync("steady", "--subjects", "user:steady-*"));
 
     private Task<string> AddSourceAsync(string name, params string[] scope) =>
-        processes.AddSourceAsync(name, [.. scope, "--sqlite", Database], Ct);
+        Processes.AddSourceAsync(name, [.. scope, "--sqlite", Database], Ct);
 
     private async Task<ZtStreamProcess> RunAsync(params string[] settings)
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "memory is read from /proc");
-        return await processes.StartAsync(
+        return await Processes.RunAsync(
             "run",
-            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Database,
+            ["--sqlite", Database,
              .. ZtStreamApi.ApiToken("responder", ApiToken), .. settings],
-            waitForListening: true,
             Ct);
     }
 
-    private string Database => Path.Combine(processes.Folder.FullName, "ztstream.db");
+    private string Database => Path.Combine(Processes.Folder.FullName, "ztstream.db");
 
     private static HttpClient Client(ZtStreamProcess process, string bearer)
     {
@@ -149,6 +147,4 @@ public sealed class PrincipalFloodTests : IAsyncDisposable
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
         return client;
     }
-
-    public ValueTask DisposeAsync() => processes.DisposeAsync();
 }

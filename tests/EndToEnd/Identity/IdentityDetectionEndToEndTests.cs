@@ -8,20 +8,19 @@ namespace ZtStream.EndToEnd.Identity;
 /// <c>ztstream replay --format okta</c>. Twenty failed sign-ins then a success is a high alert naming the count; ten
 /// denied pushes then an accepted one is MFA fatigue; a risky sign-in raises the application's accesses in its session.
 /// </summary>
-public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
+public sealed class IdentityDetectionEndToEndTests() : ProcessTests("zt-e2e-identity-")
 {
     private const string ApiToken = "e2e-identity-token-0123456789abcdef0123456789ab";
-    private readonly ZtStreamProcesses processes = new("zt-e2e-identity-");
     private int next;
 
     [Fact]
     public async Task OktaOverHttp_BruteForceThenSuccess_MfaFatigue_AndARiskySessionAtTheApplication()
     {
         var ct = Ct;
-        var db = processes.SqlitePath;
-        var okta = await processes.AddSourceAsync("okta-prod", ["--sqlite", db], ct);
-        var keycloak = await processes.AddSourceAsync("keycloak-prod", ["--sqlite", db], ct);
-        var app = await processes.AddSourceAsync("billing-app", ["--sqlite", db], ct);
+        var db = Processes.SqlitePath;
+        var okta = await Processes.AddSourceAsync("okta-prod", ["--sqlite", db], ct);
+        var keycloak = await Processes.AddSourceAsync("keycloak-prod", ["--sqlite", db], ct);
+        var app = await Processes.AddSourceAsync("billing-app", ["--sqlite", db], ct);
         var run = await RunAsync(db, ["--set", "Ingest:IdentitySubjects:keycloak=user_id"], ct);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-30);
@@ -102,7 +101,7 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
     {
         var ct = Ct;
         var t0 = new DateTimeOffset(2024, 5, 6, 9, 0, 0, TimeSpan.Zero);
-        var file = Path.Combine(processes.Folder.FullName, "okta-system-log.ndjson");
+        var file = Path.Combine(Processes.Folder.FullName, "okta-system-log.ndjson");
         var lines = new List<string>();
         lines.AddRange(Enumerable.Range(0, 20).Select(i => OktaLog("user.session.start", "dana.fox@acme.example", "203.0.113.9", t0.AddSeconds(15 * i), "FAILURE", "INVALID_CREDENTIALS", pipelineTime: true).ToJsonString()));
         lines.Add(OktaLog("user.session.start", "dana.fox@acme.example", "203.0.113.9", t0.AddMinutes(6), session: "idxDana0001", pipelineTime: true).ToJsonString());
@@ -110,7 +109,7 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
         lines.Add(OktaLog("user.authentication.auth_via_mfa", "sam.lee@acme.example", "203.0.113.77", t0.AddMinutes(4), session: "idxSam0001", factor: "OKTA_VERIFY_PUSH").ToJsonString());
         await File.WriteAllLinesAsync(file, lines, ct);
 
-        var replay = await processes.StartAsync("ztstream", ["replay", file, "--format", "okta", "--set", "Verifier:ModelEnabled=false"], waitForListening: false, ct);
+        var replay = await Processes.StartAsync("ztstream", ["replay", file, "--format", "okta", "--set", "Verifier:ModelEnabled=false"], waitForListening: false, ct);
         Assert.Equal(0, await replay.WaitForExitAsync(ZtStreamApi.Timeout, ct));
 
         var alerts = replay.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
@@ -132,9 +131,9 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
     public async Task SdkAppAndOkta_OneUserWrittenThreeWays_AreOnePrincipal_SoTheRiskySignInReachesTheAppsAccess()
     {
         var ct = Ct;
-        var db = processes.SqlitePath;
-        var okta = await processes.AddSourceAsync("okta-prod", ["--sqlite", db], ct);
-        var app = await processes.AddSourceAsync("orders-app", ["--sqlite", db], ct);
+        var db = Processes.SqlitePath;
+        var okta = await Processes.AddSourceAsync("okta-prod", ["--sqlite", db], ct);
+        var app = await Processes.AddSourceAsync("orders-app", ["--sqlite", db], ct);
         var run = await RunAsync(db, [], ct);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);
 
@@ -183,8 +182,8 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
     public async Task OktaOverHttp_RenamedAndThroughEventBridge_SameVerdicts()
     {
         var ct = Ct;
-        var db = processes.SqlitePath;
-        var okta = await processes.AddSourceAsync("okta-prod", ["--sqlite", db], ct);
+        var db = Processes.SqlitePath;
+        var okta = await Processes.AddSourceAsync("okta-prod", ["--sqlite", db], ct);
         var run = await RunAsync(db, [], ct);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-40);
@@ -231,11 +230,11 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
     }
 
     /// <summary><c>ztstream run</c> on <paramref name="db"/> without the model, with an analyst's API token.</summary>
-    private Task<ZtStreamProcess> RunAsync(string db, string[] settings, CancellationToken ct) => processes.StartAsync("ztstream", [
-        "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
+    private Task<ZtStreamProcess> RunAsync(string db, string[] settings, CancellationToken ct) => Processes.RunAsync("ztstream", [
+        "--sqlite", db,
         "--set", "Verifier:ModelEnabled=false",
         .. ZtStreamApi.ApiToken("analyst", ApiToken), .. settings,
-    ], waitForListening: true, ct);
+    ], ct);
 
     private static IEnumerable<JsonElement> Reasons(JsonElement alert) => alert.GetProperty("reasons").EnumerateArray();
 
@@ -318,6 +317,4 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
         ["outcome"] = "success",
         ["status"] = 200,
     }).ToJsonString();
-
-    public ValueTask DisposeAsync() => processes.DisposeAsync();
 }

@@ -32,10 +32,10 @@ public sealed class IdentityProvidersOverHttpEndToEndTests(IdentityProvidersOver
 
         public async ValueTask InitializeAsync()
         {
-            var process = await Processes.StartAsync("ztstream", [
-                "run", "--sqlite", Db, "--urls", "http://127.0.0.1:0", "--set", "Verifier:ModelEnabled=false",
+            var process = await Processes.RunAsync("ztstream", [
+                "--sqlite", Db, "--set", "Verifier:ModelEnabled=false",
                 .. ZtStreamApi.ApiToken("analyst", ApiToken),
-            ], waitForListening: true, TestContext.Current.CancellationToken);
+            ], TestContext.Current.CancellationToken);
             Url = process.Url;
         }
 

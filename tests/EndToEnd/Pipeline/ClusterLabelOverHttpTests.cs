@@ -7,19 +7,15 @@ namespace ZtStream.EndToEnd.Pipeline;
 /// source's records reach the event log of a real <c>ztstream run</c> labelled with that cluster, and a record naming
 /// another is refused by index and field, as a user would see over HTTP and in the log the Verifier reads.
 /// </summary>
-public sealed class ClusterLabelOverHttpTests : IAsyncDisposable
+public sealed class ClusterLabelOverHttpTests() : ProcessTests("zt-e2e-clusterlabel-")
 {
-    private readonly ZtStreamProcesses processes = new("zt-e2e-clusterlabel-");
-
-    public ValueTask DisposeAsync() => processes.DisposeAsync();
-
     [Fact]
     public async Task AuditWebhook_FromASourceAddedWithCluster_EveryStoredEventNamesTheCluster_AnotherClusterRefused()
     {
         var ct = Ct;
-        string[] seams = ["--sqlite", processes.SqlitePath];
-        var key = await processes.AddSourceAsync("kube-prod-eu", ["--kinds", "k8s.audit", "--cluster", "prod-eu", .. seams], ct);
-        var run = await processes.StartAsync("run", ["run", "--urls", "http://127.0.0.1:0", .. seams], true, ct);
+        string[] seams = ["--sqlite", Processes.SqlitePath];
+        var key = await Processes.AddSourceAsync("kube-prod-eu", ["--kinds", "k8s.audit", "--cluster", "prod-eu", .. seams], ct);
+        var run = await Processes.RunAsync("run", seams, ct);
         using var kube = ZtStreamApi.Client(run.Url, key);
         var now = DateTimeOffset.UtcNow;
 
@@ -38,7 +34,7 @@ public sealed class ClusterLabelOverHttpTests : IAsyncDisposable
         await run.StopCleanlyAsync(ct);
 
         // The Verifier's own records (zt.*) share the topic; the source's are the ones stamped with it.
-        var (records, _) = await EventLogRecords.ReadRecordsAsync(Path.Combine(processes.Folder.FullName, "eventlog"), ct);
+        var (records, _) = await EventLogRecords.ReadRecordsAsync(Path.Combine(Processes.Folder.FullName, "eventlog"), ct);
         var stored = records.Select(r => r.Event).Where(e => e.GetProperty("source").GetString() != null && !e.GetProperty("kind").GetString()!.StartsWith("zt.", StringComparison.Ordinal)).ToList();
         Assert.Equal(4, stored.Count);
         Assert.All(stored, e => Assert.Equal(("prod-eu", "kube-prod-eu"), (e.GetProperty("attributes").GetProperty("k8s.cluster").GetString(), e.GetProperty("source").GetString())));

@@ -7,24 +7,20 @@ namespace ZtStream.EndToEnd.Pipeline;
 /// refused by index and field through the canonical endpoint, and the rest of the batch is alerted on and listed; through a
 /// vendor adapter, which reports what a third party saw, the name is kept escaped and its alert is stored.
 /// </summary>
-public sealed class ControlCharactersOverHttpTests(PostgresFixture postgres) : IAsyncDisposable
+public sealed class ControlCharactersOverHttpTests(PostgresFixture postgres) : ProcessTests("zt-e2e-control-")
 {
     private const string ApiToken = "control-characters-viewer-token-0123456789ab";
-    private readonly ZtStreamProcesses processes = new("zt-e2e-control-");
-
-    public ValueTask DisposeAsync() => processes.DisposeAsync();
 
     [Fact]
     public async Task ControlCharacters_AreRefusedFromASenderAndEscapedFromAnAdapter_AndEveryAlertIsStored()
     {
         var ct = Ct;
         string[] store = ["--store", "postgres", "--postgres", await postgres.CreateDatabaseAsync(ct)];
-        var appKey = await processes.AddSourceAsync("shop-app", ["--kinds", "access.request", "--subjects", "user:*@shop.example", .. store], ct);
-        var kubeKey = await processes.AddSourceAsync("kube", ["--kinds", "k8s.audit", .. store], ct);
-        var run = await processes.StartAsync(
+        var appKey = await Processes.AddSourceAsync("shop-app", ["--kinds", "access.request", "--subjects", "user:*@shop.example", .. store], ct);
+        var kubeKey = await Processes.AddSourceAsync("kube", ["--kinds", "k8s.audit", .. store], ct);
+        var run = await Processes.RunAsync(
             "run",
-            ["run", "--urls", "http://127.0.0.1:0", .. store, .. ZtStreamApi.ApiToken("viewer", ApiToken)],
-            waitForListening: true,
+            [.. store, .. ZtStreamApi.ApiToken("viewer", ApiToken)],
             ct);
         using var app = ZtStreamApi.Client(run.Url, appKey);
         using var kube = ZtStreamApi.Client(run.Url, kubeKey);

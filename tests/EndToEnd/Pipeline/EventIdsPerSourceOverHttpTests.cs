@@ -5,26 +5,22 @@ namespace ZtStream.EndToEnd.Pipeline;
 /// sends, first, the id the orders service will use next does not make the Verifier pass over the orders service's
 /// event — its alert is raised — while the orders service's own retry of that event is still scored once.
 /// </summary>
-public sealed class EventIdsPerSourceOverHttpTests : IAsyncDisposable
+public sealed class EventIdsPerSourceOverHttpTests() : ProcessTests("zt-e2e-ids-")
 {
     private const string ApiToken = "ids-per-source-viewer-token-0123456789abcdef";
     private const string Dana = "user:dana@shop.example";
-    private readonly ZtStreamProcesses processes = new("zt-e2e-ids-");
-
-    public ValueTask DisposeAsync() => processes.DisposeAsync();
 
     [Fact]
     public async Task AnotherSourceSendsTheIdFirst_TheEventIsStillAlerted_AndItsOwnRetryIsScoredOnce()
     {
         var ct = Ct;
-        string[] seams = ["--sqlite", processes.SqlitePath];
-        var webKey = await processes.AddSourceAsync("shop-web", ["--kinds", "access.request", "--subjects", "user:*@web.example", .. seams], ct);
-        var ordersKey = await processes.AddSourceAsync("orders-api", ["--kinds", "access.request", "--subjects", "user:*@shop.example", .. seams], ct);
-        var run = await processes.StartAsync(
+        string[] seams = ["--sqlite", Processes.SqlitePath];
+        var webKey = await Processes.AddSourceAsync("shop-web", ["--kinds", "access.request", "--subjects", "user:*@web.example", .. seams], ct);
+        var ordersKey = await Processes.AddSourceAsync("orders-api", ["--kinds", "access.request", "--subjects", "user:*@shop.example", .. seams], ct);
+        var run = await Processes.RunAsync(
             "run",
-            ["run", "--urls", "http://127.0.0.1:0", .. seams,
+            [.. seams,
              .. ZtStreamApi.ApiToken("viewer", ApiToken)],
-            waitForListening: true,
             ct);
         using var web = ZtStreamApi.Client(run.Url, webKey);
         using var orders = ZtStreamApi.Client(run.Url, ordersKey);

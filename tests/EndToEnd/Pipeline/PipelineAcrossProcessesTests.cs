@@ -1,16 +1,15 @@
 namespace ZtStream.EndToEnd.Pipeline;
 
 /// <summary>
-/// The real binary as separate processes — ingest, two verifiers in one group, responder — over Kafka, PostgreSQL
+/// The real binary as separate Processes — ingest, two verifiers in one group, responder — over Kafka, PostgreSQL
 /// and RabbitMQ, with an SDK-protected sample app: an attack sent through Ingest's HTTP endpoint is detected,
 /// the token is revoked and the app refuses it; a verifier killed mid-stream loses and duplicates no alert.
 /// </summary>
-public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFixture postgres, RabbitMqFixture rabbit) : IAsyncDisposable
+public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFixture postgres, RabbitMqFixture rabbit) : ProcessTests("zt-e2e-")
 {
     private const string ApiToken = "e2e-responder-token-0123456789abcdef0123456789";
     private const string FeedToken = "e2e-feed-token-0123456789abcdef0123456789abcd";
     private static readonly TimeSpan DetectionTimeout = TimeSpan.FromSeconds(120);
-    private readonly ZtStreamProcesses processes = new("zt-e2e-");
 
     [Fact]
     public async Task Attack_IsDetectedRevokedAndRefused_AndAVerifierCrashLosesAndDuplicatesNothing()
@@ -19,7 +18,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         var bootstrap = kafka.Require();
         var database = await postgres.CreateDatabaseAsync(ct);
         var amqp = await rabbit.CreateVirtualHostAsync(ct);
-        var policy = await ResponsePolicies.RevokeTokensAsync(processes.Folder, "high");
+        var policy = await ResponsePolicies.RevokeTokensAsync(Processes.Folder, "high");
         string[] seams =
         [
             // Its own names on the shared cluster, so another test's deployment never joins its groups or reads its events.
@@ -32,7 +31,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
 
         // A source credential, made by the CLI against the same store the roles use; trusted to speak for any subject, so
         // its evidence may revoke automatically.
-        var key = await processes.AddSourceAsync("e2e-app", ["--subjects", "*", .. seams], ct);
+        var key = await Processes.AddSourceAsync("e2e-app", ["--subjects", "*", .. seams], ct);
 
         // The responder first: it applies the store's migrations and owns the revocation feed.
         var responder = await StartAsync("responder", ["run", "--roles", "responder", .. seams,
@@ -59,7 +58,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
 
         // The attack: Alice's token, bound to shop/web-1, replayed from another workload.
         await IngestEvents.PostAcceptedAsync(ingestHttp, IngestEvents.StolenToken("alice", jti));
-        var alert = await ZtStreamApi.WaitForAlertsAsync(api, "alice", 1, ct, DetectionTimeout, () => processes.Output);
+        var alert = await ZtStreamApi.WaitForAlertsAsync(api, "alice", 1, ct, DetectionTimeout, () => Processes.Output);
         Assert.Contains(alert[0].GetProperty("alert").GetProperty("severity").GetString(), new[] { "high", "critical" });
 
         // The token is revoked and the app refuses it, without restarting.
@@ -73,7 +72,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
             await IngestEvents.PostAcceptedAsync(ingestHttp, IngestEvents.StolenToken(victim, $"jti-{Guid.NewGuid():N}"));
         }
 
-        await ZtStreamApi.WaitForEachAlertedAsync(api, victims, ct, DetectionTimeout, () => processes.Output);
+        await ZtStreamApi.WaitForEachAlertedAsync(api, victims, ct, DetectionTimeout, () => Processes.Output);
 
         // Let any redelivery from the dead member's uncommitted offsets play out, then count again.
         await Task.Delay(TimeSpan.FromSeconds(8), ct);
@@ -84,8 +83,6 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         }
     }
 
-    public ValueTask DisposeAsync() => processes.DisposeAsync();
-
     private Task<ZtStreamProcess> StartAsync(string name, string[] args, bool waitForListening, CancellationToken ct) =>
-        processes.StartAsync(name, args, waitForListening, ct);
+        Processes.StartAsync(name, args, waitForListening, ct);
 }

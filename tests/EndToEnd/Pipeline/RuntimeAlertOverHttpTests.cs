@@ -8,21 +8,20 @@ namespace ZtStream.EndToEnd.Pipeline;
 /// technique of its tags, in the Responder's API; and the pod's service account, tainted by it, alerts when its token is
 /// used from another pod afterwards.
 /// </summary>
-public sealed class RuntimeAlertOverHttpTests : IAsyncDisposable
+public sealed class RuntimeAlertOverHttpTests() : ProcessTests("zt-e2e-runtime-")
 {
     private const string ApiToken = "e2e-analyst-token-0123456789abcdef0123456789";
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
-    private readonly ZtStreamProcesses processes = new("zt-e2e-runtime-");
 
     [Fact]
     public async Task FalcoCriticalTerminalShell_PostedToIngest_CriticalAlertForThePodWithItsTechnique_AndTaintsItsServiceAccount()
     {
         var ct = Ct;
-        string[] seams = ["--sqlite", processes.SqlitePath];
-        var falcoKey = await processes.AddSourceAsync("falco", seams, ct);
-        var auditKey = await processes.AddSourceAsync("kube-apiserver", seams, ct);
-        var run = await processes.StartAsync("run", ["run", "--urls", "http://127.0.0.1:0", .. seams,
-            .. ZtStreamApi.ApiToken("analyst", ApiToken, "soc")], true, ct);
+        string[] seams = ["--sqlite", Processes.SqlitePath];
+        var falcoKey = await Processes.AddSourceAsync("falco", seams, ct);
+        var auditKey = await Processes.AddSourceAsync("kube-apiserver", seams, ct);
+        var run = await Processes.RunAsync("run", [.. seams,
+            .. ZtStreamApi.ApiToken("analyst", ApiToken, "soc")], ct);
         using var falco = ZtStreamApi.Client(run.Url, falcoKey);
         using var audit = ZtStreamApi.Client(run.Url, auditKey);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);
@@ -126,6 +125,4 @@ public sealed class RuntimeAlertOverHttpTests : IAsyncDisposable
             await Task.Delay(250, ct);
         }
     }
-
-    public ValueTask DisposeAsync() => processes.DisposeAsync();
 }

@@ -6,23 +6,20 @@ namespace ZtStream.EndToEnd.Pipeline;
 /// real <c>ztstream run</c>, reaches the Verifier over <c>zt.feedback.v1</c> and silences that account in staging only —
 /// prod's account of the same name binding itself to cluster-admin afterwards is alerted on, as it would be without it.
 /// </summary>
-public sealed class VerdictPerClusterOverHttpTests : IAsyncDisposable
+public sealed class VerdictPerClusterOverHttpTests() : ProcessTests("zt-e2e-verdictcluster-")
 {
     private const string ApiToken = "e2e-responder-token-0123456789abcdef012345678";
     private const string Deployer = "system:serviceaccount:ci:deployer";
-    private readonly ZtStreamProcesses processes = new("zt-e2e-verdictcluster-");
-
-    public ValueTask DisposeAsync() => processes.DisposeAsync();
 
     [Fact]
     public async Task FalsePositiveOnStagingsAccount_SuppressesItInStaging_NeverProdsAccountOfTheSameName()
     {
         var ct = Ct;
-        string[] seams = ["--sqlite", processes.SqlitePath];
-        var stagingKey = await processes.AddSourceAsync("kube-staging", ["--kinds", "k8s.audit", "--cluster", "staging", .. seams], ct);
-        var prodKey = await processes.AddSourceAsync("kube-prod", ["--kinds", "k8s.audit", "--cluster", "prod", .. seams], ct);
-        var run = await processes.StartAsync("run", ["run", "--urls", "http://127.0.0.1:0", .. seams,
-            .. ZtStreamApi.ApiToken("responder", ApiToken, "soc")], true, ct);
+        string[] seams = ["--sqlite", Processes.SqlitePath];
+        var stagingKey = await Processes.AddSourceAsync("kube-staging", ["--kinds", "k8s.audit", "--cluster", "staging", .. seams], ct);
+        var prodKey = await Processes.AddSourceAsync("kube-prod", ["--kinds", "k8s.audit", "--cluster", "prod", .. seams], ct);
+        var run = await Processes.RunAsync("run", [.. seams,
+            .. ZtStreamApi.ApiToken("responder", ApiToken, "soc")], ct);
         using var staging = ZtStreamApi.Client(run.Url, stagingKey);
         using var prod = ZtStreamApi.Client(run.Url, prodKey);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);

@@ -7,17 +7,13 @@ namespace ZtStream.EndToEnd.Replay;
 /// nothing writes to is waited for saying so, stopped by Ctrl-C or SIGTERM, as is one whose writer writes nothing more.
 /// Standard input (<c>replay -</c>) is such an input too.
 /// </summary>
-public sealed class ReplayFromAPipeTests : IAsyncDisposable
+public sealed class ReplayFromAPipeTests() : ProcessTests("zt-e2e-replay-")
 {
     /// <summary>An input that is a named pipe (<see cref="StartWithWriterAsync"/> makes it).</summary>
     private const string Pipe = "PIPE";
 
     /// <summary>The input that is standard input, as every Unix filter spells it.</summary>
     private const string StandardInput = "-";
-
-    private readonly ZtStreamProcesses processes = new("zt-e2e-replay-");
-
-    public ValueTask DisposeAsync() => processes.DisposeAsync();
 
     /// <summary>A line the replay skips (no time), said when it is read: evidence that the replay reads its input.</summary>
     private static readonly byte[] UndatedLine = """{"id":"e-1","kind":"access.request","subject":{"id":"ana@example.com"}}"""u8.ToArray().Append((byte)'\n').ToArray();
@@ -78,8 +74,8 @@ public sealed class ReplayFromAPipeTests : IAsyncDisposable
     public async Task Replay_PipeNothingWritesTo_SaysItWaitsAndStopsOnTheSignal(string signal)
     {
         var ct = Ct;
-        var pipe = await OddFiles.MakeAsync(OddFiles.Fifo, processes.Folder.FullName);
-        var replay = await processes.StartAsync("replay", ["replay", pipe], waitForListening: false, ct, launcher: ZtStreamProcess.AsFromATerminal);
+        var pipe = await OddFiles.MakeAsync(OddFiles.Fifo, Processes.Folder.FullName);
+        var replay = await Processes.StartAsync("replay", ["replay", pipe], waitForListening: false, ct, launcher: ZtStreamProcess.AsFromATerminal);
 
         await SaidAsync(replay, $"ztstream replay: {pipe} is a named pipe: waiting for a writer to open it", "the replay did not say it waits for a writer");
 
@@ -99,8 +95,8 @@ public sealed class ReplayFromAPipeTests : IAsyncDisposable
     public async Task Replay_NotJsonFromAPipeStillOpen_NamedFromItsFirstLine_ExitsTwo(string format, string shape, string expected)
     {
         var ct = Ct;
-        var pipe = await OddFiles.MakeAsync(OddFiles.Fifo, processes.Folder.FullName);
-        var replay = await processes.StartAsync("replay", ["replay", pipe, "--format", format], waitForListening: false, ct);
+        var pipe = await OddFiles.MakeAsync(OddFiles.Fifo, Processes.Folder.FullName);
+        var replay = await Processes.StartAsync("replay", ["replay", pipe, "--format", format], waitForListening: false, ct);
         byte[] written = shape switch
         {
             // gzip's member header (RFC 1952) and the first deflate bytes of a compressed recording.
@@ -129,12 +125,12 @@ public sealed class ReplayFromAPipeTests : IAsyncDisposable
     {
         if (input == StandardInput)
         {
-            var fromStdin = await processes.StartAsync("replay", ["replay", input], waitForListening: false, ct, launcher: ZtStreamProcess.AsFromATerminal, standardInput: true);
+            var fromStdin = await Processes.StartAsync("replay", ["replay", input], waitForListening: false, ct, launcher: ZtStreamProcess.AsFromATerminal, standardInput: true);
             return (fromStdin, fromStdin.StandardInput, "standard input");
         }
 
-        var pipe = await OddFiles.MakeAsync(OddFiles.Fifo, processes.Folder.FullName);
-        var replay = await processes.StartAsync("replay", ["replay", pipe], waitForListening: false, ct, launcher: ZtStreamProcess.AsFromATerminal);
+        var pipe = await OddFiles.MakeAsync(OddFiles.Fifo, Processes.Folder.FullName);
+        var replay = await Processes.StartAsync("replay", ["replay", pipe], waitForListening: false, ct, launcher: ZtStreamProcess.AsFromATerminal);
 
         // Opening a pipe's writing end waits for its reader: the replay.
         var writer = await Task.Run(() => new FileStream(pipe, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0), ct)

@@ -89,14 +89,14 @@ public sealed class AuditClustersRun : IAsyncLifetime
             "--set", $"Ingest:PubSubPush:Sources:{v.Source}:Audiences:0={PushAudience}",
             "--set", $"Ingest:PubSubPush:Sources:{v.Source}:JwksUri={google.JwksUri}",
         });
-        var run = await processes.StartAsync("run", ["run", "--urls", "http://127.0.0.1:0", .. seams, .. pushes,
+        var run = await processes.RunAsync("run", [.. seams, .. pushes,
             "--set", "Ingest:MaxEventAge=3650.00:00:00",
             // What the rules and the policy decide, alone: the learned detectors (baselines, the model) learn from every
             // cluster's stream, so they would not give the same answer twice; alerts are never swept while the recordings
             // of 2018 and 2026 interleave, and no principal is capped.
             "--set", "Verifier:ModelEnabled=false", "--set", "Verifier:WarmUp=3650.00:00:00", "--set", "Verifier:DedupWindow=3650.00:00:00",
             "--set", "Verifier:MaxOpenAlertsPerPrincipal=100000",
-            .. ZtStreamApi.ApiToken("responder", ApiToken, "soc")], true, ct);
+            .. ZtStreamApi.ApiToken("responder", ApiToken, "soc")], ct);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);
         var posted = 0;
         foreach (var v in variants)

@@ -9,18 +9,17 @@ namespace ZtStream.EndToEnd.Rules;
 /// dropped into the folder while the process runs scores the next events; a broken file keeps the rules in force; a
 /// managed cluster's event in its cloud's envelope raises the same alert as the webhook's.
 /// </summary>
-public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
+public sealed class RulesThroughTheBinaryTests() : ProcessTests("zt-e2e-rules-")
 {
     private const string ApiToken = "e2e-rules-token-0123456789abcdef0123456789abcd";
     private static readonly TimeSpan Timeout = ZtStreamApi.Timeout;
-    private readonly ZtStreamProcesses processes = new("zt-e2e-rules-");
 
     [Fact]
     public async Task AuditEvent_AlertsFromABuiltinRule_AndRuleFilesReloadLive()
     {
         var ct = Ct;
-        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "rules")).FullName;
-        var db = processes.SqlitePath;
+        var rules = Directory.CreateDirectory(Path.Combine(Processes.Folder.FullName, "rules")).FullName;
+        var db = Processes.SqlitePath;
         using var pipeline = await StartPipelineAsync("ztstream", "apiserver", rules, db, ct, "--set", "Verifier:Rules:ReloadDelay=00:00:00.2");
         var (run, _, http, api) = pipeline;
 
@@ -82,8 +81,8 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
     public async Task PaddedPrivilegedPod_PostedToTheWebhook_StillRaisesThePrivilegedContainerAlert()
     {
         var ct = Ct;
-        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "rules")).FullName;
-        var db = processes.SqlitePath;
+        var rules = Directory.CreateDirectory(Path.Combine(Processes.Folder.FullName, "rules")).FullName;
+        var db = Processes.SqlitePath;
         using var pipeline = await StartPipelineAsync("ztstream", "apiserver", rules, db, ct);
         var (_, _, http, api) = pipeline;
 
@@ -100,7 +99,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
     public async Task SigmaCorrelation_FromRulesPaths_AlertsOnlyPastTheThreshold_CountingAcrossARestart_ItsRuleRaisingNothingAlone()
     {
         var ct = Ct;
-        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "sigma")).FullName;
+        var rules = Directory.CreateDirectory(Path.Combine(Processes.Folder.FullName, "sigma")).FullName;
 
         // The correlation in one file, the rule it references (by name) in another; the rule is high, so were it to
         // raise alerts of its own they would show.
@@ -122,7 +121,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
                 - attack.t1613
             """, ct);
         await File.WriteAllTextAsync(Path.Combine(rules, "k8s_denied.yml"), SigmaSamples.DeniedRequest("e2e-k8s-denied", "k8s_denied", "high"), ct);
-        var db = Path.Combine(processes.Folder.FullName, "zt-sigma.db");
+        var db = Path.Combine(Processes.Folder.FullName, "zt-sigma.db");
         using var pipeline = await StartPipelineAsync("run-1", "apiserver", rules, db, ct);
         var (run, key, http, api) = pipeline;
 
@@ -154,7 +153,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
     public async Task IdentityProviderSigmaRules_FromTheRulesFolder_AlertOnEventsPostedToEachProvidersEndpoint()
     {
         var ct = Ct;
-        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "sigma")).FullName;
+        var rules = Directory.CreateDirectory(Path.Combine(Processes.Folder.FullName, "sigma")).FullName;
         await File.WriteAllTextAsync(Path.Combine(rules, "okta_proxy_session.yml"), SigmaRule("6f2a8c14-0e7d-4b3a-9c51-2d8e4f6a1b01", "okta", "okta", """
             eventtype: user.session.start
             securitycontext.isproxy: 'true'
@@ -167,11 +166,11 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
             """), ct);
 
         // What a security team runs first on the folder: every rule loads.
-        var list = await processes.StartAsync("rules-list", ["rules", "list", rules, "--json"], waitForListening: false, ct);
+        var list = await Processes.StartAsync("rules-list", ["rules", "list", rules, "--json"], waitForListening: false, ct);
         Assert.Equal(0, await list.WaitForExitAsync(Timeout, ct));
         Assert.Equal("""{"loaded":3,"failed":0}""", list.LastStandardOutputLine);
 
-        var db = processes.SqlitePath;
+        var db = Processes.SqlitePath;
         using var pipeline = await StartPipelineAsync("ztstream", "idp", rules, db, ct);
         var (_, _, http, api) = pipeline;
         var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
@@ -209,18 +208,18 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
     public async Task RulesBacktest_OfTheBinary_OnARecordedFile_SaysWhatAChangeAdds()
     {
         var ct = Ct;
-        var before = Path.Combine(processes.Folder.FullName, "before.yaml");
-        var after = Path.Combine(processes.Folder.FullName, "after.yaml");
+        var before = Path.Combine(Processes.Folder.FullName, "before.yaml");
+        var after = Path.Combine(Processes.Folder.FullName, "after.yaml");
         const string Rule = "id: denied\ntitle: Denied\nseverity: high\ndetection:\n  d:\n    kind: access.request\n    outcome: denied\n{0}  condition: d\n";
         await File.WriteAllTextAsync(before, string.Format(CultureInfo.InvariantCulture, Rule, "    subject.id: alice\n"), ct);
         await File.WriteAllTextAsync(after, string.Format(CultureInfo.InvariantCulture, Rule, ""), ct);
-        var events = Path.Combine(processes.Folder.FullName, "events.ndjson");
+        var events = Path.Combine(Processes.Folder.FullName, "events.ndjson");
         await File.WriteAllLinesAsync(events, [
             """{"id":"e1","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"alice"},"action":"read","outcome":"denied"}""",
             """{"id":"e2","time":"2026-11-30T10:01:00Z","kind":"access.request","subject":{"id":"bob"},"action":"read","outcome":"denied"}""",
         ], ct);
 
-        var backtest = await processes.StartAsync("rules-backtest", ["rules", "backtest", after, "--events", events, "--against", before, "--json"], waitForListening: false, ct);
+        var backtest = await Processes.StartAsync("rules-backtest", ["rules", "backtest", after, "--events", events, "--against", before, "--json"], waitForListening: false, ct);
 
         Assert.Equal(0, await backtest.WaitForExitAsync(Timeout, ct));
         Assert.Equal("""{"events":2,"refused":0,"rules":1,"matched":1,"silent":0,"against_rules":1,"added":0,"removed":0,"changed":1,"only_new":1,"only_old":0,"failed":0}""",
@@ -232,20 +231,20 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
     public async Task FalcoOktaRules_ListedAndTestedByTheCli_AlertOnOktaEventsWithTheirRenderedOutput()
     {
         var ct = Ct;
-        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "falco")).FullName;
+        var rules = Directory.CreateDirectory(Path.Combine(Processes.Folder.FullName, "falco")).FullName;
         File.Copy(Path.Combine(AppContext.BaseDirectory, "TestData", "okta_rules.plugins-HEAD.yaml"), Path.Combine(rules, "okta_rules.yaml"));
 
-        var list = await processes.StartAsync("rules-list", ["rules", "list", rules, "--json"], waitForListening: false, ct);
+        var list = await Processes.StartAsync("rules-list", ["rules", "list", rules, "--json"], waitForListening: false, ct);
         Assert.Equal(0, await list.WaitForExitAsync(Timeout, ct));
         // 21 rules, 9 of them disabled in the file (`enabled: false`): listed as such, so a reload can tell a disabled rule from a removed one.
         Assert.Equal("""{"loaded":21,"failed":0}""", list.LastStandardOutputLine);
         Assert.Equal(9, list.Output.Split('\n').Count(l => l.Contains("\"enabled\":false", StringComparison.Ordinal)));
-        var test = await processes.StartAsync("rules-test", ["rules", "test", rules], waitForListening: false, ct);
+        var test = await Processes.StartAsync("rules-test", ["rules", "test", rules], waitForListening: false, ct);
         Assert.Equal(0, await test.WaitForExitAsync(Timeout, ct));
         Assert.Equal("0 tests passed, 0 failed; 21 rules (21 without tests), 0 load errors", test.LastStandardOutputLine);
 
         // A local rule naming a field the okta plugin does not define: the CLI says which, and fails.
-        var bad = Path.Combine(processes.Folder.FullName, "okta_local.yaml");
+        var bad = Path.Combine(Processes.Folder.FullName, "okta_local.yaml");
         await File.WriteAllTextAsync(bad, """
             - rule: Sign-in from a proxy
               desc: d
@@ -254,11 +253,11 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
               priority: WARNING
               source: okta
             """, ct);
-        var failing = await processes.StartAsync("rules-list-bad", ["rules", "list", rules, bad], waitForListening: false, ct);
+        var failing = await Processes.StartAsync("rules-list-bad", ["rules", "list", rules, bad], waitForListening: false, ct);
         Assert.Equal(1, await failing.WaitForExitAsync(Timeout, ct));
         Assert.Contains("unknown field 'okta.security.isproxy'", failing.Output, StringComparison.Ordinal);
 
-        var db = processes.SqlitePath;
+        var db = Processes.SqlitePath;
         // The reason is the rule and its rendered output. The shipped rules are NOTICE and WARNING (scores 30 and 50): alerting on each alone takes a lower threshold.
         using var pipeline = await StartPipelineAsync("ztstream", "okta-prod", rules, db, ct, "--set", "Verifier:AlertThreshold=25");
         var (_, _, http, api) = pipeline;
@@ -279,9 +278,9 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
     public async Task FalcoOktaMfaCounts_SurviveARestart_TheThirdDeniedPushInANewProcessRaisingTheAlert()
     {
         var ct = Ct;
-        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "falco-mfa")).FullName;
+        var rules = Directory.CreateDirectory(Path.Combine(Processes.Folder.FullName, "falco-mfa")).FullName;
         File.Copy(Path.Combine(AppContext.BaseDirectory, "TestData", "okta_rules.plugins-HEAD.yaml"), Path.Combine(rules, "okta_rules.yaml"));
-        var db = Path.Combine(processes.Folder.FullName, "zt-mfa.db");
+        var db = Path.Combine(Processes.Folder.FullName, "zt-mfa.db");
         string[] threshold = ["--set", "Verifier:AlertThreshold=25"];
         using var pipeline = await StartPipelineAsync("run-1", "okta-prod", rules, db, ct, threshold);
         var (run, key, http, api) = pipeline;
@@ -323,7 +322,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
     public async Task GcpAuditSigmaRule_ListedAndTestedByTheCli_AlertsOnAGkeEntry_NotOnTheWebhooksEvent()
     {
         var ct = Ct;
-        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "sigma-gcp")).FullName;
+        var rules = Directory.CreateDirectory(Path.Combine(Processes.Folder.FullName, "sigma-gcp")).FullName;
         const string RuleId = "5d0f9b7e-2c41-4e8a-b6d3-9a1e7c4f2b10";
         var secretDeleted = GkeEntry("io.k8s.core.v1.secrets.delete", "core/v1/namespaces/shop/secrets/db-password", "deployer@retail-prod.iam.gserviceaccount.com");
         var secretRead = GkeEntry("io.k8s.core.v1.secrets.get", "core/v1/namespaces/shop/secrets/db-password", "deployer@retail-prod.iam.gserviceaccount.com");
@@ -339,21 +338,21 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
             """, ct);
 
         // What a security team runs first on the folder: the rule loads and its tests pass, through the binary.
-        var list = await processes.StartAsync("rules-list", ["rules", "list", rules, "--json"], waitForListening: false, ct);
+        var list = await Processes.StartAsync("rules-list", ["rules", "list", rules, "--json"], waitForListening: false, ct);
         Assert.Equal(0, await list.WaitForExitAsync(Timeout, ct));
         Assert.Equal("""{"loaded":1,"failed":0}""", list.LastStandardOutputLine);
-        var test = await processes.StartAsync("rules-test", ["rules", "test", rules], waitForListening: false, ct);
+        var test = await Processes.StartAsync("rules-test", ["rules", "test", rules], waitForListening: false, ct);
         Assert.Equal(0, await test.WaitForExitAsync(Timeout, ct));
         Assert.Contains("2 tests passed, 0 failed", test.Output, StringComparison.Ordinal);
 
         // A field no GCP audit entry has is refused, naming it.
-        var broken = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "sigma-gcp-broken")).FullName;
+        var broken = Directory.CreateDirectory(Path.Combine(Processes.Folder.FullName, "sigma-gcp-broken")).FullName;
         await File.WriteAllTextAsync(Path.Combine(broken, "typo.yml"), SigmaRule("5d0f9b7e-2c41-4e8a-b6d3-9a1e7c4f2b11", "gcp", "gcp.audit", "gcp.audit.methodname: x"), ct);
-        var refused = await processes.StartAsync("rules-list-broken", ["rules", "list", broken], waitForListening: false, ct);
+        var refused = await Processes.StartAsync("rules-list-broken", ["rules", "list", broken], waitForListening: false, ct);
         Assert.Equal(1, await refused.WaitForExitAsync(Timeout, ct));
         Assert.Contains("field 'gcp.audit.methodname' is not a field of Elastic's GCP audit mapping", refused.Output, StringComparison.Ordinal);
 
-        var db = Path.Combine(processes.Folder.FullName, "zt-gcp.db");
+        var db = Path.Combine(Processes.Folder.FullName, "zt-gcp.db");
         using var pipeline = await StartPipelineAsync("ztstream", "gke", rules, db, ct);
         var (run, key, http, api) = pipeline;
 
@@ -385,7 +384,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
     public async Task PublicGcpRules_OnAProjectsIamPolicyChange_AlertCreditingTheirAuthorsAndLicences()
     {
         var ct = Ct;
-        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "gcp-rules")).FullName;
+        var rules = Directory.CreateDirectory(Path.Combine(Processes.Folder.FullName, "gcp-rules")).FullName;
         var sigma = Directory.CreateDirectory(Path.Combine(rules, "sigmahq")).FullName;
         var data = Path.Combine(AppContext.BaseDirectory, "TestData");
         File.Copy(Path.Combine(data, "sigma-hq", "gcp_iam_policy_changed.yml"), Path.Combine(sigma, "gcp_iam_policy_changed.yml"));
@@ -405,7 +404,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
               condition: grant
             """, ct);
 
-        var db = Path.Combine(processes.Folder.FullName, "zt-gcp-project.db");
+        var db = Path.Combine(Processes.Folder.FullName, "zt-gcp-project.db");
         using var pipeline = await StartPipelineAsync("ztstream", "gcp-project", rules, db, ct);
         var (_, _, http, api) = pipeline;
 
@@ -464,19 +463,19 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
     /// </summary>
     private async Task<Pipeline> StartPipelineAsync(string name, string source, string rules, string db, CancellationToken ct, params string[] extra)
     {
-        var key = await processes.AddSourceAsync(source, ["--sqlite", db], ct);
+        var key = await Processes.AddSourceAsync(source, ["--sqlite", db], ct);
         var run = await StartAsync(name, rules, db, ct, extra);
         return new Pipeline(run, key, ZtStreamApi.Client(run.Url, key), ZtStreamApi.Client(run.Url, ApiToken));
     }
 
     private Task<ZtStreamProcess> StartAsync(string name, string rules, string db, CancellationToken ct, params string[] extra) =>
-        processes.StartAsync(name, [
-            "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
+        Processes.RunAsync(name, [
+            "--sqlite", db,
             "--set", "Verifier:ModelEnabled=false",
             "--set", $"Verifier:Rules:Paths:0={rules}",
             .. ZtStreamApi.ApiToken("analyst", ApiToken),
             .. extra,
-        ], waitForListening: true, ct);
+        ], ct);
 
     /// <summary>The API server's webhook body: an EventList of one event, answered with <paramref name="code"/>.</summary>
     private static string Audit(string verb, string resource, string ns, string name, string user, string? apiGroup, string? requestObject, int code = 200) =>
@@ -491,8 +490,6 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         Assert.True(
             await Eventually.WithinAsync(() => Task.FromResult(process.Output.Contains(text, StringComparison.Ordinal)), Timeout, ct),
             $"'{text}' not logged within {Timeout.TotalSeconds} s:\n{process.Output}");
-
-    public ValueTask DisposeAsync() => processes.DisposeAsync();
 
     private sealed record Pipeline(ZtStreamProcess Run, string Key, HttpClient Ingest, HttpClient Api) : IDisposable
     {

@@ -6,11 +6,10 @@ namespace ZtStream.EndToEnd.Rules;
 /// revokes nothing, while a live alert of the same principal, raised after it, is revoked; promoted by editing its file,
 /// the rule's next match is a live alert, and revoked.
 /// </summary>
-public sealed class StagedRulesThroughTheBinaryTests : IAsyncDisposable
+public sealed class StagedRulesThroughTheBinaryTests() : ProcessTests("zt-e2e-staged-")
 {
     private const string ApiToken = "e2e-staged-token-0123456789abcdef0123456789abc";
     private const string RuleId = "e2e-token-export";
-    private readonly ZtStreamProcesses processes = new("zt-e2e-staged-");
 
     private static string ExportRule(bool staged) => $"""
         id: {RuleId}
@@ -29,7 +28,7 @@ public sealed class StagedRulesThroughTheBinaryTests : IAsyncDisposable
     public async Task StagedRule_ShowsItsMatch_AndRevokesNothing_UntilPromotedByAReload()
     {
         var ct = Ct;
-        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "rules")).FullName;
+        var rules = Directory.CreateDirectory(Path.Combine(Processes.Folder.FullName, "rules")).FullName;
         var ruleFile = Path.Combine(rules, "export.yaml");
         await File.WriteAllTextAsync(ruleFile, ExportRule(staged: true), ct);
         var (run, ingest, api) = await StartAsync(rules, [], ct);
@@ -70,9 +69,9 @@ public sealed class StagedRulesThroughTheBinaryTests : IAsyncDisposable
     public async Task RuleStagedByTheConfigFile_IsPromotedByEditingTheFile_WithoutARestart()
     {
         var ct = Ct;
-        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "rules")).FullName;
+        var rules = Directory.CreateDirectory(Path.Combine(Processes.Folder.FullName, "rules")).FullName;
         await File.WriteAllTextAsync(Path.Combine(rules, "export.yaml"), ExportRule(staged: false), ct);
-        var config = Path.Combine(processes.Folder.FullName, "ztstream.json");
+        var config = Path.Combine(Processes.Folder.FullName, "ztstream.json");
         await File.WriteAllTextAsync(config, StagedConfig($"\"{RuleId}\""), ct);
         var (run, ingest, api) = await StartAsync(rules, ["--config", config], ct);
         using var _ = ingest;
@@ -99,7 +98,7 @@ public sealed class StagedRulesThroughTheBinaryTests : IAsyncDisposable
 
     private async Task<(ZtStreamProcess Run, HttpClient Ingest, HttpClient Api)> StartAsync(string rules, string[] arguments, CancellationToken ct)
     {
-        var policy = await ResponsePolicies.WriteAsync(processes.Folder, $"""
+        var policy = await ResponsePolicies.WriteAsync(Processes.Folder, $"""
               - name: revoke-on-the-rule
                 rule: rule/{RuleId}
                 action: revoke_token
@@ -109,16 +108,16 @@ public sealed class StagedRulesThroughTheBinaryTests : IAsyncDisposable
                 action: revoke_token
                 mode: automatic
             """);
-        var db = processes.SqlitePath;
-        var key = await processes.AddSourceAsync("e2e-app", ["--subjects", "*", "--sqlite", db], ct);
-        var run = await processes.StartAsync("ztstream", [
-            "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
+        var db = Processes.SqlitePath;
+        var key = await Processes.AddSourceAsync("e2e-app", ["--subjects", "*", "--sqlite", db], ct);
+        var run = await Processes.RunAsync("ztstream", [
+            "--sqlite", db,
             "--set", "Verifier:ModelEnabled=false",
             "--set", $"Verifier:Rules:Paths:0={rules}",
             "--set", "Verifier:Rules:ReloadDelay=00:00:00.2",
             .. ResponsePolicies.ResponderSettings(policy, ApiToken),
             .. arguments,
-        ], waitForListening: true, ct);
+        ], ct);
         return (run, ZtStreamApi.Client(run.Url, key), ZtStreamApi.Client(run.Url, ApiToken));
     }
 
@@ -174,6 +173,4 @@ public sealed class StagedRulesThroughTheBinaryTests : IAsyncDisposable
                 ZtStreamApi.Timeout,
                 ct),
             $"{jti} was not revoked within {ZtStreamApi.Timeout.TotalSeconds} s:\n{run.Output}");
-
-    public ValueTask DisposeAsync() => processes.DisposeAsync();
 }

@@ -11,10 +11,9 @@ namespace ZtStream.EndToEnd.Runtime;
 /// same alerts with every pod, namespace, container, image, node, user, address and uuid renamed consistently: the
 /// Responder lists the same alerts on the renamed workloads, with the same severities, scores, counts and rules.
 /// </summary>
-public sealed class FalcoOverHttpEndToEndTests : IAsyncDisposable
+public sealed class FalcoOverHttpEndToEndTests() : ProcessTests("zt-e2e-falco-http-")
 {
     private const string ApiToken = "e2e-falco-http-token-0123456789abcdef0123456789";
-    private readonly ZtStreamProcesses processes = new("zt-e2e-falco-http-");
 
     /// <summary>Names that must stay DNS labels (or paths of them) when renamed: Kubernetes objects, images, container ids.</summary>
     private static readonly string[] Labels =
@@ -36,12 +35,12 @@ public sealed class FalcoOverHttpEndToEndTests : IAsyncDisposable
     public async Task HttpOutputAndFalcosidekick_PodContainerAndHost_RenamedConsistently_SameAlerts()
     {
         var ct = Ct;
-        var db = processes.SqlitePath;
-        var key = await processes.AddSourceAsync("falco-prod", ["--sqlite", db, "--kinds", "runtime.alert"], ct);
-        var run = await processes.StartAsync("ztstream", [
-            "run", "--sqlite", db, "--urls", "http://127.0.0.1:0", "--set", "Verifier:ModelEnabled=false",
+        var db = Processes.SqlitePath;
+        var key = await Processes.AddSourceAsync("falco-prod", ["--sqlite", db, "--kinds", "runtime.alert"], ct);
+        var run = await Processes.RunAsync("ztstream", [
+            "--sqlite", db, "--set", "Verifier:ModelEnabled=false",
             .. ZtStreamApi.ApiToken("analyst", ApiToken),
-        ], waitForListening: true, ct);
+        ], ct);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);
 
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-20);
@@ -75,7 +74,7 @@ public sealed class FalcoOverHttpEndToEndTests : IAsyncDisposable
                 "host:build-box-17 runtime/Clear Log Activities",
                 "host:build-box-17 runtime/Sudo Potential Privilege Escalation",
             ],
-            () => processes.Output, ct);
+            () => Processes.Output, ct);
 
         // A Notice alert is recorded, not raised: neither copy's pod has an alert of it.
         Assert.DoesNotContain(await ZtStreamApi.AllAlertsAsync(api, ct), a => a.GetProperty("reasons").EnumerateArray().Any(r => r.GetProperty("rule").GetString() == "Terminal shell in container"));
@@ -218,6 +217,4 @@ public sealed class FalcoOverHttpEndToEndTests : IAsyncDisposable
         alert["uuid"] = Uuids[n];
         return alert;
     }
-
-    public ValueTask DisposeAsync() => processes.DisposeAsync();
 }

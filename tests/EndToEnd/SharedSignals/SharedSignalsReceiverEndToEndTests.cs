@@ -6,10 +6,9 @@ namespace ZtStream.EndToEnd.SharedSignals;
 /// revocation feed the SDK follows; the same SET again revokes nothing more, also after the process was killed and
 /// started again; a SET for another audience is refused.
 /// </summary>
-public sealed class SharedSignalsReceiverEndToEndTests : IAsyncDisposable
+public sealed class SharedSignalsReceiverEndToEndTests() : ProcessTests("zt-e2e-ssf-")
 {
     private const string Audience = "https://ztstream.e2e/ssf";
-    private readonly ZtStreamProcesses processes = new("zt-e2e-ssf-");
 
     [Fact]
     public async Task SessionRevokedSet_RevokesTheSubjectsSessionsOnce_AndAWrongAudienceIsRefused()
@@ -18,12 +17,9 @@ public sealed class SharedSignalsReceiverEndToEndTests : IAsyncDisposable
         await using var transmitter = await TestTransmitter.StartAsync("https://idp.e2e.example/");
 
         // The IdP's push key may send identity events only; through the SSF endpoint they then vouch for their subject.
-        var sources = await StartAsync("sources", ["sources", "add", "okta-ssf", "--kinds", "auth.*"], waitForListening: false, ct);
-        Assert.Equal(0, await sources.WaitForExitAsync(TimeSpan.FromSeconds(90), ct));
-        var key = sources.LastStandardOutputLine;
+        var key = await Processes.AddSourceAsync("okta-ssf", ["--kinds", "auth.*"], ct);
 
         string[] run = [
-            "run", "--urls", "http://127.0.0.1:0",
             "--set", $"Responder:PolicyPath={ShippedResponsePolicy()}",
             "--set", "Responder:SchedulerInterval=00:00:01",
             "--set", "Responder:Feed:Token=" + FeedToken,
@@ -31,7 +27,7 @@ public sealed class SharedSignalsReceiverEndToEndTests : IAsyncDisposable
             "--set", "Ingest:Ssf:Transmitters:okta:JwksUri=" + transmitter.JwksUri,
             "--set", "Ingest:Ssf:Transmitters:okta:Audience=" + Audience,
         ];
-        var node = await StartAsync("ztstream", run, waitForListening: true, ct);
+        var node = await Processes.RunAsync("ztstream", run, ct);
         using var http = new HttpClient { BaseAddress = node.Url, Timeout = TimeSpan.FromSeconds(30) };
         var subject = new JsonObject { ["format"] = "iss_sub", ["iss"] = transmitter.Issuer, ["sub"] = "jane.smith@example.com" };
         var set = transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, subject, new JsonObject
@@ -66,7 +62,7 @@ public sealed class SharedSignalsReceiverEndToEndTests : IAsyncDisposable
 
         // Killed and started again on the same store: the replay window survived, so the SET is still a duplicate.
         node.Kill();
-        var restarted = await StartAsync("ztstream-restarted", run, waitForListening: true, ct);
+        var restarted = await Processes.RunAsync("ztstream-restarted", run, ct);
         using var httpAfter = new HttpClient { BaseAddress = restarted.Url, Timeout = TimeSpan.FromSeconds(30) };
         using (var afterRestart = await PushAsync(httpAfter, set, key, ct))
         {
@@ -122,9 +118,4 @@ public sealed class SharedSignalsReceiverEndToEndTests : IAsyncDisposable
 
         throw new FileNotFoundException("infra/config/response.yaml was not found above " + AppContext.BaseDirectory);
     }
-
-    private Task<ZtStreamProcess> StartAsync(string name, string[] args, bool waitForListening, CancellationToken ct) =>
-        processes.StartAsync(name, args, waitForListening, ct);
-
-    public ValueTask DisposeAsync() => processes.DisposeAsync();
 }

@@ -58,6 +58,17 @@ public sealed class ZtStreamProcesses(string prefix) : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts <c>ztstream run --urls http://127.0.0.1:0 ARGS…</c> as <paramref name="name"/>, on a loopback port the system
+    /// picks (read it from <see cref="ZtStreamProcess.Url"/>), and returns it once it listens.
+    /// </summary>
+    public Task<ZtStreamProcess> RunAsync(
+        string name,
+        IReadOnlyList<string> args,
+        CancellationToken ct,
+        IReadOnlyDictionary<string, string>? environment = null) =>
+        StartAsync(name, ["run", "--urls", "http://127.0.0.1:0", .. args], waitForListening: true, ct, environment);
+
     /// <summary><c>ztstream sources add NAME ARGS…</c>: the new source's key (the last line it prints).</summary>
     public async Task<string> AddSourceAsync(string name, IReadOnlyList<string> seams, CancellationToken ct)
     {

@@ -8,6 +8,9 @@ public sealed class ReplayCommandTests : IDisposable
 
     public void Dispose() => temp.Dispose();
 
+    /// <summary>A time as RFC 3339 §5.6 NOTE allows it too, with a lower-case <c>t</c> and <c>z</c>.</summary>
+    private const string LowerCaseTime = "2026-11-30t10:00:00z";
+
     /// <summary>The settings a replay runs with unless a test gives its own: no model, so the rules alone decide.</summary>
     private static Dictionary<string, string?> NoModel => new() { ["Verifier:ModelEnabled"] = "false" };
 
@@ -17,7 +20,7 @@ public sealed class ReplayCommandTests : IDisposable
         var (events, labels, simErr) = await SimulateAsync("--principals", "120", "--days", "2", "--seed", "9", "--scenarios", "pod-exec,bulk-exfiltration");
         Assert.Contains("2 scenarios injected", simErr, StringComparison.Ordinal);
 
-        var (code, output, _) = await CommandRun.RunAsync(new ReplayCommand(FalcoSuite.Readers), NoModel, [events, "--labels", labels, "--json"]);
+        var (code, output, _) = await ReplayAsync([events, "--labels", labels, "--json"]);
         Assert.Equal(0, code);
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         using var last = JsonDocument.Parse(lines[^1]);
@@ -44,7 +47,7 @@ public sealed class ReplayCommandTests : IDisposable
         var folder = FalcoSuite.Folder();
         Assert.NotNull(folder);
 
-        var (code, output, err) = await CommandRun.RunAsync(new ReplayCommand(FalcoSuite.Readers), NoModel, [Path.Combine(folder, "traces", "attach_cluster_admin_role.json"), "--format", "k8s-audit"]);
+        var (code, output, err) = await ReplayAsync([Path.Combine(folder, "traces", "attach_cluster_admin_role.json"), "--format", "k8s-audit"]);
         Assert.True(code == 0, err.ToString());
         Assert.Contains("Binding to cluster-admin created: create clusterrolebinding some-reader-binding", output.ToString(), StringComparison.Ordinal);
     }
@@ -244,7 +247,7 @@ public sealed class ReplayCommandTests : IDisposable
     {
         var (events, labels, _) = await SimulateAsync("--principals", "20", "--days", "1", "--seed", "3", "--scenarios", "pod-exec");
         await File.AppendAllLinesAsync(events, ["""{"id":"undated","kind":"access.request","subject":{"id":"ana@example.com"}}"""], Ct);
-        var (code, output, err) = await CommandRun.RunAsync(new ReplayCommand(FalcoSuite.Readers), NoModel, [events, "--labels", labels, "--json"]);
+        var (code, output, err) = await ReplayAsync([events, "--labels", labels, "--json"]);
 
         Assert.True(code == 1, $"exit {code}:\n{err}");
         Assert.Contains("1 skipped", err.ToString(), StringComparison.Ordinal);
@@ -280,15 +283,14 @@ public sealed class ReplayCommandTests : IDisposable
     [InlineData("EMPTY", "file is empty: name a file")]
     public async Task Replay_FolderOrEmptyPathForAFile_ExitsTwoSayingWhatItIs(string where, string expected)
     {
-        var events = Path.Combine(temp.Path, "events.ndjson");
-        await File.WriteAllTextAsync(events, """{"id":"e1","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"ana@example.com"}}""" + "\n", Ct);
+        var (events, _) = await AnasRecordingAsync();
         string[] args = where switch
         {
             "FILE" => [temp.Path],
             "EMPTY" => [""],
             _ => [events, where, temp.Path],
         };
-        var (code, output, err) = await CommandRun.RunAsync(new ReplayCommand(FalcoSuite.Readers), NoModel, args);
+        var (code, output, err) = await ReplayAsync(args);
 
         Assert.Equal(2, code);
         Assert.Empty(output.ToString());
@@ -302,11 +304,8 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public async Task Replay_LabelsLineThatIsNoLabel_ExitsTwoNamingTheLine()
     {
-        var events = Path.Combine(temp.Path, "events.ndjson");
-        var labels = Path.Combine(temp.Path, "labels.ndjson");
-        await File.WriteAllTextAsync(events, """{"id":"e1","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"ana@example.com"}}""" + "\n", Ct);
-        await File.WriteAllTextAsync(labels, """{"scenario":"pod-exec","principal":"ana@example.com","start":"2026-11-30T10:00:00Z","event_ids":["e1"]}""" + "\r\n\r\nscenario,principal\r\n", Ct);
-        var (code, _, err) = await CommandRun.RunAsync(new ReplayCommand(FalcoSuite.Readers), NoModel, [events, "--labels", labels]);
+        var (events, labels) = await AnasRecordingAsync(AnasLabel() + "\r\n\r\nscenario,principal\r\n");
+        var (code, _, err) = await ReplayAsync([events, "--labels", labels]);
 
         Assert.Equal(2, code);
         Assert.StartsWith($"ztstream replay: labels file '{labels}' line 3 is not a label", err.ToString(), StringComparison.Ordinal);
@@ -324,11 +323,8 @@ public sealed class ReplayCommandTests : IDisposable
     [InlineData("[1,2]", "line 2 is not a label as 'ztstream simulate --labels' writes them: $: expected an object or null (line 1, byte 2)")]
     public async Task Replay_LabelsLineMissingAMember_ExitsTwoNamingLineAndMember(string line, string expected)
     {
-        var events = Path.Combine(temp.Path, "events.ndjson");
-        var labels = Path.Combine(temp.Path, "labels.ndjson");
-        await File.WriteAllTextAsync(events, """{"id":"e1","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"ana@example.com"}}""" + "\n", Ct);
-        await File.WriteAllTextAsync(labels, """{"scenario":"pod-exec","principal":"ana@example.com","start":"2026-11-30T10:00:00Z","event_ids":["e1"]}""" + "\n" + line + "\n", Ct);
-        var (code, _, err) = await CommandRun.RunAsync(new ReplayCommand(FalcoSuite.Readers), NoModel, [events, "--labels", labels]);
+        var (events, labels) = await AnasRecordingAsync(AnasLabel() + "\n" + line + "\n");
+        var (code, _, err) = await ReplayAsync([events, "--labels", labels]);
 
         Assert.Equal(2, code);
         Assert.StartsWith($"ztstream replay: labels file '{labels}' {expected}", err.ToString(), StringComparison.Ordinal);
@@ -344,11 +340,8 @@ public sealed class ReplayCommandTests : IDisposable
     [InlineData("\n\r\n")]
     public async Task Replay_LabelsFileWithoutALabel_WarnsNamingTheFileAndStillEvaluates(string content)
     {
-        var events = Path.Combine(temp.Path, "events.ndjson");
-        var labels = Path.Combine(temp.Path, "labels.ndjson");
-        await File.WriteAllTextAsync(events, """{"id":"e1","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"ana@example.com"}}""" + "\n", Ct);
-        await File.WriteAllTextAsync(labels, content, Ct);
-        var (code, output, err) = await CommandRun.RunAsync(new ReplayCommand(FalcoSuite.Readers), NoModel, [events, "--labels", labels, "--json"]);
+        var (events, labels) = await AnasRecordingAsync(content);
+        var (code, output, err) = await ReplayAsync([events, "--labels", labels, "--json"]);
 
         Assert.Equal(0, code);
         Assert.Equal(
@@ -363,11 +356,8 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public async Task Replay_TimesWithLowerCaseTAndZ_AreRead()
     {
-        var events = Path.Combine(temp.Path, "events.ndjson");
-        var labels = Path.Combine(temp.Path, "labels.ndjson");
-        await File.WriteAllTextAsync(events, """{"id":"e1","time":"2026-11-30t10:00:00z","kind":"access.request","subject":{"id":"ana@example.com"}}""" + "\n", Ct);
-        await File.WriteAllTextAsync(labels, """{"scenario":"pod-exec","principal":"ana@example.com","start":"2026-11-30t10:00:00z","event_ids":["e1"]}""" + "\n", Ct);
-        var (code, output, err) = await CommandRun.RunAsync(new ReplayCommand(FalcoSuite.Readers), NoModel, [events, "--labels", labels, "--json"]);
+        var (events, labels) = await AnasRecordingAsync(AnasLabel(LowerCaseTime) + "\n", LowerCaseTime);
+        var (code, output, err) = await ReplayAsync([events, "--labels", labels, "--json"]);
 
         Assert.Equal(0, code);
         Assert.Contains("1 events scored, 0 skipped", err.ToString(), StringComparison.Ordinal);
@@ -375,6 +365,31 @@ public sealed class ReplayCommandTests : IDisposable
         Assert.Equal(1, report.RootElement.GetProperty("events").GetInt64());
         Assert.True(report.RootElement.GetProperty("scenarios").TryGetProperty("pod-exec", out _));
     }
+
+    /// <summary><c>ztstream replay</c> with <paramref name="args"/>, the model off.</summary>
+    private static Task<(int Code, string Out, string Err)> ReplayAsync(string[] args) =>
+        CommandRun.RunAsync(new ReplayCommand(FalcoSuite.Readers), NoModel, args);
+
+    /// <summary>
+    /// A recording of Ana's one request (<c>e1</c>, at <paramref name="time"/>), and beside it a labels file holding
+    /// <paramref name="labels"/> when given: their paths.
+    /// </summary>
+    private async Task<(string Events, string Labels)> AnasRecordingAsync(string? labels = null, string time = "2026-11-30T10:00:00Z")
+    {
+        var events = Path.Combine(temp.Path, "events.ndjson");
+        var labelsFile = Path.Combine(temp.Path, "labels.ndjson");
+        await File.WriteAllTextAsync(events, $$$"""{"id":"e1","time":"{{{time}}}","kind":"access.request","subject":{"id":"ana@example.com"}}""" + "\n", Ct);
+        if (labels is not null)
+        {
+            await File.WriteAllTextAsync(labelsFile, labels, Ct);
+        }
+
+        return (events, labelsFile);
+    }
+
+    /// <summary>The label of Ana's request as <c>simulate --labels</c> writes one: the <c>pod-exec</c> scenario from <paramref name="start"/>.</summary>
+    private static string AnasLabel(string start = "2026-11-30T10:00:00Z") =>
+        $$"""{"scenario":"pod-exec","principal":"ana@example.com","start":"{{start}}","event_ids":["e1"]}""";
 
     /// <summary><c>ztstream simulate</c> with <paramref name="args"/>: the events and labels files it wrote, and its stderr.</summary>
     private async Task<(string Events, string Labels, string Err)> SimulateAsync(params string[] args)
