@@ -406,7 +406,7 @@ internal static class TetragonMapper
     /// Whether a policy's call is one a hook reported done: a kprobe's or LSM hook's, neither overridden by the policy nor
     /// refused by the kernel (a non-zero return).
     /// </summary>
-    private static bool Reported(string type, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? hook, JsonElement body) =>
+    internal static bool Reported(string type, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? hook, JsonElement body) =>
         hook is not null && type is "process_kprobe" or "process_lsm"
         && body.String("action") != "KPROBE_ACTION_OVERRIDE"
         && !(body.Child("return") is { ValueKind: JsonValueKind.Object } returned && returned.Int("int_arg") is not (null or 0));

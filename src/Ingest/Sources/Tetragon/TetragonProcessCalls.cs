@@ -65,9 +65,6 @@ internal static class TetragonProcessCalls
         ["sys_unshare"] = ("unshare", false),
     };
 
-    /// <summary>Whether the hook (its syscall prefix taken off) is one of these calls.</summary>
-    public static bool IsProcessCall(string hook) => Hooks.ContainsKey(hook);
-
     /// <summary>
     /// Names the call of <paramref name="hook"/> and writes its arguments; returns the field and message of the item's
     /// error when the arguments do not give what the operation needs, else null.
@@ -81,8 +78,7 @@ internal static class TetragonProcessCalls
 
         // An exit is what the kernel did: refused by it (a non-zero return) or by the policy (an override), it is none.
         // An entry is the call asked for, which libsinsp reports whatever follows.
-        if (!call.Entry && (body.String("action") == "KPROBE_ACTION_OVERRIDE"
-            || body.Child("return") is { ValueKind: JsonValueKind.Object } returned && returned.Int("int_arg") is not (null or 0)))
+        if (!call.Entry && !TetragonMapper.Reported(type, hook, body))
         {
             return null;
         }
