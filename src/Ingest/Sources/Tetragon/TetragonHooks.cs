@@ -4,12 +4,12 @@ namespace ZtStream.Ingest.Sources.Tetragon;
 
 /// <summary>
 /// The one table of the hooks a TracingPolicy's call is read from (a kprobe's or LSM hook's function, the syscall's
-/// architecture prefix taken off): for each, the operation it is (<c>tetragon.operation</c>), whether it stands for the
-/// call's entry or its exit, and how its arguments become attributes. A new call is one entry here.
+/// architecture prefix taken off): for each, the operation it is (<c>tetragon.operation</c>), whether it reads the
+/// call's result itself, and how its arguments become attributes. A new call is one entry here.
 /// <para>
-/// An exit is what the kernel did: a call the kernel refused (a non-zero return) or the policy overrode is none, as
-/// <see cref="TetragonMapper.Reported"/> says. An entry is the call asked for, which libsinsp reports whatever follows
-/// (ptrace's request, socket's family). A hook whose arguments do not say what the operation needs is either none (the
+/// A call read by what the kernel did is none when the kernel refused it (a non-zero return) or the policy overrode it,
+/// as <see cref="TetragonMapper.Reported"/> says. A call read at its entry is the call asked for, which libsinsp reports
+/// whatever follows (ptrace's request, socket's family); an open reads its result itself, a descriptor (<see cref="TetragonOpenCalls"/>). A hook whose arguments do not say what the operation needs is either none (the
 /// file and network calls: <c>security_file_permission</c> without MAY_WRITE or MAY_READ is neither) or the item's
 /// error naming the argument (the path and process calls, which a policy made for them always captures).
 /// </para>
@@ -32,14 +32,14 @@ internal static class TetragonHooks
     /// <c>pwritev</c> with the file its descriptor names). <c>truncate</c>: a path truncated (<c>security_path_truncate</c>).
     /// <c>chmod</c>: a path's mode changed (<c>security_path_chmod</c>, LSM <c>path_chmod</c>, with the new mode as
     /// <c>tetragon.mode</c>). The path calls (<see cref="TetragonPathCalls"/>) and the process calls
-    /// (<see cref="TetragonProcessCalls"/>). A read call (<c>sys_read</c>), an mmap, an open by its file alone
+    /// (<see cref="TetragonProcessCalls"/>), the opens with their flags (<see cref="TetragonOpenCalls"/>). A read call (<c>sys_read</c>), an mmap, an open by its file alone
     /// (<c>fd_install</c>, <c>security_file_open</c>, LSM <c>file_open</c>: its file argument does not say whether for
     /// writing) is none.
     /// </summary>
     private static readonly Dictionary<string, Hook> Table = Build();
 
-    /// <summary>A hook's operation, whether it is read at the call's entry, and how its arguments are read.</summary>
-    private sealed record Hook(string Operation, bool Entry, Func<TetragonCall, HookOutcome> Map);
+    /// <summary>A hook's operation, whether its map reads the call's result itself (else a refused call is none), and how its arguments are read.</summary>
+    private sealed record Hook(string Operation, bool ReadsResult, Func<TetragonCall, HookOutcome> Map);
 
     /// <summary>
     /// Names the call of <paramref name="hook"/> and writes its arguments; the item's error (its field and why) when the
@@ -52,7 +52,7 @@ internal static class TetragonHooks
             return null;
         }
 
-        if (!entry.Entry && !TetragonMapper.Reported(type, hook, body))
+        if (!entry.ReadsResult && !TetragonMapper.Reported(type, hook, body))
         {
             return null;
         }
@@ -75,11 +75,11 @@ internal static class TetragonHooks
     private static Dictionary<string, Hook> Build()
     {
         var table = new Dictionary<string, Hook>(StringComparer.Ordinal);
-        void Add(string operation, bool entry, Func<TetragonCall, HookOutcome> map, params string[] hooks)
+        void Add(string operation, bool readsResult, Func<TetragonCall, HookOutcome> map, params string[] hooks)
         {
             foreach (var hook in hooks)
             {
-                table.Add(hook, new Hook(operation, entry, map));
+                table.Add(hook, new Hook(operation, readsResult, map));
             }
         }
 
@@ -98,9 +98,9 @@ internal static class TetragonHooks
             Add(operation, false, c => c.Args.ValueKind == JsonValueKind.Array ? TetragonPathCalls.Map(operation, c) : HookOutcome.No, hooks);
         }
 
-        foreach (var (operation, entry, map, hooks) in TetragonProcessCalls.Hooks)
+        foreach (var (operation, readsResult, map, hooks) in TetragonProcessCalls.Hooks.Concat(TetragonOpenCalls.Hooks))
         {
-            Add(operation, entry, map, hooks);
+            Add(operation, readsResult, map, hooks);
         }
 
         return table;

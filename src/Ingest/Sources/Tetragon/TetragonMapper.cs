@@ -20,7 +20,8 @@ internal static class TetragonMapper
 
     /// <summary>
     /// What a policy's call did, where the hook and its arguments say it (<see cref="TetragonHooks"/>): <c>connect</c>,
-    /// <c>write</c>, <c>read</c>, <c>truncate</c>, <c>chmod</c>, the path calls (<see cref="TetragonPathCalls"/>) and the
+    /// <c>write</c>, <c>read</c>, <c>truncate</c>, <c>chmod</c>, the opens <c>openat</c>, <c>open</c>, <c>creat</c>
+    /// (<see cref="TetragonOpenCalls"/>), the path calls (<see cref="TetragonPathCalls"/>) and the
     /// process calls <c>ptrace</c>, <c>socket</c>, <c>setuid</c>, <c>init_module</c>, <c>setns</c>, <c>unshare</c>
     /// (<see cref="TetragonProcessCalls"/>); absent for any other call.
     /// </summary>
