@@ -19,9 +19,11 @@ internal static class TetragonMapper
     public const string EventAttribute = "tetragon.event";
 
     /// <summary>
-    /// What a policy's call did, where the hook and its arguments say it (<see cref="Operation"/>): <c>connect</c>,
-    /// <c>write</c>, <c>read</c>, <c>truncate</c>, <c>chmod</c>, and the process calls <c>ptrace</c>, <c>socket</c>, <c>setuid</c>,
-    /// <c>init_module</c>, <c>setns</c>, <c>unshare</c> (<see cref="TetragonProcessCalls"/>); absent for any other call.
+    /// What a policy's call did, where the hook and its arguments say it (<see cref="TetragonHooks"/>): <c>connect</c>,
+    /// <c>write</c>, <c>read</c>, <c>truncate</c>, <c>chmod</c>, the opens <c>openat</c>, <c>open</c>, <c>creat</c>
+    /// (<see cref="TetragonOpenCalls"/>), the path calls (<see cref="TetragonPathCalls"/>) and the
+    /// process calls <c>ptrace</c>, <c>socket</c>, <c>setuid</c>, <c>init_module</c>, <c>setns</c>, <c>unshare</c>
+    /// (<see cref="TetragonProcessCalls"/>); absent for any other call.
     /// </summary>
     public const string OperationAttribute = "tetragon.operation";
 
@@ -29,12 +31,6 @@ internal static class TetragonMapper
     public const string ModeAttribute = "tetragon.mode";
 
     private const string Exec = "process_exec";
-
-    /// <summary>The kernel's MAY_WRITE bit of a permission mask (include/linux/fs.h).</summary>
-    private const long MayWrite = 0x02;
-
-    /// <summary>The kernel's MAY_READ bit of a permission mask (include/linux/fs.h).</summary>
-    private const long MayRead = 0x04;
 
     /// <summary>The events a TracingPolicy writes, each with where it names its hook.</summary>
     private static readonly string[] PolicyEvents = ["process_kprobe", "process_tracepoint", "process_lsm", "process_uprobe"];
@@ -169,27 +165,10 @@ internal static class TetragonMapper
             {
                 attributes["tetragon.args"] = RawObject.Bounded(args, options.MaxObjectBytes, RawObject.LargestFirst, out _);
                 network = Arguments(args, attributes, keep);
-                var operation = Operation(type, hook, args, body);
-                if (operation is null && Reported(type, hook, body) && TetragonPathCalls.OperationOf(hook) is { } pathCall)
-                {
-                    if (TetragonPathCalls.Add(pathCall, hook, args, type + ".args", attributes, keep) is { } badPaths)
-                    {
-                        errors.Add(new ItemError(index, badPaths.Field, badPaths.Message));
-                        return;
-                    }
-
-                    operation = pathCall;
-                }
-
-                Add(attributes, OperationAttribute, operation);
-                if (operation == "chmod" && (Argument(args, "uint_arg") ?? Argument(args, "int_arg")) is { ValueKind: JsonValueKind.Number } mode && mode.TryGetInt64(out var bits))
-                {
-                    attributes[ModeAttribute] = JsonFields.Of(bits);
-                }
             }
 
-            // A process call (ptrace, setuid, a module loaded …: TetragonProcessCalls) whose arguments do not say what it asked is refused.
-            if (hook is not null && TetragonProcessCalls.Map(type, WithoutSyscallPrefix(hook), body, attributes) is { } badCall)
+            // What the call did, read by its hook (TetragonHooks); a call whose arguments do not say what its operation needs is refused.
+            if (hook is not null && TetragonHooks.Map(type, hook, body, attributes, keep) is { } badCall)
             {
                 errors.Add(new ItemError(index, badCall.Field, badCall.Message));
                 return;
@@ -365,44 +344,6 @@ internal static class TetragonMapper
     }
 
     /// <summary>
-    /// What the call did, read from the hooks Tetragon's documentation and example policies use for it, only where the
-    /// arguments say it: <c>connect</c> for a TCP connection the process opened (<c>tcp_connect</c> with a socket
-    /// holding a destination address: Tetragon's network observability policy) or a <c>connect()</c> to an IPv4 or IPv6
-    /// address (<c>security_socket_connect</c>, LSM <c>socket_connect</c>, with its sockaddr); <c>write</c> for a file
-    /// checked for writing (<c>security_file_permission</c>, LSM <c>file_permission</c>, whose mask holds MAY_WRITE,
-    /// 0x02: the file monitoring policy; <c>read</c> when it holds MAY_READ, 0x04, alone: the kernel's read path asks
-    /// with one bit, <c>rw_verify_area</c>) or written (<c>write</c>, <c>pwrite64</c>, <c>writev</c>, <c>pwritev</c> with
-    /// the file its descriptor names); <c>truncate</c> for a path truncated (<c>security_path_truncate</c>); <c>chmod</c> for a
-    /// path's mode changed (<c>security_path_chmod</c>, LSM <c>path_chmod</c>, with its path and the new mode, written as
-    /// <c>tetragon.mode</c>). A read call (<c>sys_read</c>), an
-    /// mmap, an open (<c>fd_install</c>, <c>security_file_open</c>, LSM <c>file_open</c>: its file argument does not say
-    /// whether for writing) is none; so is a call the kernel refused (a non-zero return) or the policy overrode.
-    /// </summary>
-    private static string? Operation(string type, string? hook, JsonElement args, JsonElement body)
-    {
-        if (!Reported(type, hook, body))
-        {
-            return null;
-        }
-
-        return WithoutSyscallPrefix(hook) switch
-        {
-            "tcp_connect" => Argument(args, "sock_arg") is { } sock && Address(sock.String("daddr")) is not null ? "connect" : null,
-            "security_socket_connect" or "socket_connect" =>
-                Argument(args, "sockaddr_arg") is { } sockaddr && Address(sockaddr.String("addr")) is not null ? "connect" : null,
-            "security_file_permission" or "file_permission" =>
-                FilePath(args, "file_arg") && Argument(args, "int_arg") is { ValueKind: JsonValueKind.Number } mask && mask.TryGetInt64(out var bits)
-                    ? (bits & MayWrite) != 0 ? "write" : (bits & MayRead) != 0 ? "read" : null
-                    : null,
-            "sys_write" or "sys_pwrite64" or "sys_writev" or "sys_pwritev" or "sys_pwritev2" => FilePath(args, "file_arg") ? "write" : null,
-            "security_path_truncate" or "path_truncate" => FilePath(args, "path_arg") || FilePath(args, "file_arg") ? "truncate" : null,
-            "security_path_chmod" or "path_chmod" =>
-                FilePath(args, "path_arg") && (Argument(args, "uint_arg") ?? Argument(args, "int_arg")) is { ValueKind: JsonValueKind.Number } ? "chmod" : null,
-            _ => null,
-        };
-    }
-
-    /// <summary>
     /// Whether a policy's call is one a hook reported done: a kprobe's or LSM hook's, neither overridden by the policy nor
     /// refused by the kernel (a non-zero return).
     /// </summary>
@@ -417,23 +358,6 @@ internal static class TetragonMapper
         : hook.StartsWith("__arm64_", StringComparison.Ordinal) ? hook[8..]
         : hook;
 
-    /// <summary>The first argument of the kind <paramref name="member"/> (<c>sock_arg</c>, <c>int_arg</c> …).</summary>
-    private static JsonElement? Argument(JsonElement args, string member)
-    {
-        foreach (var arg in args.EnumerateArray())
-        {
-            if (arg.ValueKind == JsonValueKind.Object && arg.Child(member) is { ValueKind: not JsonValueKind.Null } value)
-            {
-                return value;
-            }
-        }
-
-        return null;
-    }
-
-    private static bool FilePath(JsonElement args, string member) =>
-        Argument(args, member) is { ValueKind: JsonValueKind.Object } file && NonEmpty(file.String("path")) is not null;
-
     private static int? Port(int? port) => port is > 0 and <= 65535 ? port : null;
 
     /// <summary>Tetragon's protocol name (<c>IPPROTO_TCP</c>) as Falco's <c>fd.l4proto</c> writes it (<c>tcp</c>).</summary>
@@ -447,7 +371,7 @@ internal static class TetragonMapper
     };
 
     /// <summary>An address in the one form every adapter writes it; anything else is none.</summary>
-    private static string? Address(string? text) =>
+    internal static string? Address(string? text) =>
         text is { Length: > 0 and <= 64 } && IPAddress.TryParse(text, out var ip) ? ForwardedChain.Canonical(ip) : null;
 
     /// <summary>

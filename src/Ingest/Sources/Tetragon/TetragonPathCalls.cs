@@ -21,23 +21,18 @@ internal static class TetragonPathCalls
     public const string OldPathAttribute = "tetragon.oldpath";
     public const string TargetAttribute = "tetragon.target";
 
-    /// <summary>The operation a path hook is (without the <c>security_</c> of its kprobe); null for any other hook.</summary>
-    public static string? OperationOf(string hook) => (hook.StartsWith("security_", StringComparison.Ordinal) ? hook[9..] : hook) switch
-    {
-        "path_symlink" => "symlink",
-        "path_link" => "link",
-        "path_mkdir" => "mkdir",
-        "path_rename" => "rename",
-        "path_unlink" => "unlink",
-        "path_rmdir" => "rmdir",
-        _ => null,
-    };
+    /// <summary>The operation each path hook is: the kernel's <c>security_path_*</c> as a kprobe, <c>path_*</c> as an LSM hook.</summary>
+    public static IEnumerable<(string Operation, string[] Hooks)> Hooks { get; } =
+        [.. ((string[])["symlink", "link", "mkdir", "rename", "unlink", "rmdir"]).Select(o => (o, new[] { "security_path_" + o, "path_" + o }))];
 
     /// <summary>
     /// Writes the paths of <paramref name="operation"/>'s call from its arguments; the error (its field and why) when they
     /// do not give them: a path hook whose policy left out the directory or the entry names nothing a rule can read.
     /// </summary>
-    public static (string Field, string Message)? Add(string operation, string hook, JsonElement args, string argsField, Dictionary<string, JsonElement> attributes, int keep)
+    public static HookOutcome Map(string operation, TetragonCall call) =>
+        Add(operation, call.Hook, call.Args, call.ArgsField, call.Attributes, call.Keep) is { } bad ? HookOutcome.Error(bad.Field, bad.Message) : HookOutcome.Yes;
+
+    private static (string Field, string Message)? Add(string operation, string hook, JsonElement args, string argsField, Dictionary<string, JsonElement> attributes, int keep)
     {
         var paths = new List<(int Index, string? Path)>(4);
         string? target = null;

@@ -32,118 +32,102 @@ internal static class TetragonProcessCalls
     public const string NewUidAttribute = "tetragon.new_uid";
 
     /// <summary>
-    /// The operation each hook is, and whether it stands for the call's entry (its arguments, whatever the call then
-    /// returned) or for its exit (a call the kernel or the policy refused is none, as for the file and network calls).
+    /// The operation each hook is, whether it stands for the call's entry (its arguments, whatever the call then returned)
+    /// or for its exit (a call the kernel or the policy refused is none, as for the file and network calls), and how its
+    /// arguments are read (<see cref="TetragonHooks"/>).
     /// </summary>
-    private static readonly Dictionary<string, (string Operation, bool Entry)> Hooks = new(StringComparer.Ordinal)
-    {
+    public static IEnumerable<(string Operation, bool Entry, Func<TetragonCall, HookOutcome> Map, string[] Hooks)> Hooks { get; } =
+    [
         // long ptrace(long request, long pid, unsigned long addr, unsigned long data): sys_ptrace.yaml's hook.
-        ["sys_ptrace"] = ("ptrace", true),
+        ("ptrace", true, Ptrace, ["sys_ptrace"]),
 
         // Called by ptrace(PTRACE_TRACEME) alone (kernel/ptrace.c ptrace_traceme): the request is the hook.
-        ["security_ptrace_traceme"] = ("ptrace", true),
-        ["ptrace_traceme"] = ("ptrace", true),
+        ("ptrace", true, Traceme, ["security_ptrace_traceme", "ptrace_traceme"]),
 
         // int socket(int family, int type, int protocol); security_socket_create adds kern, 1 for the kernel's own sockets.
-        ["sys_socket"] = ("socket", true),
-        ["__sys_socket"] = ("socket", true),
-        ["security_socket_create"] = ("socket", true),
-        ["socket_create"] = ("socket", true),
+        ("socket", true, Socket, ["sys_socket", "__sys_socket", "security_socket_create", "socket_create"]),
 
         // int setuid(uid_t uid): sys_setuid.yaml and the process-credentials policies (__sys_setuid).
-        ["sys_setuid"] = ("setuid", true),
-        ["__sys_setuid"] = ("setuid", true),
+        ("setuid", true, Setuid, ["sys_setuid", "__sys_setuid"]),
 
         // monitor-kernel-modules.yaml: do_init_module(struct module *) runs for init_module() and finit_module() once the
         // module is loaded and checked; the system calls themselves with their return.
-        ["do_init_module"] = ("init_module", false),
-        ["sys_init_module"] = ("init_module", false),
-        ["sys_finit_module"] = ("init_module", false),
+        ("init_module", false, Module, ["do_init_module"]),
+        ("init_module", false, _ => HookOutcome.Yes, ["sys_init_module", "sys_finit_module"]),
 
         // int setns(int fd, int nstype); int unshare(int flags).
-        ["sys_setns"] = ("setns", false),
-        ["sys_unshare"] = ("unshare", false),
-    };
+        ("setns", false, _ => HookOutcome.Yes, ["sys_setns"]),
+        ("unshare", false, _ => HookOutcome.Yes, ["sys_unshare"]),
+    ];
 
-    /// <summary>
-    /// Names the call of <paramref name="hook"/> and writes its arguments; returns the field and message of the item's
-    /// error when the arguments do not give what the operation needs, else null.
-    /// </summary>
-    public static (string Field, string Message)? Map(string type, string hook, JsonElement body, Dictionary<string, JsonElement> attributes)
+    private static HookOutcome Ptrace(TetragonCall call)
     {
-        if (type is not ("process_kprobe" or "process_lsm") || !Hooks.TryGetValue(hook, out var call))
+        if (Number(call.Args, 0) is not { } request)
         {
-            return null;
+            return Missing(call, 0, "int_arg", "ptrace's request (sys_ptrace's first argument, captured as {index: 0, type: \"int\"})");
         }
 
-        // An exit is what the kernel did: refused by it (a non-zero return) or by the policy (an override), it is none.
-        // An entry is the call asked for, which libsinsp reports whatever follows.
-        if (!call.Entry && !TetragonMapper.Reported(type, hook, body))
-        {
-            return null;
-        }
-
-        var args = body.Child("args") is { ValueKind: JsonValueKind.Array } a ? a : default;
-        switch (call.Operation)
-        {
-            case "ptrace" when hook.EndsWith("ptrace_traceme", StringComparison.Ordinal):
-                attributes[PtraceRequestAttribute] = JsonFields.Of(0L); // PTRACE_TRACEME
-                break;
-            case "ptrace":
-                if (Number(args, 0) is not { } request)
-                {
-                    return Missing(type, 0, "int_arg", "ptrace's request (sys_ptrace's first argument, captured as {index: 0, type: \"int\"})");
-                }
-
-                attributes[PtraceRequestAttribute] = JsonFields.Of(request);
-                Add(attributes, PtracePidAttribute, Number(args, 1));
-                break;
-            case "socket":
-                if (Number(args, 0) is not { } family)
-                {
-                    return Missing(type, 0, "int_arg", $"the socket's family ({hook}'s first argument, captured as {{index: 0, type: \"int\"}})");
-                }
-
-                // A socket the kernel makes for itself (security_socket_create's kern 1) is no process's socket() call.
-                if (hook.EndsWith("socket_create", StringComparison.Ordinal) && Number(args, 3) is 1)
-                {
-                    return null;
-                }
-
-                attributes[SocketFamilyAttribute] = JsonFields.Of(family);
-                Add(attributes, SocketTypeAttribute, Number(args, 1));
-                Add(attributes, SocketProtocolAttribute, Number(args, 2));
-                break;
-            case "setuid":
-                if (Number(args, 0) is not { } uid)
-                {
-                    return Missing(type, 0, "int_arg", $"the uid asked for ({hook}'s first argument, captured as {{index: 0, type: \"int\"}})");
-                }
-
-                attributes[NewUidAttribute] = JsonFields.Of(uid);
-                break;
-            case "init_module" when hook == "do_init_module":
-                if (At(args, 0)?.Child("module_arg") is not { ValueKind: JsonValueKind.Object } module || FalcoMapper.NonEmpty(module.String("name")) is not { } name)
-                {
-                    return Missing(type, 0, "module_arg.name", "the module loaded (do_init_module's argument, captured as {index: 0, type: \"module\"})");
-                }
-
-                attributes[ModuleAttribute] = JsonFields.Of(name);
-                break;
-        }
-
-        attributes[TetragonMapper.OperationAttribute] = JsonFields.Of(call.Operation);
-        return null;
+        call.Attributes[PtraceRequestAttribute] = JsonFields.Of(request);
+        Add(call.Attributes, PtracePidAttribute, Number(call.Args, 1));
+        return HookOutcome.Yes;
     }
 
-    private static (string, string) Missing(string type, int index, string member, string what) =>
-        ($"{type}.args[{index}].{member}", $"required: {what}");
+    private static HookOutcome Traceme(TetragonCall call)
+    {
+        call.Attributes[PtraceRequestAttribute] = JsonFields.Of(0L); // PTRACE_TRACEME
+        return HookOutcome.Yes;
+    }
 
-    private static JsonElement? At(JsonElement args, int index) =>
+    private static HookOutcome Socket(TetragonCall call)
+    {
+        var hook = TetragonMapper.WithoutSyscallPrefix(call.Hook);
+        if (Number(call.Args, 0) is not { } family)
+        {
+            return Missing(call, 0, "int_arg", $"the socket's family ({hook}'s first argument, captured as {{index: 0, type: \"int\"}})");
+        }
+
+        // A socket the kernel makes for itself (security_socket_create's kern 1) is no process's socket() call.
+        if (hook.EndsWith("socket_create", StringComparison.Ordinal) && Number(call.Args, 3) is 1)
+        {
+            return HookOutcome.No;
+        }
+
+        call.Attributes[SocketFamilyAttribute] = JsonFields.Of(family);
+        Add(call.Attributes, SocketTypeAttribute, Number(call.Args, 1));
+        Add(call.Attributes, SocketProtocolAttribute, Number(call.Args, 2));
+        return HookOutcome.Yes;
+    }
+
+    private static HookOutcome Setuid(TetragonCall call)
+    {
+        if (Number(call.Args, 0) is not { } uid)
+        {
+            return Missing(call, 0, "int_arg", $"the uid asked for ({TetragonMapper.WithoutSyscallPrefix(call.Hook)}'s first argument, captured as {{index: 0, type: \"int\"}})");
+        }
+
+        call.Attributes[NewUidAttribute] = JsonFields.Of(uid);
+        return HookOutcome.Yes;
+    }
+
+    private static HookOutcome Module(TetragonCall call)
+    {
+        if (At(call.Args, 0)?.Child("module_arg") is not { ValueKind: JsonValueKind.Object } module || FalcoMapper.NonEmpty(module.String("name")) is not { } name)
+        {
+            return Missing(call, 0, "module_arg.name", "the module loaded (do_init_module's argument, captured as {index: 0, type: \"module\"})");
+        }
+
+        call.Attributes[ModuleAttribute] = JsonFields.Of(name);
+        return HookOutcome.Yes;
+    }
+
+    private static HookOutcome Missing(TetragonCall call, int index, string member, string what) =>
+        HookOutcome.Error($"{call.ArgsField}[{index}].{member}", $"required: {what}");
+
+    internal static JsonElement? At(JsonElement args, int index) =>
         args.ValueKind == JsonValueKind.Array && index < args.GetArrayLength() && args[index] is { ValueKind: JsonValueKind.Object } arg ? arg : null;
 
     /// <summary>The argument at <paramref name="index"/> as a number (<c>int_arg</c>, or <c>uint_arg</c>, <c>long_arg</c>, <c>size_arg</c>).</summary>
-    private static long? Number(JsonElement args, int index)
+    internal static long? Number(JsonElement args, int index)
     {
         if (At(args, index) is not { } arg)
         {

@@ -135,7 +135,15 @@ internal sealed class FalcoFieldCompareNode(FalcoField left, FalcoField right, F
 }
 
 /// <summary>A condition, macro, list, field or operator that cannot be compiled; the message names the construct.</summary>
-internal class FalcoCompileException(string message) : Exception(message);
+internal class FalcoCompileException(string message) : Exception(message)
+{
+    /// <summary>
+    /// Whether another call of the same system call carries what this one lacks (an open's flags, which a file access
+    /// lacks and an open's own kprobe gives): the rule is then not read on this call, and refused only when no call can
+    /// read it. Kept through every message that wraps this one.
+    /// </summary>
+    public bool ReadElsewhere { get; init; }
+}
 
 /// <summary>
 /// Turns parsed conditions into <see cref="FalcoNode"/> trees once, at load: macros are expanded (each compiled once
@@ -146,7 +154,7 @@ internal class FalcoCompileException(string message) : Exception(message);
 internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slots, FalcoSource source)
 {
     private readonly Dictionary<string, FalcoNode> macros = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> failedMacros = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FalcoCompileException> failedMacros = new(StringComparer.Ordinal);
     private readonly HashSet<string> expanding = new(StringComparer.Ordinal);
 
     // What each compiled macro uses, transitively: a rule that uses the macro (compiled once, shared) uses all of it.
@@ -362,7 +370,7 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
 
         if (failedMacros.TryGetValue(name, out var failure))
         {
-            throw new FalcoCompileException(failure);
+            throw failure;
         }
 
         if (!definitions.Macros.TryGetValue(name, out var macro))
@@ -404,7 +412,7 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
             }
             catch (FalcoCompileException ex) when (!ex.Message.StartsWith("in macro ", StringComparison.Ordinal) && !ex.Message.StartsWith("uses ", StringComparison.Ordinal))
             {
-                throw Remember(name, $"in macro '{name}' ({macro.Origin}): {ex.Message}");
+                throw Remember(name, $"in macro '{name}' ({macro.Origin}): {ex.Message}", ex.ReadElsewhere);
             }
 
             // A macro known at load (spawned_process on an exec) is its answer: nothing to remember per event.
@@ -433,11 +441,8 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
         }
     }
 
-    private FalcoCompileException Remember(string macro, string message)
-    {
-        failedMacros[macro] = message;
-        return new FalcoCompileException(message);
-    }
+    private FalcoCompileException Remember(string macro, string message, bool readElsewhere = false) =>
+        failedMacros[macro] = new FalcoCompileException(message) { ReadElsewhere = readElsewhere };
 
     private FalcoField BindField(string name, string? arg, IReadOnlyList<string>? transformers, int column)
     {
@@ -453,7 +458,7 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
         }
         catch (FalcoCompileException ex)
         {
-            throw new FalcoCompileException($"{ex.Message} (column {column.ToString(CultureInfo.InvariantCulture)})");
+            throw new FalcoCompileException($"{ex.Message} (column {column.ToString(CultureInfo.InvariantCulture)})") { ReadElsewhere = ex.ReadElsewhere };
         }
     }
 
@@ -489,7 +494,7 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
         }
         catch (FalcoCompileException ex)
         {
-            throw new FalcoCompileException($"{ex.Message} in '{check.FieldText} {check.Operator}' (column {check.Column.ToString(CultureInfo.InvariantCulture)})");
+            throw new FalcoCompileException($"{ex.Message} in '{check.FieldText} {check.Operator}' (column {check.Column.ToString(CultureInfo.InvariantCulture)})") { ReadElsewhere = ex.ReadElsewhere };
         }
     }
 
@@ -615,7 +620,7 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
             var each = LiteralComparison(check, new FalcoConstantField(field.Text, value)).Eval(default);
             if (answer is { } known && known != each)
             {
-                throw new FalcoNotCarriedException(field.Text, field.Why, field.Carrier);
+                throw new FalcoNotCarriedException(field.Text, field.Why, field.Carrier) { ReadElsewhere = field.ReadElsewhere };
             }
 
             answer = each;

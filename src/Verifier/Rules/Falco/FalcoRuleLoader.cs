@@ -145,12 +145,27 @@ internal sealed partial class FalcoRuleLoader
         List<FalcoCallCondition>? calls = null;
         if (source == FalcoSource.Syscall)
         {
+            FalcoCompileException? elsewhere = null;
             foreach (var results in FalcoSource.SyscallCalls.GroupBy(s => s.Call!))
             {
-                if (CompileCall(results.Key, [.. results], state, definitions, compilers, slots, used) is { } call)
+                try
                 {
-                    (calls ??= []).Add(call);
+                    if (CompileCall(results.Key, [.. results], state, definitions, compilers, slots, used) is { } call)
+                    {
+                        (calls ??= []).Add(call);
+                    }
                 }
+                catch (FalcoCompileException ex) when (ex.ReadElsewhere)
+                {
+                    // A field this call lacks and another of the same system call gives (a file access's open flags,
+                    // which an open's own kprobe gives): the rule reads that other call, refused only when none can.
+                    elsewhere ??= ex;
+                }
+            }
+
+            if (elsewhere is not null && calls is null)
+            {
+                throw elsewhere;
             }
         }
 

@@ -50,7 +50,13 @@ internal sealed partial class FalcoSyscallCall
     /// </summary>
     public static FalcoSyscallCall Chmod { get; } = new("chmod", ["chmod", "fchmodat", "fchmod"], "Tetragon's mode changes", [FalcoCallResult.Done, FalcoCallResult.NotOwner]);
 
-    public static IReadOnlyList<FalcoSyscallCall> All { get; } = [FileWrite, FileRead, Connect, Chmod, .. PathCalls, .. FalcoProcessCalls.All];
+    public static IReadOnlyList<FalcoSyscallCall> All { get; } = [FileWrite, FileRead, Connect, Chmod, .. PathCalls, .. FalcoProcessCalls.All, .. FalcoOpenCalls.All];
+
+    /// <summary>For an open read with its flags (<see cref="FalcoOpenCalls"/>), the arguments of its exit event (libscap's event table); else null.</summary>
+    public string[]? OpenParameters { get; init; }
+
+    /// <summary>Whether the call is an open whose record gives its flags, mode and descriptor (<see cref="FalcoOpenCalls"/>).</summary>
+    public bool ReadsFlags => OpenParameters is not null;
 
     /// <summary>
     /// Whether the record stands for libsinsp's enter event of the call (<c>evt.dir</c> <c>&gt;</c>: its arguments, no
@@ -61,7 +67,7 @@ internal sealed partial class FalcoSyscallCall
     /// <summary>What the call's events are ("a ptrace call"), for refusals; null for the file, network and mode calls, which name it themselves.</summary>
     public string? Carrier { get; }
 
-    public bool IsProcess => Carrier is not null && !IsPath;
+    public bool IsProcess => Carrier is not null && !IsPath && !ReadsFlags;
 
     /// <summary>The <c>tetragon.operation</c> of the events the call reads.</summary>
     public string Operation { get; }
@@ -139,6 +145,9 @@ internal sealed class FalcoOneOfField(string text, IReadOnlyList<byte[]> values,
     /// <summary>What the events are ("a file write"), for the refusal.</summary>
     public string Carrier { get; } = carrier;
 
+    /// <summary>Whether another call of the same system call tells the values apart (<see cref="FalcoCompileException.ReadElsewhere"/>).</summary>
+    public bool ReadElsewhere { get; init; }
+
     /// <summary>
     /// The field is a number from 0 up, which one unknown (an open descriptor's <c>fd.num</c>): a comparison with a
     /// number below 0 is decided, any other refused; an output gives no value.
@@ -178,6 +187,9 @@ internal static partial class FalcoFieldCatalog
         var text = arg is null ? name : $"{name}[{arg}]";
         FalcoField Constant(byte[] value) => new FalcoConstantField(text, value);
         FalcoNotCarriedException Refuse(string why) => new(text, why, carrier);
+
+        // What a file access lacks that an open's own kprobe gives: the rule reads the opens (FalcoOpenCalls) instead.
+        FalcoNotCarriedException Elsewhere(string why) => new(text, why + "; an open's own kprobe (sys_openat, sys_open, sys_creat) gives it", carrier) { ReadElsewhere = true };
         if (call.IsPath && BindPathCall(name, arg, text, call, result, carrier) is { } pathField)
         {
             return pathField;
@@ -192,7 +204,11 @@ internal static partial class FalcoFieldCatalog
                     ? Constant(call.Types[0])
                     : new FalcoOneOfField(text, call.Types, call.IsOpen
                         ? $"Tetragon reports the access to the file, not which of {string.Join(", ", call.TypeNames)} opened it"
-                        : $"Tetragon reports the call, not which of {string.Join(", ", call.TypeNames)} it was", carrier);
+                        : $"Tetragon reports the call, not which of {string.Join(", ", call.TypeNames)} it was", carrier)
+                    {
+                        // An open's own kprobe names its system call: a rule that tells them apart reads those.
+                        ReadElsewhere = call.IsOpen,
+                    };
             case "evt.dir":
                 // The call is reported once, as the event of libsinsp's the stock macros test: the exit, or for a call read
                 // by its arguments (ptrace's request, socket's family) the enter.
@@ -216,6 +232,11 @@ internal static partial class FalcoFieldCatalog
                 return new FalcoOneOfField(text, [TrueText, FalseText], "Tetragon's file access does not say whether the open created the file (O_CREAT)", carrier);
             case "fd.num":
                 return OpenDescriptor(text, carrier);
+        }
+
+        if (call.ReadsFlags)
+        {
+            return BindOpenCall(name, arg, text, call, Refuse);
         }
 
         if (name.StartsWith("evt.is_open_", StringComparison.Ordinal) && !call.IsOpen)
@@ -247,7 +268,7 @@ internal static partial class FalcoFieldCatalog
             return name switch
             {
                 "fd.name" => new FalcoComputedField(text, FileName(FilePart.Path)),
-                "fd.nameraw" => throw Refuse("it is the name as the process passed it, and Tetragon gives the file's resolved path"),
+                "fd.nameraw" => throw Elsewhere("it is the name as the process passed it, and Tetragon's file access gives the file's resolved path"),
                 "fd.directory" => new FalcoComputedField(text, FileName(FilePart.Directory)),
                 "fd.filename" => new FalcoComputedField(text, FileName(FilePart.File)),
                 "fd.typechar" => new FalcoComputedField(text, FileKind(FileChar, DirectoryChar)),
@@ -255,7 +276,7 @@ internal static partial class FalcoFieldCatalog
                 _ when name.StartsWith("fd.", StringComparison.Ordinal) || name.StartsWith("fs.", StringComparison.Ordinal)
                     => throw Refuse("Tetragon's file access names the file's path and mode only"),
                 _ when name.StartsWith("evt.arg", StringComparison.Ordinal) || name is "evt.args" or "evt.info"
-                    => throw Refuse("the open's arguments (flags, mode) are not in Tetragon's file access"),
+                    => throw Elsewhere("the open's arguments (flags, mode) are not in Tetragon's file access"),
                 _ => null,
             };
         }
