@@ -19,7 +19,7 @@ internal static class IngestRole
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddValidatedOptions<IngestOptions, IngestOptionsValidator>(configuration.GetSection(IngestOptions.Section));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, IngestMigrations>());
+        services.AddMigrations<IngestMigrations>();
         services.AddTelemetry<IngestMetrics>();
         services.TryAddSingleton<SourceCredentialStore>();
         services.TryAddSingleton<SourceAuthenticator>();
@@ -74,7 +74,7 @@ internal static class IngestRole
     private static void AddSharedSignalsReceiver(IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<SsfReceiverOptions, SsfReceiverOptionsValidator>(configuration.GetSection(SsfReceiverOptions.Section));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, SsfReceiverMigrations>());
+        services.AddMigrations<SsfReceiverMigrations>();
         services.AddPublisherHttpClient(SsfPollingService.HttpClientName);
         services.TryAddSingleton<SetValidator>();
         services.TryAddSingleton<SsfReceivedStore>();

@@ -23,7 +23,7 @@ internal static class ResponderRole
         services.AddValidatedOptions<RevocationFeedOptions, RevocationFeedOptionsValidator>(configuration.GetSection(RevocationFeedOptions.Section));
         services.TryAddSingleton(sp => new JsonBodyLimit(sp.GetRequiredService<IOptions<ResponderOptions>>().Value.MaxBodyBytes, $"{ResponderOptions.Section}:MaxBodyBytes"));
         services.TryAddSingleton(sp => PolicyLoader.LoadFile(sp.GetRequiredService<IOptions<ResponderOptions>>().Value.PolicyPath));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, ResponderMigrations>());
+        services.AddMigrations<ResponderMigrations>();
 
         services.AddTelemetry<ResponderTelemetry>();
         services.TryAddSingleton<AlertStore>();
@@ -39,7 +39,7 @@ internal static class ResponderRole
         services.TryAddKeyedSingleton<WakeSignal>(RevocationFeedEndpoints.WakeKey);
         services.TryAddSingleton<FeedStreamLimiter>();
         services.AddHostedSingleton<RevocationFeedHub>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, FeedKeyMigrations>());
+        services.AddMigrations<FeedKeyMigrations>();
         services.TryAddSingleton<FeedSigningKeys>();
         services.TryAddSingleton<FeedSigner>();
         services.TryAddSingleton<ActionService>();

@@ -17,7 +17,7 @@ internal static class VerifierRole
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddValidatedOptions<VerifierOptions, VerifierOptionsValidator>(configuration.GetSection(VerifierOptions.Section));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, VerifierMigrations>());
+        services.AddMigrations<VerifierMigrations>();
         services.TryAddSingleton<CheckpointStore>();
         services.AddTelemetry<VerifierTelemetry>();
         services.TryAddSingleton(sp =>

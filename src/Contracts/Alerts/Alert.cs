@@ -94,39 +94,21 @@ public sealed record Alert
     /// </summary>
     public AlertWorkload? TargetWorkload { get; init; }
 
+    // Alerts stored before evidence, techniques or tactics existed read them as empty lists, not null.
     /// <summary>
     /// A bounded summary of evidence events (at most <see cref="AlertEvidence.MaxPerAlert"/>, in the order they were
     /// seen), for triage without the event log. Empty for alerts raised before summaries existed.
     /// </summary>
-    public IReadOnlyList<AlertEvidence> Evidence
-    {
-        get => evidence ?? [];
-        init => evidence = value;
-    }
-
-    // Alerts stored before evidence summaries existed read as an empty list, not null.
-    private readonly IReadOnlyList<AlertEvidence>? evidence;
+    public IReadOnlyList<AlertEvidence> Evidence { get => field ?? []; init; }
 
     /// <summary>
     /// The MITRE ATT&amp;CK technique ids (such as <c>T1609</c> or <c>T1552.007</c>) of all its reasons, sorted and without
     /// repeats; empty when no reason names one.
     /// </summary>
-    public IReadOnlyList<string> Techniques
-    {
-        get => techniques ?? [];
-        init => techniques = value;
-    }
+    public IReadOnlyList<string> Techniques { get => field ?? []; init; }
 
     /// <summary>The ATT&amp;CK tactics (such as <c>execution</c> or <c>privilege-escalation</c>) of all its reasons, sorted and without repeats.</summary>
-    public IReadOnlyList<string> Tactics
-    {
-        get => tactics ?? [];
-        init => tactics = value;
-    }
-
-    // Alerts stored before techniques existed read as empty lists, not null.
-    private readonly IReadOnlyList<string>? techniques;
-    private readonly IReadOnlyList<string>? tactics;
+    public IReadOnlyList<string> Tactics { get => field ?? []; init; }
 }
 
 /// <summary>One reason behind an alert.</summary>
@@ -136,33 +118,22 @@ public sealed record Alert
 /// <param name="Text">The explanation with its numbers.</param>
 public sealed record AlertReason(string Detector, string Rule, int Score, string Text)
 {
+    // Reasons stored before techniques, tactics or credits existed read them as empty lists, not null.
     /// <summary>
     /// The MITRE ATT&amp;CK (Enterprise / Containers) technique ids this reason is evidence of, such as <c>T1609</c> or
     /// <c>T1552.007</c>; empty when the reason maps to none.
     /// </summary>
-    public IReadOnlyList<string> Techniques
-    {
-        get => techniques ?? [];
-        init => techniques = value;
-    }
+    public IReadOnlyList<string> Techniques { get => field ?? []; init; }
 
     /// <summary>The ATT&amp;CK tactics (short names such as <c>execution</c> or <c>credential-access</c>) the reason is evidence of.</summary>
-    public IReadOnlyList<string> Tactics
-    {
-        get => tactics ?? [];
-        init => tactics = value;
-    }
+    public IReadOnlyList<string> Tactics { get => field ?? []; init; }
 
     /// <summary>
     /// The detection rules behind this reason, credited as their files give them (author, licence, references): the
     /// rule itself, and for a correlation the rules it correlates. Empty for a reason no rule file gave, and for reasons
     /// stored before credits existed.
     /// </summary>
-    public IReadOnlyList<AlertRuleCredit> Credits
-    {
-        get => credits ?? [];
-        init => credits = value;
-    }
+    public IReadOnlyList<AlertRuleCredit> Credits { get => field ?? []; init; }
 
     /// <summary>
     /// For a reason a detection rule gave, the rule's revision: a 12-hex-digit digest of everything that decides what it
@@ -173,11 +144,6 @@ public sealed record AlertReason(string Detector, string Rule, int Score, string
 
     /// <summary>For a reason a detection rule gave, its file, relative to the configured rule path that holds it (<c>builtin:NAME</c> for the built-in library).</summary>
     public string? RuleFile { get; init; }
-
-    // Reasons stored before techniques existed read as empty lists, not null.
-    private readonly IReadOnlyList<string>? techniques;
-    private readonly IReadOnlyList<string>? tactics;
-    private readonly IReadOnlyList<AlertRuleCredit>? credits;
 }
 
 /// <summary>The workload named by an alert.</summary>

@@ -47,11 +47,7 @@ public sealed record AlertEvidence
     /// The fields the reasons of this event used, by canonical field path (<c>bytes</c>, <c>token.bound_workload</c>,
     /// <c>network.src_ip</c>), with their values as text. Empty when no reason names a field.
     /// </summary>
-    public IReadOnlyDictionary<string, string> Fields
-    {
-        get => fields ?? EmptyFields;
-        init => fields = value;
-    }
+    public IReadOnlyDictionary<string, string> Fields { get => field ?? EmptyFields; init; }
 
     /// <summary>The source's original object (<c>AccessEvent.Raw</c>) when it was kept and is at most <see cref="MaxRawBytes"/>.</summary>
     public JsonElement? Raw { get; init; }
@@ -60,5 +56,4 @@ public sealed record AlertEvidence
     public int? RawOmittedBytes { get; init; }
 
     private static readonly IReadOnlyDictionary<string, string> EmptyFields = new Dictionary<string, string>();
-    private readonly IReadOnlyDictionary<string, string>? fields;
 }

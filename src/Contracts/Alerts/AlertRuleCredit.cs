@@ -23,11 +23,5 @@ public sealed record AlertRuleCredit(string Id, string Title)
     public string? LicenseUrl { get; init; }
 
     /// <summary>The rule's <c>references</c> (URLs), as written; empty when it gives none.</summary>
-    public IReadOnlyList<string> References
-    {
-        get => references ?? [];
-        init => references = value;
-    }
-
-    private readonly IReadOnlyList<string>? references;
+    public IReadOnlyList<string> References { get => field ?? []; init; }
 }

@@ -65,10 +65,10 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
                 records.Add(new LogRecord(item.PrincipalKey, value, headers));
                 if (item.MayBeFailedSignIn)
                 {
-                    AddTwin(SourceGate.TwinOf(item.Event, source, scope));
-                    AddTwin(SourceGate.TenantTwinOf(item.Event, source, scope));
-                    AddTwin(SourceGate.ActorTwinOf(item.Event, source, scope));
-                    AddTwin(SourceGate.DeviceTwinOf(item.Event, source, scope));
+                    foreach (var kind in AddressTwins.Kinds)
+                    {
+                        AddTwin(SourceGate.TwinOf(item.Event, kind, source, scope));
+                    }
                 }
             }
 

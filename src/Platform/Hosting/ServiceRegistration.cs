@@ -31,6 +31,17 @@ internal static class ServiceRegistration
         return services;
     }
 
+    /// <summary>
+    /// A component's store migrations (<typeparamref name="TSource"/>), which the store's migrator applies before any
+    /// hosted service starts (<c>AddStore</c>). Added again, it changes nothing: one source, applied once.
+    /// </summary>
+    public static IServiceCollection AddMigrations<TSource>(this IServiceCollection services)
+        where TSource : class, IMigrationSource
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, TSource>());
+        return services;
+    }
+
     /// <summary>A component's meter and instruments (<typeparamref name="TTelemetry"/>), on the host's <c>IMeterFactory</c>.</summary>
     public static IServiceCollection AddTelemetry<TTelemetry>(this IServiceCollection services)
         where TTelemetry : class

@@ -8,7 +8,7 @@ internal static class StoreServiceCollectionExtensions
     /// Binds and validates section <c>Store</c>, registers the <see cref="IStore"/> singleton it names, a
     /// <see cref="StoreMigrator"/> (for commands that need the store without the host) and a hosted service
     /// that migrates before any other hosted service starts. Components add their <see cref="IMigrationSource"/>s
-    /// as singletons.
+    /// with <see cref="ServiceRegistration.AddMigrations{TSource}"/>.
     /// </summary>
     internal static IServiceCollection AddStore(this IServiceCollection services, IConfiguration configuration)
     {

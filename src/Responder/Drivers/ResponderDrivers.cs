@@ -61,7 +61,7 @@ internal static class ResponderDrivers
                 break;
             case DockerWorkloadIsolator.DriverName:
                 services.TryAddSingleton(sp => Value(sp).Docker);
-                services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, DockerMigrations>());
+                services.AddMigrations<DockerMigrations>();
                 services.TryAddSingleton<DockerIsolationLedger>();
                 services.TryAddSingleton<IDockerNetworks>(sp =>
                 {
@@ -77,7 +77,7 @@ internal static class ResponderDrivers
 
     private static void AddSharedSignals(IServiceCollection services)
     {
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, SsfMigrations>());
+        services.AddMigrations<SsfMigrations>();
         services.TryAddSingleton(sp => Value(sp).SharedSignals);
         services.TryAddSingleton<SsfSigningKeys>();
         services.TryAddSingleton<SsfOutbox>();

@@ -8,7 +8,7 @@ internal static class NotificationServices
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddValidatedOptions<NotificationOptions, NotificationOptionsValidator>(configuration.GetSection(NotificationOptions.Section));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, NotificationMigrations>());
+        services.AddMigrations<NotificationMigrations>();
         services.TryAddKeyedSingleton<WakeSignal>(NotificationDeliveryService.WakeKey);
         services.TryAddSingleton<NotificationOutbox>();
         services.TryAddSingleton<Notifier>();

@@ -13,30 +13,14 @@ namespace ZtStream.Verifier.Scoring;
 /// </remarks>
 internal readonly record struct Contribution(string Detector, string Rule, int Score, string Text)
 {
-    private readonly IReadOnlyList<string>? techniques;
-    private readonly IReadOnlyList<string>? tactics;
-    private readonly IReadOnlyList<AlertRuleCredit>? credits;
-
     /// <summary>ATT&amp;CK technique ids such as <c>T1609</c> or <c>T1552.007</c>; empty by default.</summary>
-    public IReadOnlyList<string> Techniques
-    {
-        get => techniques ?? [];
-        init => techniques = value;
-    }
+    public IReadOnlyList<string> Techniques { get => field ?? []; init; }
 
     /// <summary>ATT&amp;CK tactic short names such as <c>execution</c>; empty by default.</summary>
-    public IReadOnlyList<string> Tactics
-    {
-        get => tactics ?? [];
-        init => tactics = value;
-    }
+    public IReadOnlyList<string> Tactics { get => field ?? []; init; }
 
     /// <summary>The rule files' credits of a rule's finding (<see cref="Rules.Rule.Credits"/>); empty for the built-in detectors.</summary>
-    public IReadOnlyList<AlertRuleCredit> Credits
-    {
-        get => credits ?? [];
-        init => credits = value;
-    }
+    public IReadOnlyList<AlertRuleCredit> Credits { get => field ?? []; init; }
 
     /// <summary>A rule's finding: the rule's revision (<see cref="Rules.Rule.Revision"/>); null for the built-in detectors.</summary>
     public string? RuleRevision { get; init; }

@@ -104,6 +104,21 @@ public sealed class ContractJsonTests
         Assert.Equal(("Ivan Saakov", "DRL-1.1", null), (read.Author, read.License, read.LicenseUrl));
     }
 
+    [Fact]
+    public void DeserializeAlert_ListsMissing_ReadAsEmpty_ListWrittenAsNull_RefusedNamingIt()
+    {
+        const string head = """{"schema":1,"id":"a-2","dedup_key":"k","principal":"p","detector":"rule","score":80,"severity":"high","evidence_event_ids":["e-1"],"first_seen":"2026-11-30T22:00:00Z","last_seen":"2026-11-30T22:00:00Z",""";
+
+        var alert = ContractJson.DeserializeAlert(Encoding.UTF8.GetBytes(head + """ "reasons":[{"detector":"rule","rule":"r-1","score":80,"text":"t"}]}"""));
+        var refused = Assert.Throws<JsonException>(() => ContractJson.DeserializeAlert(Encoding.UTF8.GetBytes(head + """ "reasons":[{"detector":"rule","rule":"r-1","score":80,"text":"t","tactics":null}]}""")));
+
+        Assert.Equal((0, 0, 0), (alert.Evidence.Count, alert.Techniques.Count, alert.Tactics.Count));
+        var reason = alert.Reasons[0];
+        Assert.Equal((0, 0, 0), (reason.Techniques.Count, reason.Tactics.Count, reason.Credits.Count));
+        Assert.Equal(["T1609"], (reason with { Techniques = ["T1609"] }).Techniques);
+        Assert.Equal("$.reasons[0].tactics", refused.Path);
+    }
+
     [Theory]
     [InlineData(95, Severities.Critical)]
     [InlineData(90, Severities.Critical)]

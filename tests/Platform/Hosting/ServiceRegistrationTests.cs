@@ -68,6 +68,25 @@ public sealed class ServiceRegistrationTests
         Assert.NotNull(provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
     }
 
+    [Fact]
+    public void AddMigrations_AddedTwice_OneSource_AnotherSourceKeptBeside()
+    {
+        using var provider = AddedTwice(s => s.AddMigrations<FirstMigrations>()).AddMigrations<SecondMigrations>().BuildServiceProvider();
+
+        var sources = provider.GetServices<IMigrationSource>().ToList();
+        Assert.Equal([typeof(FirstMigrations), typeof(SecondMigrations)], sources.Select(x => x.GetType()));
+    }
+
+    internal sealed class FirstMigrations : IMigrationSource
+    {
+        public IEnumerable<Migration> Migrations => [new Migration("first", 1, "first-table", "CREATE TABLE zt_first (id INTEGER);", "CREATE TABLE zt_first (id integer);")];
+    }
+
+    internal sealed class SecondMigrations : IMigrationSource
+    {
+        public IEnumerable<Migration> Migrations => [new Migration("second", 1, "second-table", "CREATE TABLE zt_second (id INTEGER);", "CREATE TABLE zt_second (id integer);")];
+    }
+
     internal sealed class Worker : BackgroundService
     {
         protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;

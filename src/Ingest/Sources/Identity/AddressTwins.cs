@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Net;
 using System.Net.Sockets;
 using ZtStream.Platform;
@@ -280,33 +281,37 @@ internal static class AddressTwins
         return e.Network?.SrcIp;
     }
 
+    /// <summary>Every kind of twin, in the order a twin follows its event.</summary>
+    public static readonly ImmutableArray<TwinKind> Kinds = [TwinKind.Address, TwinKind.Tenant, TwinKind.Actor, TwinKind.Device];
+
     /// <summary>
-    /// <paramref name="events"/> with each one's twins, if it has any, right after it: its address twin, then its tenant twin
-    /// (keyed, when the record names no tenant, by the event's own source), its actor twin, or its device twin.
+    /// The twin of <paramref name="kind"/> of <paramref name="e"/>, or null when it has none of that kind; a tenant twin is
+    /// keyed, when the record names no tenant, by <paramref name="source"/> (<see cref="TenantOf"/>).
+    /// </summary>
+    public static AccessEvent? OfKind(AccessEvent e, TwinKind kind, string? source) => kind switch
+    {
+        TwinKind.Address => Of(e),
+        TwinKind.Tenant => TenantOf(e, source),
+        TwinKind.Actor => ActorOf(e),
+        TwinKind.Device => DeviceOf(e),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a kind of twin"),
+    };
+
+    /// <summary>
+    /// <paramref name="events"/> with each one's twins, if it has any, right after it in the order of <see cref="Kinds"/>
+    /// (a tenant twin keyed, when the record names no tenant, by the event's own source).
     /// </summary>
     public static IEnumerable<AccessEvent> With(IEnumerable<AccessEvent> events)
     {
         foreach (var e in events)
         {
             yield return e;
-            if (Of(e) is { } twin)
+            foreach (var kind in Kinds)
             {
-                yield return twin;
-            }
-
-            if (TenantOf(e, e.Source) is { } tenantTwin)
-            {
-                yield return tenantTwin;
-            }
-
-            if (ActorOf(e) is { } actorTwin)
-            {
-                yield return actorTwin;
-            }
-
-            if (DeviceOf(e) is { } deviceTwin)
-            {
-                yield return deviceTwin;
+                if (OfKind(e, kind, e.Source) is { } twin)
+                {
+                    yield return twin;
+                }
             }
         }
     }

@@ -37,53 +37,18 @@ internal sealed class SourceGate
     }
 
     /// <summary>
-    /// The address twin (<see cref="AddressTwins"/>) of <paramref name="admitted"/>, an event this gate let through from a
-    /// source with <paramref name="scope"/>, stamped with what the scope vouches for on it; null when it has none. The
-    /// twin names another principal than the event it came from, so the scope is applied to it again.
+    /// The twin of <paramref name="kind"/> (<see cref="AddressTwins.OfKind"/>) of <paramref name="admitted"/>, an event this
+    /// gate let through from a source with <paramref name="scope"/>, stamped with what the scope vouches for on it; null
+    /// when it has none. A twin names another principal than the event it came from, so the scope is applied to it again.
     /// </summary>
-    public static AccessEvent? TwinOf(AccessEvent admitted, string source, SourceScope scope)
+    public static AccessEvent? TwinOf(AccessEvent admitted, TwinKind kind, string source, SourceScope scope)
     {
         ArgumentNullException.ThrowIfNull(admitted);
         ArgumentNullException.ThrowIfNull(scope);
-        return Stamped(AddressTwins.Of(admitted), admitted, source, scope);
+        return AddressTwins.OfKind(admitted, kind, source) is { } twin
+            ? twin with { Source = source, SourceScope = scope.TwinVouches(admitted.SourceScope, twin.Subject!.Id) }
+            : null;
     }
-
-    /// <summary>
-    /// The tenant twin (<see cref="AddressTwins.TenantOf"/>) of <paramref name="admitted"/>, keyed by its tenant or else by
-    /// <paramref name="source"/>, stamped as <see cref="TwinOf"/> stamps the address twin; null when it has none.
-    /// </summary>
-    public static AccessEvent? TenantTwinOf(AccessEvent admitted, string source, SourceScope scope)
-    {
-        ArgumentNullException.ThrowIfNull(admitted);
-        ArgumentNullException.ThrowIfNull(scope);
-        return Stamped(AddressTwins.TenantOf(admitted, source), admitted, source, scope);
-    }
-
-    /// <summary>
-    /// The actor twin (<see cref="AddressTwins.ActorOf"/>) of <paramref name="admitted"/>: an administrator's change to
-    /// another user's account keyed by the administrator, stamped as <see cref="TwinOf"/> stamps the address twin; null
-    /// when it has none.
-    /// </summary>
-    public static AccessEvent? ActorTwinOf(AccessEvent admitted, string source, SourceScope scope)
-    {
-        ArgumentNullException.ThrowIfNull(admitted);
-        ArgumentNullException.ThrowIfNull(scope);
-        return Stamped(AddressTwins.ActorOf(admitted), admitted, source, scope);
-    }
-
-    /// <summary>
-    /// The device twin (<see cref="AddressTwins.DeviceOf"/>) of <paramref name="admitted"/>: an Okta session start keyed by
-    /// the browser's device token, stamped as <see cref="TwinOf"/> stamps the address twin; null when it has none.
-    /// </summary>
-    public static AccessEvent? DeviceTwinOf(AccessEvent admitted, string source, SourceScope scope)
-    {
-        ArgumentNullException.ThrowIfNull(admitted);
-        ArgumentNullException.ThrowIfNull(scope);
-        return Stamped(AddressTwins.DeviceOf(admitted), admitted, source, scope);
-    }
-
-    private static AccessEvent? Stamped(AccessEvent? twin, AccessEvent admitted, string source, SourceScope scope) =>
-        twin is null ? null : twin with { Source = source, SourceScope = scope.TwinVouches(admitted.SourceScope, twin.Subject!.Id) };
 
     /// <summary>
     /// <paramref name="item"/> as it goes to the log, or null (and an error added) when it is outside

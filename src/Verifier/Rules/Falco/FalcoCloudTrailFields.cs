@@ -19,12 +19,9 @@ internal static partial class FalcoFieldCatalog
     private static void AddCloudTrail(Dictionary<string, Spec> f)
     {
         var ct = FalcoSource.AwsCloudTrail;
-        void Text(string name, params string[] path) =>
-            f[name] = new Spec(Arg.None, (t, _, _, slots) => new FalcoComputedField(t, TextAt(slots.Path(path))), ct);
-        void Json(string name, string member) =>
-            f[name] = new Spec(Arg.None, (t, _, _, slots) => new FalcoComputedField(t, JsonAt(slots.Path(member))), ct);
-        void Computed(string name, Func<FalcoSlots, FalcoComputedField.Compute> compute) =>
-            f[name] = new Spec(Arg.None, (t, _, _, slots) => new FalcoComputedField(t, compute(slots)), ct);
+        void Text(string name, params string[] path) => f[name] = Spec.Computed(ct, slots => TextAt(slots.Path(path)));
+        void Json(string name, string member) => f[name] = Spec.Computed(ct, slots => JsonAt(slots.Path(member)));
+        void Computed(string name, Func<FalcoSlots, FalcoComputedField.Compute> compute) => f[name] = Spec.Computed(ct, compute);
 
         Text("ct.id", "eventID");
         Text("ct.error", "errorCode");

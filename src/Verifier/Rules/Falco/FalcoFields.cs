@@ -392,6 +392,14 @@ internal static partial class FalcoFieldCatalog
     {
         /// <summary>For a field every source has whose value depends on the rule's source (<c>evt.source</c>, the json plugin's fields): binds it for that source.</summary>
         public Func<string, string?, FalcoSlots, FalcoSource, FalcoField>? BindFor { get; init; }
+
+        /// <summary>A field of <paramref name="source"/>'s plugin, without an argument, computed from the event's record.</summary>
+        public static Spec Computed(FalcoSource source, Func<FalcoSlots, FalcoComputedField.Compute> compute) =>
+            new(Arg.None, (t, _, _, slots) => new FalcoComputedField(t, compute(slots)), source);
+
+        /// <summary>A field of <paramref name="source"/>'s plugin: the member at <paramref name="path"/>, a null member no value.</summary>
+        public static Spec PluginPath(FalcoSource source, params string[] path) =>
+            new(Arg.None, (t, _, _, slots) => new FalcoPathField(t, slots.Path(path), nullIsMissing: true), source);
     }
 
     private const string JsonPluginPrefix = "json.";

@@ -12,10 +12,8 @@ internal static partial class FalcoFieldCatalog
     {
         var gcp = FalcoSource.GcpAuditLog;
         var entry = FalcoSource.GcpAuditLog.EntryMember!;
-        void Path(string name, params string[] path) =>
-            f[name] = new Spec(Arg.None, (t, _, _, slots) => new FalcoPathField(t, slots.Path([entry, .. path]), nullIsMissing: true), gcp);
-        void Computed(string name, Func<FalcoSlots, FalcoComputedField.Compute> compute) =>
-            f[name] = new Spec(Arg.None, (t, _, _, slots) => new FalcoComputedField(t, compute(slots)), gcp);
+        void Path(string name, params string[] path) => f[name] = Spec.PluginPath(gcp, [entry, .. path]);
+        void Computed(string name, Func<FalcoSlots, FalcoComputedField.Compute> compute) => f[name] = Spec.Computed(gcp, compute);
 
         Path("gcp.user", "protoPayload", "authenticationInfo", "principalEmail");
         Path("gcp.callerIP", "protoPayload", "requestMetadata", "callerIp");
@@ -38,7 +36,7 @@ internal static partial class FalcoFieldCatalog
         Path("gcp.storage.bucket", "resource", "labels", "bucket_name");
 
         // The request body: Ingest keeps it beside the entry, once (docs/sources.md "GKE").
-        f["gcp.request"] = new Spec(Arg.None, (t, _, _, slots) => new FalcoPathField(t, slots.Path("requestObject"), nullIsMissing: true), gcp);
+        f["gcp.request"] = Spec.PluginPath(gcp, "requestObject");
         Computed("gcp.policyDelta", PolicyDelta);
         Computed("gcp.location", Location);
         Computed("gcp.logging.sink", slots => OfResourceType(slots, "logging_sink"u8.ToArray(), slots.Path(entry, "resource", "labels", "name")));

@@ -16,8 +16,7 @@ internal static partial class FalcoFieldCatalog
     private static void AddOkta(Dictionary<string, Spec> f)
     {
         var okta = FalcoSource.Okta;
-        void Path(string name, params string[] path) =>
-            f[name] = new Spec(Arg.None, (t, _, _, slots) => new FalcoPathField(t, slots.Path(path), nullIsMissing: true), okta);
+        void Path(string name, params string[] path) => f[name] = Spec.PluginPath(okta, path);
         void Target(string name, string type, string member) =>
             f[name] = new Spec(Arg.None, (t, _, _, slots) => new FalcoOktaTargetField(t, slots, type, member), okta);
         void Mfa(string name) =>
@@ -27,7 +26,7 @@ internal static partial class FalcoFieldCatalog
                 return new FalcoOktaMfaField(t, seconds);
             }, okta);
 
-        f["okta.app"] = new Spec(Arg.None, (t, _, _, slots) => new FalcoComputedField(t, OktaApp(slots)), okta);
+        f["okta.app"] = Spec.Computed(okta, OktaApp);
         Path("okta.evt.type", "eventType");
         Path("okta.evt.legacytype", "legacyEventType");
         Path("okta.severity", "severity");

@@ -274,7 +274,7 @@ public sealed class SourceGateTests
         var admitted = new SourceGate().Admit(signIn, 0, "idp", scope, adapter: false, []);
         Assert.NotNull(admitted);
 
-        var twin = SourceGate.TwinOf(admitted, "idp", scope);
+        var twin = SourceGate.TwinOf(admitted, TwinKind.Address, "idp", scope);
 
         Assert.NotNull(twin);
         Assert.Equal(("ip:203.0.113.9", "idp"), (twin.Subject?.Id, twin.Source));
@@ -290,7 +290,7 @@ public sealed class SourceGateTests
 
         Assert.Equal([SourceScopes.Subject], signIn.SourceScope);
 
-        var twin = SourceGate.TwinOf(signIn, "legacy", SourceScope.None);
+        var twin = SourceGate.TwinOf(signIn, TwinKind.Address, "legacy", SourceScope.None);
 
         Assert.NotNull(twin);
         Assert.Null(twin.SourceScope);
