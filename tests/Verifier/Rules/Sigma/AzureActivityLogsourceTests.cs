@@ -53,13 +53,13 @@ public sealed class AzureActivityLogsourceTests
          "_ResourceId":"/subscriptions/{{Subscription}}/resourcegroups/rg-ledger/providers/microsoft.keyvault/vaults/ledger-kv"}
         """;
 
-    private static Rule Inline(string detection) => RuleTesting.One(SigmaIdp.RuleText(Activity, detection));
+    private static Rule Inline(string detection) => SigmaIdp.Inline(Activity, detection);
 
     [Fact]
     public void Logsource_IsTheCallersRequests_WithOrWithoutTheProduct()
     {
         Assert.Equal([EventKinds.AccessRequest], Inline("selection:\n  operationName: X\ncondition: selection").Kinds);
-        Assert.Equal([EventKinds.AccessRequest], RuleTesting.One(SigmaIdp.RuleText("service: activitylogs", "selection:\n  operationName: X\ncondition: selection")).Kinds);
+        Assert.Equal([EventKinds.AccessRequest], SigmaIdp.Inline("service: activitylogs", "selection:\n  operationName: X\ncondition: selection").Kinds);
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class AzureActivityLogsourceTests
     public void AFieldNoShapeHas_IsAnErrorNamingIt()
     {
         // SigmaHQ's azure_mfa_disabled names eventSource, which no Activity Log record has (it is another log's field).
-        var error = Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText(Activity, "selection:\n  eventSource: AzureActiveDirectory\n  eventName: 'Disable Strong Authentication.'\ncondition: selection")));
+        var error = SigmaIdp.ErrorOf(Activity, "selection:\n  eventSource: AzureActiveDirectory\n  eventName: 'Disable Strong Authentication.'\ncondition: selection");
         Assert.Contains("field 'eventSource' is not a field of an Azure Activity Log record", error.Reason, StringComparison.Ordinal);
         Assert.Contains("OperationNameValue", error.Reason, StringComparison.Ordinal);
     }
