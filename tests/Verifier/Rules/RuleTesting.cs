@@ -79,6 +79,13 @@ internal static class RuleTesting
         {Indent(tests)}
         """;
 
+    /// <summary>
+    /// The smallest ZtStream rule file: rule <paramref name="id"/> (titled <paramref name="title"/>, else its id), low
+    /// severity, matching any request whose action is <c>x</c>.
+    /// </summary>
+    public static string Minimal(string id, string? title = null) =>
+        $"id: {id}\ntitle: {title ?? id}\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n";
+
     public static bool Matches(this Rule rule, AccessEvent e) => rule.Condition.Matches(new RuleEvent(e));
 
     /// <summary>
