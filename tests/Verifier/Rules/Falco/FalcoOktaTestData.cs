@@ -40,7 +40,7 @@ internal static class FalcoOktaTestData
     public static string ApiList(params string[] logs) => $"[{string.Join(',', logs)}]";
 
     /// <summary>The events Ingest's Okta adapter makes of <paramref name="payload"/>.</summary>
-    public static List<RuleEvent> Events(string payload) => [.. IdpRecords.MapAll("okta", payload).Select(e => new RuleEvent(e))];
+    public static List<RuleEvent> Events(string payload) => FalcoTestData.IdpRuleEvents("okta", payload);
 
     public static RuleEvent Event(string log) => Assert.Single(Events(ApiList(log)));
 
