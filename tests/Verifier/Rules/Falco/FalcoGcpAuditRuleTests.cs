@@ -49,14 +49,7 @@ public sealed class FalcoGcpAuditRuleTests
     /// <summary>Events the k8s-audit reader (live ingestion's) maps from a GKE entry.</summary>
     private static List<RuleEvent> Gke(string entry) => IdpRuleEvents("k8s-audit", entry);
 
-    private static Rule GcpRule(string condition, string output = "m=%gcp.methodName") => Single($"""
-        - rule: R
-          desc: d
-          condition: {condition}
-          output: "{output}"
-          priority: WARNING
-          source: gcp_auditlog
-        """);
+    private static Rule GcpRule(string condition, string output = "m=%gcp.methodName") => Single(RuleText("gcp_auditlog", condition, output));
 
 
     [Fact]

@@ -45,15 +45,8 @@ internal static class FalcoOktaTestData
     public static RuleEvent Event(string log) => Assert.Single(Events(ApiList(log)));
 
     /// <summary>An okta rule with <paramref name="condition"/> and <paramref name="output"/>.</summary>
-    public static string Rule(string condition, string output = "okta event", string name = "Okta Rule") => $"""
-        - rule: {name}
-          desc: d
-          condition: {condition}
-          output: "{output.Replace("\"", "\\\"", StringComparison.Ordinal)}"
-          priority: WARNING
-          source: okta
-
-        """;
+    public static string Rule(string condition, string output = "okta event", string name = "Okta Rule") =>
+        FalcoTestData.RuleText("okta", condition, output, name);
 
     /// <summary>Evaluates every event against every rule in order, as the engine does; the outputs of the rules that fired.</summary>
     public static List<(string Rule, string Output)> Run(IReadOnlyList<Rule> rules, IEnumerable<RuleEvent> events)
