@@ -107,9 +107,7 @@ public sealed class RequestStagesTests
         Alert? last = null;
         foreach (var body in bodies)
         {
-            var mapped = K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body));
-            Assert.Empty(mapped.Errors);
-            foreach (var e in mapped.Events)
+            foreach (var e in RuleTesting.MappedAll(body))
             {
                 if (engine.Score(ContractJson.Serialize(e)).Alert is { } alert && GivenId(e) == id && alert.EvidenceEventIds.Contains(e.Id))
                 {
@@ -187,9 +185,7 @@ public sealed class RequestStagesTests
             payload = Encoding.UTF8.GetBytes(list.ToJsonString());
         }
 
-        var mapped = K8sAuditMapper.Map(payload);
-        Assert.Empty(mapped.Errors);
-        return [.. mapped.Events.Select(e => e with { Source = "kube-prod-eu" })];
+        return [.. RuleTesting.MappedAll(payload).Select(e => e with { Source = "kube-prod-eu" })];
     }
 
     private static string BodyPath(int body) => Path.Combine(AppContext.BaseDirectory, "IngestTestData", "k8s-audit", "clusters", $"stages-apart-{body}.json");
