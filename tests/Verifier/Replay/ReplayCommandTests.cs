@@ -55,11 +55,10 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public async Task Replay_OktaSystemLogFormat_ScoresTheIdpsSessionRevocationAsACriticalAlert()
     {
-        var file = Path.Combine(temp.Path, "okta.ndjson");
-        await File.WriteAllLinesAsync(file, [
+        var file = await FileOfLinesAsync("okta.ndjson", [
             """{"uuid":"a1","published":"2026-03-01 09:00:00.000000000","eventType":"user.session.start","actor":{"id":"00u9","type":"User","alternateId":"sam@acme.example"},"client":{"ipAddress":"198.51.100.7"},"outcome":{"result":"SUCCESS"},"authenticationContext":{"externalSessionId":"s-1"}}""",
             """{"uuid":"a2","published":"2026-03-01 09:05:00.000000000 UTC","eventType":"user.session.clear","actor":{"id":"00uadmin","type":"User","alternateId":"it-admin@acme.example"},"outcome":{"result":"SUCCESS"},"target":[{"id":"00u9","type":"User","alternateId":"sam@acme.example"}]}""",
-        ], Ct);
+        ]);
 
         var (alert, _) = await ReplayToOneAlertAsync(file, "okta");
 
@@ -72,11 +71,10 @@ public sealed class ReplayCommandTests : IDisposable
     public async Task Replay_GkeAuditExport_ScoresLikeTheWebhooksEventsAndSaysWhatItSkipped()
     {
         // A Cloud Logging export of GKE's audit log: a privileged pod created, then an entry that names no service.
-        var file = Path.Combine(temp.Path, "gke.ndjson");
-        await File.WriteAllLinesAsync(file, [
+        var file = await FileOfLinesAsync("gke.ndjson", [
             """{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"ana@shop.example"},"requestMetadata":{"callerIp":"203.0.113.5","callerSuppliedUserAgent":"kubectl/v1.30.5"},"serviceName":"k8s.io","methodName":"io.k8s.core.v1.pods.create","resourceName":"core/v1/namespaces/shop/pods/debug","request":{"@type":"core.k8s.io/v1.Pod","apiVersion":"v1","kind":"Pod","metadata":{"name":"debug"},"spec":{"containers":[{"name":"debug","image":"alpine","securityContext":{"privileged":true}}]}}},"insertId":"g-1","resource":{"type":"k8s_cluster","labels":{"cluster_name":"gke-shop"}},"timestamp":"2026-11-30T20:00:00Z"}""",
             """{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"ana@shop.example"},"methodName":"google.container.v1.ClusterManager.GetCluster","resourceName":"projects/p/locations/l/clusters/gke-shop"},"insertId":"g-2","timestamp":"2026-11-30T20:01:00Z"}""",
-        ], Ct);
+        ]);
 
         var (alert, err) = await ReplayToOneAlertAsync(file, "k8s-audit", exit: 1);
 
@@ -124,7 +122,7 @@ public sealed class ReplayCommandTests : IDisposable
     {
         var file = Path.Combine(temp.Path, "falco.json");
         await File.WriteAllTextAsync(file, """{"rule":"Terminal shell in container","priority":"Notice","time":"2026-11-30T20:00:00Z","output_fields":{"container.id":"3ad7b26ded6d"}}""", Ct);
-        var (code, output, err) = await CommandRun.RunAsync(new ReplayCommand(Ingest.Sources.SourceFileReaders.All), new Dictionary<string, string?> { ["Verifier:ModelEnabled"] = "false", ["Ingest:MaxFieldLength"] = "10" }, [file, "--format", "falco"]);
+        var (code, output, err) = await ReplayAsync(settings: new() { ["Ingest:MaxFieldLength"] = "10" }, args: [file, "--format", "falco"]);
 
         Assert.Equal(2, code);
         Assert.Contains("configuration error: Ingest:MaxFieldLength", err.ToString(), StringComparison.Ordinal);
@@ -139,8 +137,7 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public async Task Replay_CanonicalEventsLiveWouldRefuse_AreReportedWithLineFieldAndReasonNotScored()
     {
-        var file = Path.Combine(temp.Path, "recorded.ndjson");
-        await File.WriteAllLinesAsync(file, [
+        var file = await FileOfLinesAsync("recorded.ndjson", [
             """{"id":"e1","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"ana@example.com"},"action":"read","outcome":"denied"}""",
             """{"id":"e2","time":"2026-11-30T10:01:00Z","kind":"zt.alert","subject":{"id":"ana@example.com"},"outcome":"denied"}""",
             "",
@@ -150,8 +147,8 @@ public sealed class ReplayCommandTests : IDisposable
             """{"id":"e6","time":"2026-09-01T10:00:00Z","kind":"access.request","subject":{"id":"ben@example.com"},"outcome":"denied"}""",
             """{"id":"e7","time":"2099-01-01T00:00:00Z","kind":"access.request","subject":{"id":"ben@example.com"},"outcome":"denied"}""",
             """{"id":"e8","time":"2026-11-30T10:04:00Z","kind":"access.request","subject":{"id":"ben@example.com"},"action":"read","outcome":"success"}""",
-        ], Ct);
-        var (code, _, err) = await CommandRun.RunAsync(new ReplayCommand(Ingest.Sources.SourceFileReaders.All), NoModel, [file]);
+        ]);
+        var (code, _, err) = await ReplayAsync([file]);
 
         Assert.Equal(1, code);
         var text = err.ToString();
@@ -179,7 +176,7 @@ public sealed class ReplayCommandTests : IDisposable
               {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a-2","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/secrets","verb":"list","user":{"username":"ben@example.com"},"sourceIPs":["203.0.113.6"],"objectRef":{"resource":"secrets","namespace":"shop","apiVersion":"v1"},"responseStatus":{"code":200},"requestReceivedTimestamp":"2026-09-01T10:00:00.000000Z","stageTimestamp":"2026-09-01T10:00:00.100000Z"}
             ]}
             """, Ct);
-        var (code, _, err) = await CommandRun.RunAsync(new ReplayCommand(Ingest.Sources.SourceFileReaders.All), NoModel, [file, "--format", "k8s-audit"]);
+        var (code, _, err) = await ReplayAsync([file, "--format", "k8s-audit"]);
 
         Assert.Equal(1, code);
         var text = err.ToString();
@@ -191,12 +188,11 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public async Task Replay_EveryItemRefused_ExitsOneSayingNothingWasScored()
     {
-        var file = Path.Combine(temp.Path, "refused.ndjson");
-        await File.WriteAllLinesAsync(file, [
+        var file = await FileOfLinesAsync("refused.ndjson", [
             """{"id":"e-1","kind":"access.request","subject":{"id":"ana@example.com"}}""",
             """{"id":"e-2","time":"2026-11-30T10:01:00Z","kind":"access.request","status":1200,"subject":{"id":"ana@example.com"}}""",
-        ], Ct);
-        var (code, output, err) = await CommandRun.RunAsync(new ReplayCommand(Ingest.Sources.SourceFileReaders.All), NoModel, [file]);
+        ]);
+        var (code, output, err) = await ReplayAsync([file]);
 
         Assert.Equal(1, code);
         var lines = err.ToString().TrimEnd().Split('\n');
@@ -218,8 +214,7 @@ public sealed class ReplayCommandTests : IDisposable
     public async Task Replay_ItemSkippedBesideScoredOnes_ExitsAsRulesBacktest(int expected, string[] items)
     {
         var start = DateTimeOffset.UtcNow.AddHours(-1);
-        var file = Path.Combine(temp.Path, "mixed.ndjson");
-        await File.WriteAllLinesAsync(file, items.Select((item, i) =>
+        var file = await FileOfLinesAsync("mixed.ndjson", items.Select((item, i) =>
         {
             var time = start.AddMinutes(i).ToString("O", CultureInfo.InvariantCulture);
             return item switch
@@ -229,8 +224,8 @@ public sealed class ReplayCommandTests : IDisposable
                 "no-principal" => $$$"""{"id":"e{{{i}}}","time":"{{{time}}}","kind":"access.request","action":"read"}""",
                 _ => $$$"""{"id":"e{{{i}}}","time":"{{{time}}}","kind":"access.request","subject":{"id":"ana@example.com"},"action":"{{{item}}}","outcome":"success"}""",
             };
-        }), Ct);
-        var (code, _, err) = await CommandRun.RunAsync(new ReplayCommand(Ingest.Sources.SourceFileReaders.All), NoModel, [file]);
+        }));
+        var (code, _, err) = await ReplayAsync([file]);
         var (backtest, _, backtestErr) = await CommandRun.RunAsync(new RulesCommand(Ingest.Sources.SourceFileReaders.All), NoModel, ["backtest", "--events", file]);
 
         Assert.True(code == expected, $"exit {code}:\n{err}");
@@ -259,12 +254,11 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public async Task Replay_IngestLimitConfigured_ValidatesWithIt()
     {
-        var file = Path.Combine(temp.Path, "ids.ndjson");
-        await File.WriteAllLinesAsync(file, [
+        var file = await FileOfLinesAsync("ids.ndjson", [
             """{"id":"short","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"ana@example.com"}}""",
             $$$"""{"id":"{{{new string('i', 40)}}}","time":"2026-11-30T10:01:00Z","kind":"access.request","subject":{"id":"ana@example.com"}}""",
-        ], Ct);
-        var (code, _, err) = await CommandRun.RunAsync(new ReplayCommand(Ingest.Sources.SourceFileReaders.All), new Dictionary<string, string?> { ["Verifier:ModelEnabled"] = "false", ["Ingest:MaxIdLength"] = "32" }, [file]);
+        ]);
+        var (code, _, err) = await ReplayAsync(settings: new() { ["Ingest:MaxIdLength"] = "32" }, args: [file]);
 
         Assert.Equal(1, code);
         Assert.Contains("1 events scored, 1 skipped", err.ToString(), StringComparison.Ordinal);
@@ -366,9 +360,17 @@ public sealed class ReplayCommandTests : IDisposable
         Assert.True(report.RootElement.GetProperty("scenarios").TryGetProperty("pod-exec", out _));
     }
 
-    /// <summary><c>ztstream replay</c> with <paramref name="args"/>, the model off.</summary>
-    private static Task<(int Code, string Out, string Err)> ReplayAsync(string[] args) =>
-        CommandRun.RunAsync(new ReplayCommand(FalcoSuite.Readers), NoModel, args);
+    /// <summary><c>ztstream replay</c> with <paramref name="args"/> through Ingest's readers, the model off and <paramref name="settings"/> besides.</summary>
+    private static Task<(int Code, string Out, string Err)> ReplayAsync(string[] args, Dictionary<string, string?>? settings = null) =>
+        CommandRun.RunAsync(new ReplayCommand(FalcoSuite.Readers), new Dictionary<string, string?>(settings ?? []) { ["Verifier:ModelEnabled"] = "false" }, args);
+
+    /// <summary>A file <paramref name="name"/> in the test's folder holding <paramref name="lines"/>, one a line: its path.</summary>
+    private async Task<string> FileOfLinesAsync(string name, IEnumerable<string> lines)
+    {
+        var file = Path.Combine(temp.Path, name);
+        await File.WriteAllLinesAsync(file, lines, Ct);
+        return file;
+    }
 
     /// <summary>
     /// A recording of Ana's one request (<c>e1</c>, at <paramref name="time"/>), and beside it a labels file holding
@@ -405,7 +407,7 @@ public sealed class ReplayCommandTests : IDisposable
     private static async Task<(JsonElement Alert, string Err)> ReplayToOneAlertAsync(
         string file, string format, Dictionary<string, string?>? settings = null, int exit = 0)
     {
-        var (code, output, err) = await CommandRun.RunAsync(new ReplayCommand(Ingest.Sources.SourceFileReaders.All), new Dictionary<string, string?>(settings ?? []) { ["Verifier:ModelEnabled"] = "false" }, [file, "--format", format]);
+        var (code, output, err) = await ReplayAsync([file, "--format", format], settings);
         Assert.True(code == exit, $"exit {code}:\n{err}");
         var line = Assert.Single(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("\"dedup_key\"", StringComparison.Ordinal));
         using var json = JsonDocument.Parse(line);

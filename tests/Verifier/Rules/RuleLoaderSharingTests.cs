@@ -18,13 +18,13 @@ public sealed class RuleLoaderSharingTests : IDisposable
     public void LoadConfigured_SameFilesReadAgain_GivesTheLoadedRules_AChangedFileLoadsAnew()
     {
         var file = Path.Combine(temp.Path, "mine.yaml");
-        File.WriteAllText(file, Rule("mine"));
+        File.WriteAllText(file, RuleTesting.Minimal("mine"));
         var first = RuleLoader.LoadConfigured(new RuleOptions { Paths = [temp.Path] });
 
         // Another options record naming the same files, as each reader binds its own.
         Assert.Same(first, RuleLoader.LoadConfigured(new RuleOptions { Paths = [temp.Path] }));
 
-        File.WriteAllText(file, Rule("yours"));
+        File.WriteAllText(file, RuleTesting.Minimal("yours"));
         var changed = RuleLoader.LoadConfigured(new RuleOptions { Paths = [temp.Path] });
         Assert.NotSame(first, changed);
         Assert.Contains(changed.Rules, r => r.Id == "yours");
@@ -35,6 +35,4 @@ public sealed class RuleLoaderSharingTests : IDisposable
         Assert.True(staged.Rules.Single(r => r.Id == "yours").Staged);
         Assert.NotSame(staged, RuleLoader.LoadConfigured(new RuleOptions { Paths = [temp.Path], Builtin = false, Staged = ["yours"] }));
     }
-
-    private static string Rule(string id) => $"id: {id}\ntitle: {id}\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n";
 }

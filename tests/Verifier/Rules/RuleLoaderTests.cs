@@ -69,7 +69,7 @@ public sealed class RuleLoaderTests : IDisposable
             return new RuleLoadResult([rule], [new RuleLoadError(files[1].Path, 2, "Other", "unknown field ka.nope")]);
         });
         var result = RuleLoader.Load(
-            [new RuleSource("base.yaml", FalcoFile), new RuleSource("zt.yaml", "id: a\ntitle: A\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n"), new RuleSource("overrides.yaml", "- rule: Other\n  append: true\n")],
+            [new RuleSource("base.yaml", FalcoFile), new RuleSource("zt.yaml", RuleTesting.Minimal("a", "A")), new RuleSource("overrides.yaml", "- rule: Other\n  append: true\n")],
             [falco]);
         Assert.NotNull(given);
         Assert.Equal(["base.yaml", "overrides.yaml"], given.Select(f => f.Path));
@@ -128,8 +128,8 @@ public sealed class RuleLoaderTests : IDisposable
     public void Read_DirectoriesRecursivelyInPathOrder_MissingPathIsAnError()
     {
         Directory.CreateDirectory(Path.Combine(temp.Path, "b"));
-        File.WriteAllText(Path.Combine(temp.Path, "b", "two.yml"), "id: two\ntitle: Two\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
-        File.WriteAllText(Path.Combine(temp.Path, "a.yaml"), "id: one\ntitle: One\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
+        File.WriteAllText(Path.Combine(temp.Path, "b", "two.yml"), RuleTesting.Minimal("two", "Two"));
+        File.WriteAllText(Path.Combine(temp.Path, "a.yaml"), RuleTesting.Minimal("one", "One"));
         File.WriteAllText(Path.Combine(temp.Path, "notes.txt"), "not a rule");
         var errors = new List<RuleLoadError>();
         var sources = RuleLoader.Read([temp.Path, Path.Combine(temp.Path, "missing.yaml")], errors);
@@ -141,7 +141,7 @@ public sealed class RuleLoaderTests : IDisposable
     [Fact]
     public void LoadConfigured_BuiltinOff_LoadsOnlyThePaths()
     {
-        File.WriteAllText(Path.Combine(temp.Path, "mine.yaml"), "id: mine\ntitle: Mine\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
+        File.WriteAllText(Path.Combine(temp.Path, "mine.yaml"), RuleTesting.Minimal("mine", "Mine"));
         var result = RuleLoader.LoadConfigured(new RuleOptions { Builtin = false, Paths = [temp.Path] });
         Assert.Equal("mine", Assert.Single(result.Rules).Id);
         var both = RuleLoader.LoadConfigured(new RuleOptions { Paths = [temp.Path] });

@@ -27,8 +27,6 @@ public sealed class RuleReloaderTests : IDisposable
 
     private VerifierOptions Configured => new() { Rules = new RuleOptions { Builtin = false, Paths = [temp.Path], ReloadDelay = TimeSpan.FromMilliseconds(100) } };
 
-    private static string Rule(string id) => $"id: {id}\ntitle: {id}\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n";
-
     private static Task Until(Func<bool> condition, string what) => Eventually.HoldsAsync(condition, what, TimeSpan.FromSeconds(30));
 
     /// <summary>The set of the folder, and a reloader watching it (started, its watcher running).</summary>
@@ -46,11 +44,11 @@ public sealed class RuleReloaderTests : IDisposable
     [Fact]
     public async Task ChangedDirectory_Reloads_AndABadFileKeepsThePreviousSet()
     {
-        File.WriteAllText(Path.Combine(temp.Path, "a.yaml"), Rule("first"));
+        File.WriteAllText(Path.Combine(temp.Path, "a.yaml"), RuleTesting.Minimal("first"));
         var (holder, logger, reloader) = await WatchAsync();
         using var _ = reloader;
 
-        File.WriteAllText(Path.Combine(temp.Path, "b.yaml"), Rule("second"));
+        File.WriteAllText(Path.Combine(temp.Path, "b.yaml"), RuleTesting.Minimal("second"));
         await Until(() => holder.Current.Rules.Count == 2, "the new rule");
         Assert.Equal(1, holder.Current.Version);
 

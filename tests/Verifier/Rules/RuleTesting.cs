@@ -79,6 +79,13 @@ internal static class RuleTesting
         {Indent(tests)}
         """;
 
+    /// <summary>
+    /// The smallest ZtStream rule file: rule <paramref name="id"/> (titled <paramref name="title"/>, else its id), low
+    /// severity, matching any request whose action is <c>x</c>.
+    /// </summary>
+    public static string Minimal(string id, string? title = null) =>
+        $"id: {id}\ntitle: {title ?? id}\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n";
+
     public static bool Matches(this Rule rule, AccessEvent e) => rule.Condition.Matches(new RuleEvent(e));
 
     /// <summary>
@@ -101,12 +108,21 @@ internal static class RuleTesting
     }
 
     /// <summary>A Kubernetes audit record (or a managed cluster's envelope of one) as Ingest's K8sAuditMapper maps it: its only event, with no error.</summary>
-    public static AccessEvent Mapped(JsonNode audit)
+    public static AccessEvent Mapped(JsonNode audit) => Assert.Single(MappedAll(audit.ToJsonString()));
+
+    /// <summary>
+    /// Every event Ingest's K8sAuditMapper maps from <paramref name="body"/> (an audit Event, an EventList, a managed
+    /// cluster's envelope), as the endpoint maps one request's body; fails the test on any error.
+    /// </summary>
+    public static IReadOnlyList<AccessEvent> MappedAll(byte[] body)
     {
-        var mapped = K8sAuditMapper.Map(Encoding.UTF8.GetBytes(audit.ToJsonString()));
+        var mapped = K8sAuditMapper.Map(body);
         Assert.Empty(mapped.Errors);
-        return Assert.Single(mapped.Events);
+        return mapped.Events;
     }
+
+    /// <inheritdoc cref="MappedAll(byte[])"/>
+    public static IReadOnlyList<AccessEvent> MappedAll(string body) => MappedAll(Encoding.UTF8.GetBytes(body));
 
     /// <summary>A canonical event carrying <paramref name="raw"/> as its source object.</summary>
     public static AccessEvent WithRaw(string raw, string kind = EventKinds.K8sAudit) => new()

@@ -288,7 +288,7 @@ public sealed class RulesCommandTests : IDisposable
     [Fact]
     public async Task List_FailingFile_IsListedWithItsReason_AndCounted()
     {
-        File.WriteAllText(Path.Combine(temp.Path, "good.yaml"), "id: g\ntitle: G\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
+        File.WriteAllText(Path.Combine(temp.Path, "good.yaml"), RuleTesting.Minimal("g", "G"));
         File.WriteAllText(Path.Combine(temp.Path, "bad.yml"), "title: W\nlogsource:\n  product: windows\ndetection:\n  s:\n    Image: x\n  condition: s\n");
         var (code, output, _) = await Run("list", temp.Path, "--json");
         Assert.Equal(1, code);
@@ -331,7 +331,7 @@ public sealed class RulesCommandTests : IDisposable
     {
         var empty = Directory.CreateDirectory(Path.Combine(temp.Path, "rules")).FullName;
         File.WriteAllText(Path.Combine(empty, "README.txt"), "rules go here\n");
-        File.WriteAllText(Path.Combine(temp.Path, "mine.yaml"), "id: mine\ntitle: Mine\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
+        File.WriteAllText(Path.Combine(temp.Path, "mine.yaml"), RuleTesting.Minimal("mine", "Mine"));
 
         var (code, output, _) = await Run(command, Path.Combine(temp.Path, "mine.yaml"), empty);
 
@@ -343,7 +343,7 @@ public sealed class RulesCommandTests : IDisposable
     [Fact]
     public async Task List_NoPath_HonoursConfiguration()
     {
-        File.WriteAllText(Path.Combine(temp.Path, "mine.yaml"), "id: mine\ntitle: Mine\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
+        File.WriteAllText(Path.Combine(temp.Path, "mine.yaml"), RuleTesting.Minimal("mine", "Mine"));
         var (code, output, _) = await RunWith(new() { ["Verifier:Rules:Builtin"] = "false", ["Verifier:Rules:Paths:0"] = temp.Path }, "list", "--json");
         Assert.Equal(0, code);
         Assert.Equal("""{"loaded":1,"failed":0}""", CommandRun.Lines(output)[^1]);

@@ -23,43 +23,50 @@ public sealed class AzureOperationStagesTests
         return [.. mapped.Events];
     }
 
-    private static ScoringEngine Engine(params Rule[] extra) =>
-        new(new VerifierOptions { ModelEnabled = false }, rules: new RuleSetHolder(new RuleSet([.. RuleLoader.Load(RuleLoader.Builtin()).Rules.Where(r => r.Enabled), .. extra])));
-
-    /// <summary>Scores the events in order, as the log hands them; the ids of the rules each matched.</summary>
-    private static List<ScoreResult> Score(ScoringEngine engine, IEnumerable<AccessEvent> events, List<string> matched)
+    /// <summary>An engine with the enabled built-in rules and <paramref name="extra"/>, noting the id of each rule a scored event matched.</summary>
+    private sealed class Scorer(params Rule[] extra)
     {
-        engine.Rules.Matched = (rule, _, _) => matched.Add(rule.Id);
-        return [.. events.Select(e => engine.Score(ContractJson.Serialize(e)))];
+        public ScoringEngine Engine { get; } =
+            new(new VerifierOptions { ModelEnabled = false }, rules: new RuleSetHolder(new RuleSet([.. RuleLoader.Load(RuleLoader.Builtin()).Rules.Where(r => r.Enabled), .. extra])));
+
+        public List<string> Matched { get; } = [];
+
+        /// <summary>The caller's window: the accesses counted and how many of them were denied.</summary>
+        public (int Count, int Denied) KimsWindow => (Engine.StateOf(Kim)!.WindowCount, Engine.StateOf(Kim)!.WindowDenied);
+
+        /// <summary>Maps <paramref name="records"/> and scores their events in order, as the log hands them.</summary>
+        public List<ScoreResult> Score(params string[] records)
+        {
+            Engine.Rules.Matched = (rule, _, _) => Matched.Add(rule.Id);
+            return [.. Map(records).Select(e => Engine.Score(ContractJson.Serialize(e)))];
+        }
     }
 
     [Fact]
     public void Score_StartedThenSucceeded_OneAccess_TheRuleOnce()
     {
         var lines = Lines();
-        var engine = Engine();
-        var matched = new List<string>();
+        var scorer = new Scorer();
 
-        var results = Score(engine, Map(lines[0], lines[1]), matched);
+        var results = scorer.Score(lines[0], lines[1]);
 
         Assert.All(results, r => Assert.False(r.Duplicate));
-        Assert.Equal((1, 0), (engine.StateOf(Kim)!.WindowCount, engine.StateOf(Kim)!.WindowDenied));
-        Assert.Equal(1, engine.EventsScored);
-        Assert.Equal(["azure-privileged-role-assigned"], matched);
+        Assert.Equal((1, 0), scorer.KimsWindow);
+        Assert.Equal(1, scorer.Engine.EventsScored);
+        Assert.Equal(["azure-privileged-role-assigned"], scorer.Matched);
     }
 
     [Fact]
     public void Score_SucceededBeforeItsStartedRecord_TheStartedIsARedelivery()
     {
         var lines = Lines();
-        var engine = Engine();
-        var matched = new List<string>();
+        var scorer = new Scorer();
 
-        var results = Score(engine, Map(lines[1], lines[0]), matched);
+        var results = scorer.Score(lines[1], lines[0]);
 
         Assert.Equal([false, true], results.Select(r => r.Duplicate));
-        Assert.Equal(1, engine.StateOf(Kim)!.WindowCount);
-        Assert.Equal(["azure-privileged-role-assigned"], matched);
+        Assert.Equal(1, scorer.KimsWindow.Count);
+        Assert.Equal(["azure-privileged-role-assigned"], scorer.Matched);
     }
 
     /// <summary>
@@ -69,14 +76,13 @@ public sealed class AzureOperationStagesTests
     [Fact]
     public void Score_DocumentedRecords_OneAccessPerOperation()
     {
-        var engine = Engine();
-        var matched = new List<string>();
+        var scorer = new Scorer();
 
-        Score(engine, Map(Lines()), matched);
+        scorer.Score(Lines());
 
-        Assert.Equal(14, engine.EventsScored);
-        Assert.Equal(10, matched.Count);
-        Assert.Equal(10, matched.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(14, scorer.Engine.EventsScored);
+        Assert.Equal(10, scorer.Matched.Count);
+        Assert.Equal(10, scorer.Matched.Distinct(StringComparer.Ordinal).Count());
     }
 
     /// <summary>
@@ -88,56 +94,53 @@ public sealed class AzureOperationStagesTests
     public void Score_LongOperationAcceptedThenSucceeded_OneAccess_RulesMatchWhereTheyAreDecided()
     {
         var (accepted, succeeded) = (Rest("Accepted", "a7c03000-0000-4000-8000-0000000000e1", "2026-12-02T09:00:00Z"), Rest("Succeeded", "a7c03000-0000-4000-8000-0000000000e2", "2026-12-02T11:30:00Z"));
-        var engine = Engine(AnyEnd, NeedsSuccess);
-        var matched = new List<string>();
+        var scorer = new Scorer(AnyEnd, NeedsSuccess);
 
-        Assert.False(Score(engine, Map(accepted), matched)[0].Duplicate);
-        Assert.Equal(["run-command-any-end"], matched);
-        Assert.Equal(1, engine.StateOf(Kim)!.WindowCount);
+        Assert.False(scorer.Score(accepted)[0].Duplicate);
+        Assert.Equal(["run-command-any-end"], scorer.Matched);
+        Assert.Equal(1, scorer.KimsWindow.Count);
 
-        var second = Score(engine, Map(succeeded), matched);
+        var second = scorer.Score(succeeded);
         Assert.False(second[0].Duplicate);
-        Assert.Equal(["run-command-any-end", "azure-run-command", "run-command-succeeded"], matched);
-        Assert.Equal(1, engine.EventsScored);
+        Assert.Equal(["run-command-any-end", "azure-run-command", "run-command-succeeded"], scorer.Matched);
+        Assert.Equal(1, scorer.Engine.EventsScored);
     }
 
     /// <summary>A Started record whose end never comes (or comes after its marker is forgotten) is still the caller's access, seen by the rules it decides.</summary>
     [Fact]
     public void Score_StartedRecordAlone_IsAnAccess_SeenByTheRulesItDecides()
     {
-        var engine = Engine(AnyEnd, NeedsSuccess);
-        var matched = new List<string>();
+        var scorer = new Scorer(AnyEnd, NeedsSuccess);
 
-        Score(engine, Map(Rest("Started", "a7c03000-0000-4000-8000-0000000000e3", "2026-12-02T09:00:00Z")), matched);
+        scorer.Score(Rest("Started", "a7c03000-0000-4000-8000-0000000000e3", "2026-12-02T09:00:00Z"));
 
-        Assert.Equal(["run-command-any-end"], matched);
-        Assert.Equal(1, engine.EventsScored);
-        Assert.Equal(1, engine.StateOf(Kim)!.WindowCount);
+        Assert.Equal(["run-command-any-end"], scorer.Matched);
+        Assert.Equal(1, scorer.Engine.EventsScored);
+        Assert.Equal(1, scorer.KimsWindow.Count);
     }
 
     [Fact]
     public void Score_StartedThenRefused_OneAccessCountedAsADenial_NoSuccessRule()
     {
-        var engine = Engine(AnyEnd, NeedsSuccess);
-        var matched = new List<string>();
+        var scorer = new Scorer(AnyEnd, NeedsSuccess);
 
-        Score(engine, Map(Rest("Started", "a7c03000-0000-4000-8000-0000000000e4", "2026-12-02T09:00:00Z"), Rest("Failed", "a7c03000-0000-4000-8000-0000000000e5", "2026-12-02T09:00:02Z", "Forbidden")), matched);
+        scorer.Score(Rest("Started", "a7c03000-0000-4000-8000-0000000000e4", "2026-12-02T09:00:00Z"), Rest("Failed", "a7c03000-0000-4000-8000-0000000000e5", "2026-12-02T09:00:02Z", "Forbidden"));
 
-        Assert.Equal((1, 1), (engine.StateOf(Kim)!.WindowCount, engine.StateOf(Kim)!.WindowDenied));
-        Assert.Equal(["run-command-any-end"], matched);
+        Assert.Equal((1, 1), scorer.KimsWindow);
+        Assert.Equal(["run-command-any-end"], scorer.Matched);
     }
 
     /// <summary>Two operations of one correlation (a deployment) on two resources are two accesses.</summary>
     [Fact]
     public void Score_TwoResourcesOfOneCorrelation_TwoAccesses()
     {
-        var engine = Engine();
+        var scorer = new Scorer();
         var other = JsonNode.Parse(Rest("Succeeded", "a7c03000-0000-4000-8000-0000000000e7", "2026-12-02T09:00:03Z"))!;
         other["value"]![0]!["resourceId"] = "/subscriptions/a7c05000-0000-4000-8000-000000000001/resourceGroups/rg-ledger/providers/Microsoft.Compute/virtualMachines/vm-batch-08";
 
-        Score(engine, Map(Rest("Succeeded", "a7c03000-0000-4000-8000-0000000000e6", "2026-12-02T09:00:02Z"), other.ToJsonString()), []);
+        scorer.Score(Rest("Succeeded", "a7c03000-0000-4000-8000-0000000000e6", "2026-12-02T09:00:02Z"), other.ToJsonString());
 
-        Assert.Equal(2, engine.EventsScored);
+        Assert.Equal(2, scorer.Engine.EventsScored);
     }
 
     private static readonly Rule AnyEnd = Custom("run-command-any-end", "condition: ran");

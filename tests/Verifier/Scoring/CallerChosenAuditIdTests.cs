@@ -1,4 +1,4 @@
-using ZtStream.Ingest.Sources.K8sAudit;
+using ZtStream.Verifier.Tests.Rules;
 using static ZtStream.Verifier.Tests.Rules.Falco.FalcoTestData;
 
 namespace ZtStream.Verifier.Tests.Scoring;
@@ -66,19 +66,14 @@ public sealed class CallerChosenAuditIdTests
     /// <summary>Scores each body's events as the log hands them over; per event, whether Attach/Exec Pod scored it and whether it was taken for a redelivery.</summary>
     private static List<(string Subject, bool Matched, bool Duplicate)> Score(params string[] bodies)
     {
-        var rule = Load(RulesFile(RulesHead)).Rules.Single(r => r.Id == "Attach/Exec Pod");
-        var with = new ScoringEngine(new VerifierOptions { ModelEnabled = false }, rules: new RuleSetHolder(new RuleSet([rule])));
-        var without = new ScoringEngine(new VerifierOptions { ModelEnabled = false });
+        var part = new RulePart(Load(RulesFile(RulesHead)).Rules.Single(r => r.Id == "Attach/Exec Pod"));
         var scored = new List<(string, bool, bool)>();
         foreach (var body in bodies)
         {
-            var mapped = K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body));
-            Assert.Empty(mapped.Errors);
-            foreach (var e in mapped.Events)
+            foreach (var e in RuleTesting.MappedAll(body))
             {
-                var bytes = ContractJson.Serialize(e);
-                var result = with.Score(bytes);
-                scored.Add((e.Subject!.Id!, result.Score > without.Score(bytes).Score, result.Duplicate));
+                var (result, matched) = part.Score(e);
+                scored.Add((e.Subject!.Id!, matched, result.Duplicate));
             }
         }
 

@@ -33,23 +33,8 @@ public sealed class RequestStagesTests
 
     [Theory]
     [MemberData(nameof(RulesAndWhereTheyCount))]
-    public void Score_StagesInSeparateBodiesAcrossARestart_EachRuleCountsTheRequestOnce(string rule, string[] expected)
-    {
-        // The rule's part of a score: what an engine with the rule scores above one without it, both restarted alike.
-        var engines = (With: Engine(new RuleSetHolder(new RuleSet([Rule(rule)]))), Without: Engine(null));
-        var matched = new List<string>();
-
-        Score(engines, 1, matched);
-        var restarted = (With: Engine(engines.With.Rules.Rules), Without: Engine(null));
-        restarted.With.Restore(engines.With.Checkpoint());
-        restarted.Without.Restore(engines.Without.Checkpoint());
-        Score(restarted, 2, matched);
-        Score(restarted, 3, matched);
-        var again = Score(restarted, 2, matched);
-
-        Assert.Equal(expected, matched);
-        Assert.All(again, r => Assert.True(r.Duplicate));
-    }
+    public void Score_StagesInSeparateBodiesAcrossARestart_EachRuleCountsTheRequestOnce(string rule, string[] expected) =>
+        AssertCountedOnceAcrossARestart(rule, expected);
 
     /// <summary>
     /// As above, stamped by a source as Ingest stamps it, across the restart that upgrades a checkpoint whose recent ids
@@ -59,20 +44,8 @@ public sealed class RequestStagesTests
     [MemberData(nameof(RulesAndWhereTheyCount))]
     public void Score_StagesApartAcrossAnUpgradeFromIdsKeyedAlone_EachRuleCountsTheRequestOnce(string rule, string[] expected)
     {
-        var engines = (With: Engine(new RuleSetHolder(new RuleSet([Rule(rule)]))), Without: Engine(null));
-        var matched = new List<string>();
-
-        Score(engines, 1, matched);
         var first = Body(1);
-        var restarted = (With: Engine(engines.With.Rules.Rules), Without: Engine(null));
-        restarted.With.Restore(KeyedAlone(engines.With.Checkpoint()));
-        restarted.Without.Restore(KeyedAlone(engines.Without.Checkpoint()));
-        Score(restarted, 2, matched);
-        Score(restarted, 3, matched);
-        var again = Score(restarted, 2, matched);
-
-        Assert.Equal(expected, matched);
-        Assert.All(again, r => Assert.True(r.Duplicate));
+        AssertCountedOnceAcrossARestart(rule, expected, upgrade: KeyedAlone);
 
         // Each id of the first body, and the marker its stage left, as a format 10 engine keyed them.
         byte[] KeyedAlone(byte[] checkpoint) => CheckpointFormats.AsFormatTen(checkpoint, [.. first.SelectMany(e => new[]
@@ -88,22 +61,8 @@ public sealed class RequestStagesTests
     /// </summary>
     [Theory]
     [MemberData(nameof(RulesAndWhereTheyCount))]
-    public void Score_StagesInSeparateBodiesWithoutAuditId_EachRuleCountsTheRequestOnce(string rule, string[] expected)
-    {
-        var engines = (With: Engine(new RuleSetHolder(new RuleSet([Rule(rule)]))), Without: Engine(null));
-        var matched = new List<string>();
-
-        Score(engines, 1, matched, withoutIds: true);
-        var restarted = (With: Engine(engines.With.Rules.Rules), Without: Engine(null));
-        restarted.With.Restore(engines.With.Checkpoint());
-        restarted.Without.Restore(engines.Without.Checkpoint());
-        Score(restarted, 2, matched, withoutIds: true);
-        Score(restarted, 3, matched, withoutIds: true);
-        var again = Score(restarted, 2, matched, withoutIds: true);
-
-        Assert.Equal(expected, matched);
-        Assert.All(again, r => Assert.True(r.Duplicate));
-    }
+    public void Score_StagesInSeparateBodiesWithoutAuditId_EachRuleCountsTheRequestOnce(string rule, string[] expected) =>
+        AssertCountedOnceAcrossARestart(rule, expected, withoutIds: true);
 
     [Fact]
     public void Score_RefusalToldByALaterStage_CountsAsADenialNotAsAnotherRequest()
@@ -129,7 +88,7 @@ public sealed class RequestStagesTests
     [Fact]
     public void Score_ExecAnsweredInALaterBody_TheAlertOfTheRequestScoredOnce()
     {
-        var bodies = Enumerable.Range(1, 3).Select(i => JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "IngestTestData", "k8s-audit", "clusters", $"stages-apart-{i}.json")))!).ToList();
+        var bodies = Enumerable.Range(1, 3).Select(i => JsonNode.Parse(File.ReadAllText(BodyPath(i)))!).ToList();
         var together = AuditEvents.EventList(bodies.SelectMany(b => b["items"]!.AsArray()).Select(i => i!));
 
         var apart = AlertOf(Exec, [.. bodies.Select(b => b.ToJsonString())]);
@@ -148,9 +107,7 @@ public sealed class RequestStagesTests
         Alert? last = null;
         foreach (var body in bodies)
         {
-            var mapped = K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body));
-            Assert.Empty(mapped.Errors);
-            foreach (var e in mapped.Events)
+            foreach (var e in RuleTesting.MappedAll(body))
             {
                 if (engine.Score(ContractJson.Serialize(e)).Alert is { } alert && GivenId(e) == id && alert.EvidenceEventIds.Contains(e.Id))
                 {
@@ -166,6 +123,30 @@ public sealed class RequestStagesTests
     private static string? GivenId(AccessEvent e) => e.Attributes?["k8s.audit_id"].GetString();
 
     private static ScoringEngine Engine(RuleSetHolder? rules) => new(new VerifierOptions { ModelEnabled = false }, rules: rules);
+
+    /// <summary>
+    /// Scores the first body with and without <paramref name="rule"/>, restarts both engines from their checkpoints (each
+    /// passed through <paramref name="upgrade"/> when given), then scores the second, the third and the second again:
+    /// the rule's part of the score (what the engine with it scores above the one without, both restarted alike) falls on
+    /// <paramref name="expected"/> ("body:auditID"), and the body delivered again is a redelivery throughout.
+    /// </summary>
+    private static void AssertCountedOnceAcrossARestart(string rule, string[] expected, bool withoutIds = false, Func<byte[], byte[]>? upgrade = null)
+    {
+        upgrade ??= checkpoint => checkpoint;
+        var engines = (With: Engine(new RuleSetHolder(new RuleSet([Rule(rule)]))), Without: Engine(null));
+        var matched = new List<string>();
+
+        Score(engines, 1, matched, withoutIds);
+        var restarted = (With: Engine(engines.With.Rules.Rules), Without: Engine(null));
+        restarted.With.Restore(upgrade(engines.With.Checkpoint()));
+        restarted.Without.Restore(upgrade(engines.Without.Checkpoint()));
+        Score(restarted, 2, matched, withoutIds);
+        Score(restarted, 3, matched, withoutIds);
+        var again = Score(restarted, 2, matched, withoutIds);
+
+        Assert.Equal(expected, matched);
+        Assert.All(again, r => Assert.True(r.Duplicate));
+    }
 
     /// <summary>
     /// Scores one body's events as the log hands them (bytes) with both engines (the same one twice for no comparison); adds
@@ -192,7 +173,7 @@ public sealed class RequestStagesTests
     /// <summary>One body's events as the endpoint maps them, stamped with the cluster's source as Ingest stamps them.</summary>
     private static List<AccessEvent> Body(int body, bool withoutIds = false)
     {
-        var payload = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "IngestTestData", "k8s-audit", "clusters", $"stages-apart-{body}.json"));
+        var payload = File.ReadAllBytes(BodyPath(body));
         if (withoutIds)
         {
             var list = JsonNode.Parse(payload)!;
@@ -204,10 +185,10 @@ public sealed class RequestStagesTests
             payload = Encoding.UTF8.GetBytes(list.ToJsonString());
         }
 
-        var mapped = K8sAuditMapper.Map(payload);
-        Assert.Empty(mapped.Errors);
-        return [.. mapped.Events.Select(e => e with { Source = "kube-prod-eu" })];
+        return [.. RuleTesting.MappedAll(payload).Select(e => e with { Source = "kube-prod-eu" })];
     }
+
+    private static string BodyPath(int body) => Path.Combine(AppContext.BaseDirectory, "IngestTestData", "k8s-audit", "clusters", $"stages-apart-{body}.json");
 
     private static Rule Rule(string name) => name switch
     {

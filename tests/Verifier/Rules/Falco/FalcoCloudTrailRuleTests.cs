@@ -262,6 +262,4 @@ public sealed class FalcoCloudTrailRuleTests
         Assert.False(okta.Condition.Matches(e));
         Assert.False(k8s.Condition.Matches(e));
     }
-
-    private static string Words(string text) => string.Join(' ', text.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
 }

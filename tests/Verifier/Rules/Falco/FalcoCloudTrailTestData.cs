@@ -70,14 +70,8 @@ internal static class FalcoCloudTrailTestData
     public static RuleEvent CtEvent(string record) => Assert.Single(CtEvents(record));
 
     /// <summary>An aws_cloudtrail rule with <paramref name="condition"/> and <paramref name="output"/>.</summary>
-    public static Rule CtRule(string condition, string output = "ct event") => FalcoTestData.Single($"""
-        - rule: R
-          desc: d
-          condition: {condition}
-          output: "{output.Replace("\"", "\\\"", StringComparison.Ordinal)}"
-          priority: WARNING
-          source: aws_cloudtrail
-        """);
+    public static Rule CtRule(string condition, string output = "ct event") =>
+        FalcoTestData.Single(FalcoTestData.RuleText("aws_cloudtrail", condition, output));
 
     /// <summary>The field's rendered value on <paramref name="record"/>: <c>&lt;NA&gt;</c> when it has none.</summary>
     public static string Value(string field, string record) =>

@@ -47,18 +47,10 @@ public sealed class FalcoGcpAuditRuleTests
         $$"""[{"action":"{{action}}","role":"roles/storage.objectViewer","member":"{{member}}"}]""";
 
     /// <summary>Events the k8s-audit reader (live ingestion's) maps from a GKE entry.</summary>
-    private static List<RuleEvent> Gke(string entry) => [.. IdpRecords.MapAll("k8s-audit", entry).Select(e => new RuleEvent(e))];
+    private static List<RuleEvent> Gke(string entry) => IdpRuleEvents("k8s-audit", entry);
 
-    private static Rule GcpRule(string condition, string output = "m=%gcp.methodName") => Single($"""
-        - rule: R
-          desc: d
-          condition: {condition}
-          output: "{output}"
-          priority: WARNING
-          source: gcp_auditlog
-        """);
+    private static Rule GcpRule(string condition, string output = "m=%gcp.methodName") => Single(RuleText("gcp_auditlog", condition, output));
 
-    private static string Words(string text) => string.Join(' ', text.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
 
     [Fact]
     public void GcpAuditLogRulesFile_LoadsWithoutErrors_ItsRulesIndexedUnderTheKindsMadeOfCloudAuditEntries()

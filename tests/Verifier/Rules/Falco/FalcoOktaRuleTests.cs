@@ -131,8 +131,8 @@ public sealed class FalcoOktaRuleTests
               source: k8s_audit
             """);
         var audit = FalcoTestData.Event("""{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"a1","stage":"ResponseComplete","verb":"get","user":{"username":"eve"},"eventType":"user.account.lock","actor":{"id":"00u1"}}""");
-        var auth0 = IdentityEvents("auth0", """[{"log_id":"90020240506","data":{"date":"2026-11-30T09:12:43.512Z","type":"s","eventType":"user.account.lock","user_id":"auth0|1","user_name":"a@example.org","ip":"192.0.2.4","actor":{"id":"00u1"}}}]""");
-        var entra = IdentityEvents("entra", """{"records":[{"time":"2026-11-30T09:12:43.512Z","operationName":"Sign-in activity","category":"SignInLogs","resultType":"0","properties":{"id":"5e0c","createdDateTime":"2026-11-30T09:12:43.512Z","userPrincipalName":"kim@contoso.example","ipAddress":"203.0.113.7","status":{"errorCode":0},"eventType":"user.account.lock"}}]}""");
+        var auth0 = IdpRuleEvents("auth0", """[{"log_id":"90020240506","data":{"date":"2026-11-30T09:12:43.512Z","type":"s","eventType":"user.account.lock","user_id":"auth0|1","user_name":"a@example.org","ip":"192.0.2.4","actor":{"id":"00u1"}}}]""");
+        var entra = IdpRuleEvents("entra", """{"records":[{"time":"2026-11-30T09:12:43.512Z","operationName":"Sign-in activity","category":"SignInLogs","resultType":"0","properties":{"id":"5e0c","createdDateTime":"2026-11-30T09:12:43.512Z","userPrincipalName":"kim@contoso.example","ipAddress":"203.0.113.7","status":{"errorCode":0},"eventType":"user.account.lock"}}]}""");
         var okta = Events(OktaEventHook(Log("user.account.lock")));
 
         Assert.Equal([("Any Audit", "get")], Run(rules, [audit]));
@@ -145,7 +145,4 @@ public sealed class FalcoOktaRuleTests
         Assert.Equal(3, failedSignIn.Count);
         Assert.Equal([("Any Okta", "user.session.start")], Run(rules, failedSignIn));
     }
-
-    private static List<RuleEvent> IdentityEvents(string format, string payload) =>
-        [.. Authentication.IdpRecords.MapAll(format, payload).Select(e => new RuleEvent(e))];
 }

@@ -40,20 +40,13 @@ internal static class FalcoOktaTestData
     public static string ApiList(params string[] logs) => $"[{string.Join(',', logs)}]";
 
     /// <summary>The events Ingest's Okta adapter makes of <paramref name="payload"/>.</summary>
-    public static List<RuleEvent> Events(string payload) => [.. IdpRecords.MapAll("okta", payload).Select(e => new RuleEvent(e))];
+    public static List<RuleEvent> Events(string payload) => FalcoTestData.IdpRuleEvents("okta", payload);
 
     public static RuleEvent Event(string log) => Assert.Single(Events(ApiList(log)));
 
     /// <summary>An okta rule with <paramref name="condition"/> and <paramref name="output"/>.</summary>
-    public static string Rule(string condition, string output = "okta event", string name = "Okta Rule") => $"""
-        - rule: {name}
-          desc: d
-          condition: {condition}
-          output: "{output.Replace("\"", "\\\"", StringComparison.Ordinal)}"
-          priority: WARNING
-          source: okta
-
-        """;
+    public static string Rule(string condition, string output = "okta event", string name = "Okta Rule") =>
+        FalcoTestData.RuleText("okta", condition, output, name);
 
     /// <summary>Evaluates every event against every rule in order, as the engine does; the outputs of the rules that fired.</summary>
     public static List<(string Rule, string Output)> Run(IReadOnlyList<Rule> rules, IEnumerable<RuleEvent> events)

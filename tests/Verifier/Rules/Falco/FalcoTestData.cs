@@ -28,6 +28,26 @@ internal static class FalcoTestData
 
     public static Rule Single(string yaml) => Assert.Single(LoadClean(yaml));
 
+    /// <summary>
+    /// One Falco rule of <paramref name="source"/>, named <paramref name="name"/>, with <paramref name="condition"/> and
+    /// <paramref name="output"/> (quoted for YAML), ending in a line break so that rules join into one file.
+    /// </summary>
+    public static string RuleText(string source, string condition, string output, string name = "R") => $"""
+        - rule: {name}
+          desc: d
+          condition: {condition}
+          output: "{output.Replace("\"", "\\\"", StringComparison.Ordinal)}"
+          priority: WARNING
+          source: {source}
+
+        """;
+
+    /// <summary>The events the reader of <paramref name="format"/> maps from <paramref name="payload"/>, as <c>ztstream replay --format</c> reads them, for rules to read.</summary>
+    public static List<RuleEvent> IdpRuleEvents(string format, string payload) => [.. IdpRecords.MapAll(format, payload).Select(e => new RuleEvent(e))];
+
+    /// <summary>The words of a rule's output one blank apart: its line breaks and runs of blanks folded.</summary>
+    public static string Words(string text) => string.Join(' ', text.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
+
     /// <summary>An audit event as Ingest stores it: kind k8s.audit, the audit.k8s.io Event on Raw.</summary>
     public static RuleEvent Event(string json, DateTimeOffset? time = null) => Event(JsonDocument.Parse(json).RootElement, time);
 

@@ -26,11 +26,11 @@ public sealed class Auth0LogsourceTests
     {
         foreach (var service in new[] { "admin", "attack_protection", "management_api", "mfa", "oidc_oauth2", "signup" })
         {
-            var rule = RuleTesting.One(SigmaIdp.RuleText($"product: auth0\nservice: {service}", "selection:\n  data.type: fp\ncondition: selection"));
+            var rule = SigmaIdp.Inline($"product: auth0\nservice: {service}", "selection:\n  data.type: fp\ncondition: selection");
             Assert.True(rule.Fires("auth0", Stream(Log("fp", "Wrong email or password."))), service);
         }
 
-        var error = Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText("product: auth0\nservice: tenant_logs", "selection:\n  data.type: fp\ncondition: selection")));
+        var error = SigmaIdp.ErrorOf("product: auth0\nservice: tenant_logs", "selection:\n  data.type: fp\ncondition: selection");
         Assert.Contains("product: auth0, service: tenant_logs", error.Reason, StringComparison.Ordinal);
         Assert.Contains("has no field mapping", error.Reason, StringComparison.Ordinal);
     }
@@ -90,7 +90,7 @@ public sealed class Auth0LogsourceTests
     public void OktaEventsWithTheSameMembers_AreNotAuth0s()
     {
         // An Okta LogEvent carrying a "type" member (it has none; an extension may add one) is still Okta's.
-        var rule = RuleTesting.One(SigmaIdp.RuleText("product: auth0\nservice: oidc_oauth2", "selection:\n  type: ferrt\ncondition: selection"));
+        var rule = SigmaIdp.Inline("product: auth0\nservice: oidc_oauth2", "selection:\n  type: ferrt\ncondition: selection");
         Assert.False(rule.Fires("okta", """
             {"uuid":"9f1b5c2e-0000-4000-8000-000000000001","published":"2026-11-30T09:00:00Z","eventType":"user.session.start","type":"ferrt",
              "actor":{"id":"00u1","type":"User","alternateId":"kim@example.com"},"client":{"ipAddress":"192.0.2.9"},"outcome":{"result":"SUCCESS"}}

@@ -53,13 +53,21 @@ public sealed class AzureActivityLogsourceTests
          "_ResourceId":"/subscriptions/{{Subscription}}/resourcegroups/rg-ledger/providers/microsoft.keyvault/vaults/ledger-kv"}
         """;
 
-    private static Rule Inline(string detection) => RuleTesting.One(SigmaIdp.RuleText(Activity, detection));
+    private static Rule Inline(string detection) => SigmaIdp.Inline(Activity, detection);
+
+    /// <summary>The rule fires on <paramref name="operation"/> (localized as <paramref name="localized"/>) in the export, the REST event and the table row alike.</summary>
+    private static void AssertFiresInEveryShape(Rule rule, string operation, string localized)
+    {
+        Assert.True(rule.Fires(Format, Export(operation)), "export");
+        Assert.True(rule.Fires(Format, Rest(operation, localized)), "REST event");
+        Assert.True(rule.Fires(Format, Row(operation, localized)), "table row");
+    }
 
     [Fact]
     public void Logsource_IsTheCallersRequests_WithOrWithoutTheProduct()
     {
         Assert.Equal([EventKinds.AccessRequest], Inline("selection:\n  operationName: X\ncondition: selection").Kinds);
-        Assert.Equal([EventKinds.AccessRequest], RuleTesting.One(SigmaIdp.RuleText("service: activitylogs", "selection:\n  operationName: X\ncondition: selection")).Kinds);
+        Assert.Equal([EventKinds.AccessRequest], SigmaIdp.Inline("service: activitylogs", "selection:\n  operationName: X\ncondition: selection").Kinds);
     }
 
     [Fact]
@@ -69,9 +77,7 @@ public sealed class AzureActivityLogsourceTests
         var rule = Inline("selection:\n  operationName: MICROSOFT.AUTHORIZATION/ELEVATEACCESS/ACTION\ncondition: selection");
         const string elevate = "Microsoft.Authorization/elevateAccess/action";
 
-        Assert.True(rule.Fires(Format, Export(elevate)));
-        Assert.True(rule.Fires(Format, Rest(elevate, "Assigns the caller to User Access Administrator role")));
-        Assert.True(rule.Fires(Format, Row(elevate, "Assigns the caller to User Access Administrator role")));
+        AssertFiresInEveryShape(rule, elevate, "Assigns the caller to User Access Administrator role");
         Assert.False(rule.Fires(Format, Export("Microsoft.Authorization/roleAssignments/write")));
         Assert.False(rule.Fires(Format, Rest("Microsoft.Authorization/roleAssignments/write", "Create role assignment")));
 
@@ -100,9 +106,7 @@ public sealed class AzureActivityLogsourceTests
         var rule = Inline("selection:\n  claims.ipaddr: 203.0.113.41\n  operationName: MICROSOFT.SECURITY/ALERTSSUPPRESSIONRULES/WRITE\ncondition: selection");
         const string suppression = "Microsoft.Security/alertsSuppressionRules/write";
 
-        Assert.True(rule.Fires(Format, Export(suppression)));
-        Assert.True(rule.Fires(Format, Rest(suppression, "Write alerts suppression rule")));
-        Assert.True(rule.Fires(Format, Row(suppression, "Write alerts suppression rule")));
+        AssertFiresInEveryShape(rule, suppression, "Write alerts suppression rule");
         Assert.False(rule.Fires(Format, Export(suppression).Replace("\"ipaddr\":\"203.0.113.41\"", "\"ipaddr\":\"198.51.100.7\"", StringComparison.Ordinal)));
     }
 
@@ -122,7 +126,7 @@ public sealed class AzureActivityLogsourceTests
     public void AFieldNoShapeHas_IsAnErrorNamingIt()
     {
         // SigmaHQ's azure_mfa_disabled names eventSource, which no Activity Log record has (it is another log's field).
-        var error = Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText(Activity, "selection:\n  eventSource: AzureActiveDirectory\n  eventName: 'Disable Strong Authentication.'\ncondition: selection")));
+        var error = SigmaIdp.ErrorOf(Activity, "selection:\n  eventSource: AzureActiveDirectory\n  eventName: 'Disable Strong Authentication.'\ncondition: selection");
         Assert.Contains("field 'eventSource' is not a field of an Azure Activity Log record", error.Reason, StringComparison.Ordinal);
         Assert.Contains("OperationNameValue", error.Reason, StringComparison.Ordinal);
     }

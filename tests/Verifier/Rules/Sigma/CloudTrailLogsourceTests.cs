@@ -32,13 +32,13 @@ public sealed class CloudTrailLogsourceTests
          "account":"{{Account}}","time":"2026-12-01T09:00:00Z","region":"eu-west-1","resources":[],"detail":{{record}}}
         """;
 
-    private static Rule Inline(string detection) => RuleTesting.One(SigmaIdp.RuleText(CloudTrail, detection));
+    private static Rule Inline(string detection) => SigmaIdp.Inline(CloudTrail, detection);
 
     [Fact]
     public void Logsource_IsTheCallersRequests_WithOrWithoutTheProduct()
     {
         Assert.Equal([EventKinds.AccessRequest], Inline("selection:\n  eventName: ConsoleLogin\ncondition: selection").Kinds);
-        Assert.Equal([EventKinds.AccessRequest], RuleTesting.One(SigmaIdp.RuleText("service: cloudtrail", "selection:\n  eventName: ConsoleLogin\ncondition: selection")).Kinds);
+        Assert.Equal([EventKinds.AccessRequest], SigmaIdp.Inline("service: cloudtrail", "selection:\n  eventName: ConsoleLogin\ncondition: selection").Kinds);
     }
 
     [Fact]
@@ -123,11 +123,11 @@ public sealed class CloudTrailLogsourceTests
     [Fact]
     public void AFieldNoCloudTrailRecordHas_IsAnErrorNamingIt()
     {
-        var error = Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText(CloudTrail, "selection:\n  eventNam: ConsoleLogin\ncondition: selection")));
+        var error = SigmaIdp.ErrorOf(CloudTrail, "selection:\n  eventNam: ConsoleLogin\ncondition: selection");
         Assert.Contains("field 'eventNam' is not a field of an AWS CloudTrail record", error.Reason, StringComparison.Ordinal);
         Assert.Contains("eventName", error.Reason, StringComparison.Ordinal);
 
         // Elastic's names are not CloudTrail's: said, not matched against nothing.
-        Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText(CloudTrail, "selection:\n  event.action: ConsoleLogin\ncondition: selection")));
+        SigmaIdp.ErrorOf(CloudTrail, "selection:\n  event.action: ConsoleLogin\ncondition: selection");
     }
 }

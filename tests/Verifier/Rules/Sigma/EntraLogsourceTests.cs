@@ -86,11 +86,11 @@ public sealed class EntraLogsourceTests
         Assert.False(rule.Fires("entra", Export(AuditRole("Directory Readers", graph: false))));
 
         // A sign-in never reaches an auditlogs rule, nor an audit record a signinlogs rule.
-        var anyAudit = RuleTesting.One(SigmaIdp.RuleText("product: azure\nservice: auditlogs", "selection:\n  ipAddress: 203.0.113.77\ncondition: selection"));
+        var anyAudit = SigmaIdp.Inline("product: azure\nservice: auditlogs", "selection:\n  ipAddress: 203.0.113.77\ncondition: selection");
         Assert.False(anyAudit.Fires("entra", Export(ExportedSignIn(0, ""))));
-        var anySignIn = RuleTesting.One(SigmaIdp.RuleText("product: azure\nservice: signinlogs", "selection:\n  category: RoleManagement\ncondition: selection"));
+        var anySignIn = SigmaIdp.Inline("product: azure\nservice: signinlogs", "selection:\n  category: RoleManagement\ncondition: selection");
         Assert.False(anySignIn.Fires("entra", Export(AuditRole("Global Administrator", graph: false))));
-        Assert.True(RuleTesting.One(SigmaIdp.RuleText("product: azure\nservice: signinlogs", "selection:\n  ipAddress: 203.0.113.77\ncondition: selection"))
+        Assert.True(SigmaIdp.Inline("product: azure\nservice: signinlogs", "selection:\n  ipAddress: 203.0.113.77\ncondition: selection")
             .Fires("entra", Export(ExportedSignIn(0, ""))));
     }
 
@@ -98,12 +98,12 @@ public sealed class EntraLogsourceTests
     public void AName_InTheRecordAndUnderProperties_MatchesAValueAtEither()
     {
         // An export's top-level category is AuditLogs; the audit's own category, as Log Analytics' column, is under properties.
-        var rule = RuleTesting.One(SigmaIdp.RuleText("product: azure\nservice: auditlogs", "selection:\n  Category: RoleManagement\n  Result: success\ncondition: selection"));
+        var rule = SigmaIdp.Inline("product: azure\nservice: auditlogs", "selection:\n  Category: RoleManagement\n  Result: success\ncondition: selection");
         Assert.True(rule.Fires("entra", Export(AuditRole("Global Administrator", graph: false))));
         Assert.True(rule.Fires("entra", AuditRole("Global Administrator", graph: true)));
         Assert.False(rule.Fires("entra", Export(AuditRole("Global Administrator", graph: false).Replace("\"result\":\"success\"", "\"result\":\"failure\"", StringComparison.Ordinal))));
 
-        var category = RuleTesting.One(SigmaIdp.RuleText("product: azure\nservice: auditlogs", "selection:\n  category: AuditLogs\ncondition: selection"));
+        var category = SigmaIdp.Inline("product: azure\nservice: auditlogs", "selection:\n  category: AuditLogs\ncondition: selection");
         Assert.True(category.Fires("entra", Export(AuditRole("Global Administrator", graph: false))));
         Assert.False(category.Fires("entra", AuditRole("Global Administrator", graph: true)));
     }
@@ -111,12 +111,12 @@ public sealed class EntraLogsourceTests
     [Fact]
     public void ContainsOnTargetResources_SearchesEachTargetsJson_AndStatusIsAnAuditsResult()
     {
-        var rule = RuleTesting.One(SigmaIdp.RuleText("product: azure\nservice: auditlogs", "selection:\n  operationName: Add member to role\n  properties.targetResources|contains: Administrator\ncondition: selection"));
+        var rule = SigmaIdp.Inline("product: azure\nservice: auditlogs", "selection:\n  operationName: Add member to role\n  properties.targetResources|contains: Administrator\ncondition: selection");
         Assert.True(rule.Fires("entra", Export(AuditRole("Security Administrator", graph: false))));
         Assert.True(rule.Fires("entra", AuditRole("Security Administrator", graph: true)));
         Assert.False(rule.Fires("entra", Export(AuditRole("Directory Readers", graph: false))));
 
-        var failed = RuleTesting.One(SigmaIdp.RuleText("product: azure\nservice: auditlogs", "selection:\n  OperationName: Add member to role\n  Status: failure\ncondition: selection"));
+        var failed = SigmaIdp.Inline("product: azure\nservice: auditlogs", "selection:\n  OperationName: Add member to role\n  Status: failure\ncondition: selection");
         Assert.True(failed.Fires("entra", AuditRole("Global Administrator", graph: true).Replace("\"result\":\"success\"", "\"result\":\"failure\"", StringComparison.Ordinal)));
         Assert.False(failed.Fires("entra", AuditRole("Global Administrator", graph: true)));
     }
@@ -127,7 +127,7 @@ public sealed class EntraLogsourceTests
         // The Activity Log is the azure-activity adapter's (AzureActivityLogsourceTests); PIM's log no adapter takes.
         foreach (var service in new[] { "pim", "pimlogs" })
         {
-            var error = Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText($"product: azure\nservice: {service}", "selection:\n  operationName: x\ncondition: selection")));
+            var error = SigmaIdp.ErrorOf($"product: azure\nservice: {service}", "selection:\n  operationName: x\ncondition: selection");
             Assert.Contains($"product: azure, service: {service}) has no field mapping", error.Reason, StringComparison.Ordinal);
         }
     }

@@ -43,7 +43,7 @@ public sealed class GcpAuditLogsourceTests
 
     private static Rule Rule(string file) => Rules.Value[file];
 
-    private static Rule Inline(string detection) => RuleTesting.One(SigmaIdp.RuleText(Gcp, detection));
+    private static Rule Inline(string detection) => SigmaIdp.Inline(Gcp, detection);
 
     [Fact]
     public void SigmaHqStyleRules_LoadAsGcpAuditRules_OverTheKindsMadeOfCloudAuditEntries()
@@ -281,14 +281,14 @@ public sealed class GcpAuditLogsourceTests
     [InlineData("data.methodName", "field 'data.methodName' is neither")]
     public void AFieldNeitherMappedNorOfTheLogEntry_IsAnErrorNamingIt(string field, string reason)
     {
-        var error = Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText(Gcp, $"selection:\n  {field}: x\ncondition: selection")));
+        var error = SigmaIdp.ErrorOf(Gcp, $"selection:\n  {field}: x\ncondition: selection");
         Assert.Contains(reason, error.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
     public void OtherGcpServices_AreAnErrorListingTheSupportedLogsources()
     {
-        var error = Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText("product: gcp\nservice: bigquery", "selection:\n  gcp.audit.method_name: x\ncondition: selection")));
+        var error = SigmaIdp.ErrorOf("product: gcp\nservice: bigquery", "selection:\n  gcp.audit.method_name: x\ncondition: selection");
         Assert.Contains("has no field mapping", error.Reason, StringComparison.Ordinal);
         Assert.Contains("product: gcp, service: gcp.audit", error.Reason, StringComparison.Ordinal);
         Assert.Contains("service: google_workspace.APPLICATION (access_transparency, admin,", error.Reason, StringComparison.Ordinal);

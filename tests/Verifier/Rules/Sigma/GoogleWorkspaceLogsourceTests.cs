@@ -177,7 +177,7 @@ public sealed class GoogleWorkspaceLogsourceTests
     [InlineData("product: gcp\nservice: google_workspace.admin")]
     public void EveryWayTheLogsourceIsWritten_HasTheMapping(string logsource)
     {
-        var rule = RuleTesting.One(SigmaIdp.RuleText(logsource, "selection:\n  eventService: admin.googleapis.com\n  eventName: GRANT_ADMIN_PRIVILEGE\ncondition: selection"));
+        var rule = SigmaIdp.Inline(logsource, "selection:\n  eventService: admin.googleapis.com\n  eventName: GRANT_ADMIN_PRIVILEGE\ncondition: selection");
 
         Assert.True(rule.Fires("google-workspace", Activity("admin", "GRANT_ADMIN_PRIVILEGE")));
         Assert.False(rule.Fires("google-workspace", Activity("admin", "CHANGE_USER_LAST_NAME")));
@@ -186,8 +186,8 @@ public sealed class GoogleWorkspaceLogsourceTests
     [Fact]
     public void TheMethodName_IsReadFromTheEntry_AndMadeForAnActivityAsGoogleNamesIt()
     {
-        var rule = RuleTesting.One(SigmaIdp.RuleText(
-            "product: gcp\nservice: google_workspace.admin", "selection:\n  protoPayload.methodName: google.admin.AdminService.addGroupMember\ncondition: selection"));
+        var rule = SigmaIdp.Inline(
+            "product: gcp\nservice: google_workspace.admin", "selection:\n  protoPayload.methodName: google.admin.AdminService.addGroupMember\ncondition: selection");
 
         Assert.True(rule.Fires("google-workspace", Activity("admin", "ADD_GROUP_MEMBER")));
         Assert.True(rule.Fires("k8s-audit", Entry("admin.googleapis.com", "google.admin.AdminService.addGroupMember", "ADD_GROUP_MEMBER")));
@@ -200,7 +200,7 @@ public sealed class GoogleWorkspaceLogsourceTests
     [Fact]
     public void ANegatedRule_NeverReadsAnotherProvidersEventOrAnotherServicesEntry()
     {
-        var rule = RuleTesting.One(SigmaIdp.RuleText("product: gcp\nservice: google_workspace.admin", "selection:\n  eventName: CREATE_USER\ncondition: not selection"));
+        var rule = SigmaIdp.Inline("product: gcp\nservice: google_workspace.admin", "selection:\n  eventName: CREATE_USER\ncondition: not selection");
 
         Assert.True(rule.Fires("google-workspace", Activity("admin", "DELETE_USER")));
         Assert.False(rule.Fires("google-workspace", Activity("login", "login_success", type: "login")));
@@ -215,8 +215,8 @@ public sealed class GoogleWorkspaceLogsourceTests
     [Fact]
     public void AFieldThatIsNeitherAParameterNorAPath_IsALoadErrorNamingTheFields()
     {
-        var error = Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText(
-            "product: gcp\nservice: google_workspace.admin", "selection:\n  admin.alert.name: google.admin.AdminService.grantAdminPrivilege\ncondition: selection")));
+        var error = SigmaIdp.ErrorOf(
+            "product: gcp\nservice: google_workspace.admin", "selection:\n  admin.alert.name: google.admin.AdminService.grantAdminPrivilege\ncondition: selection");
 
         Assert.Contains("admin.alert.name", error.Reason, StringComparison.Ordinal);
         Assert.Contains("eventService", error.Reason, StringComparison.Ordinal);

@@ -11,9 +11,7 @@ public sealed class LinuxFileEventLogsourceTests
 {
     private const string Linux = "product: linux\ncategory: file_event";
 
-    private static Rule Inline(string detection) => RuleTesting.One(SigmaIdp.RuleText(Linux, detection));
-
-    private static string Error(string detection) => Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText(Linux, detection))).Reason;
+    private static Rule Inline(string detection) => SigmaIdp.Inline(Linux, detection);
 
     [Fact]
     public void TargetFilename_IsTheFileWritten_ByAKprobeAnLsmHookOrATruncate()
@@ -66,20 +64,15 @@ public sealed class LinuxFileEventLogsourceTests
     [InlineData("CreationUtcTime", "never when it was created")]
     [InlineData("Hashes", "no hash of the file")]
     [InlineData("sha256", "no hash of the file")]
-    public void AFieldWithoutAValue_IsAnErrorNamingItAndWhy(string field, string why)
-    {
-        var reason = Error($"selection:\n  {field}: x\ncondition: selection");
-
-        Assert.StartsWith($"field '{field}' has no value in a Linux file event (Tetragon's file writes): ", reason, StringComparison.Ordinal);
-        Assert.Contains(why, reason, StringComparison.Ordinal);
-    }
+    public void AFieldWithoutAValue_IsAnErrorNamingItAndWhy(string field, string why) =>
+        SigmaIdp.AssertNoValueIn(Linux, "a Linux file event (Tetragon's file writes)", field, why);
 
     [Fact]
     public void AnUnknownField_IsAnErrorListingTheFields()
     {
         Assert.StartsWith(
             "field 'FileMode' is not a field of a Linux file event (Tetragon's file writes) (its fields are TargetFilename, Image, ",
-            Error("selection:\n  FileMode|contains: s\ncondition: selection"),
+            SigmaIdp.ErrorOf(Linux, "selection:\n  FileMode|contains: s\ncondition: selection").Reason,
             StringComparison.Ordinal);
     }
 }

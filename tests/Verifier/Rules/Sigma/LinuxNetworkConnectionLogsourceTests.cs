@@ -11,18 +11,16 @@ public sealed class LinuxNetworkConnectionLogsourceTests
 {
     private const string Linux = "product: linux\ncategory: network_connection";
 
-    private static Rule Inline(string detection) => RuleTesting.One(SigmaIdp.RuleText(Linux, detection));
-
-    private static string Error(string detection) => Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText(Linux, detection))).Reason;
+    private static Rule Inline(string detection) => SigmaIdp.Inline(Linux, detection);
 
     [Fact]
     public void Logsource_IsThePoliciesRuntimeAlerts_ByCategoryAndProductAlone()
     {
         Assert.Equal([EventKinds.RuntimeAlert], Inline("selection:\n  DestinationPort: 4444\ncondition: selection").Kinds);
-        Assert.Equal([EventKinds.RuntimeAlert], RuleTesting.One(SigmaIdp.RuleText("category: Network_Connection\nproduct: linux", "selection:\n  DestinationPort: 4444\ncondition: selection")).Kinds);
+        Assert.Equal([EventKinds.RuntimeAlert], SigmaIdp.Inline("category: Network_Connection\nproduct: linux", "selection:\n  DestinationPort: 4444\ncondition: selection").Kinds);
         Assert.StartsWith(
             "logsource (category: network_connection, product: linux, service: auditd) has no field mapping",
-            Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText(Linux + "\nservice: auditd", "selection:\n  DestinationPort: 1\ncondition: selection"))).Reason,
+            SigmaIdp.ErrorOf(Linux + "\nservice: auditd", "selection:\n  DestinationPort: 1\ncondition: selection").Reason,
             StringComparison.Ordinal);
     }
 
@@ -103,20 +101,15 @@ public sealed class LinuxNetworkConnectionLogsourceTests
     [InlineData("DestinationHostname", "never a name resolved to them")]
     [InlineData("SourceHostname", "never a name resolved to them")]
     [InlineData("DestinationPortName", "never a service name")]
-    public void AFieldWithoutAValue_IsAnErrorNamingItAndWhy(string field, string why)
-    {
-        var reason = Error($"selection:\n  {field}: x\ncondition: selection");
-
-        Assert.StartsWith($"field '{field}' has no value in a Linux network connection (Tetragon's connect calls): ", reason, StringComparison.Ordinal);
-        Assert.Contains(why, reason, StringComparison.Ordinal);
-    }
+    public void AFieldWithoutAValue_IsAnErrorNamingItAndWhy(string field, string why) =>
+        SigmaIdp.AssertNoValueIn(Linux, "a Linux network connection (Tetragon's connect calls)", field, why);
 
     [Fact]
     public void AnUnknownField_IsAnErrorListingTheFields()
     {
         Assert.StartsWith(
             "field 'ProcessArgs' is not a field of a Linux network connection (Tetragon's connect calls) (its fields are Initiated, Protocol, SourceIp, ",
-            Error("selection:\n  ProcessArgs: -i\ncondition: selection"),
+            SigmaIdp.ErrorOf(Linux, "selection:\n  ProcessArgs: -i\ncondition: selection").Reason,
             StringComparison.Ordinal);
     }
 }

@@ -11,16 +11,16 @@ public sealed class LinuxProcessCreationLogsourceTests
 {
     private const string Linux = "product: linux\ncategory: process_creation";
 
-    private static Rule Inline(string detection) => RuleTesting.One(SigmaIdp.RuleText(Linux, detection));
+    private static Rule Inline(string detection) => SigmaIdp.Inline(Linux, detection);
 
     private static string Error(string logsource, string detection) =>
-        Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText(logsource, detection))).Reason;
+        SigmaIdp.ErrorOf(logsource, detection).Reason;
 
     [Fact]
     public void Logsource_IsTheProcessesStarted_ByCategoryAndProductAlone()
     {
         Assert.Equal([EventKinds.RuntimeProcess], Inline("selection:\n  Image|endswith: /curl\ncondition: selection").Kinds);
-        Assert.Equal([EventKinds.RuntimeProcess], RuleTesting.One(SigmaIdp.RuleText("category: process_creation\nproduct: Linux", "selection:\n  Image|endswith: /curl\ncondition: selection")).Kinds);
+        Assert.Equal([EventKinds.RuntimeProcess], SigmaIdp.Inline("category: process_creation\nproduct: Linux", "selection:\n  Image|endswith: /curl\ncondition: selection").Kinds);
 
         // Another category of Linux, Linux without a category, a service beside it, or the category of another product: no mapping.
         Assert.StartsWith("logsource (category: file_delete, product: linux, service: -) has no field mapping", Error("product: linux\ncategory: file_delete", "selection:\n  TargetFilename: x\ncondition: selection"), StringComparison.Ordinal);
@@ -151,13 +151,8 @@ public sealed class LinuxProcessCreationLogsourceTests
     [InlineData("sha256", "no hash of the binary")]
     [InlineData("IntegrityLevel", "integrity level")]
     [InlineData("TerminalSessionId", "no terminal session")]
-    public void AFieldWithoutAValueInAnExec_IsAnErrorNamingItAndWhy(string field, string why)
-    {
-        var reason = Error(Linux, $"selection:\n  {field}: x\ncondition: selection");
-
-        Assert.StartsWith($"field '{field}' has no value in a Linux process creation (Tetragon's process_exec): ", reason, StringComparison.Ordinal);
-        Assert.Contains(why, reason, StringComparison.Ordinal);
-    }
+    public void AFieldWithoutAValueInAnExec_IsAnErrorNamingItAndWhy(string field, string why) =>
+        SigmaIdp.AssertNoValueIn(Linux, "a Linux process creation (Tetragon's process_exec)", field, why);
 
     [Fact]
     public void AnUnknownField_IsAnErrorListingTheFields()

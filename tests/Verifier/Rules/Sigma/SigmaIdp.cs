@@ -29,4 +29,22 @@ internal static class SigmaIdp
         {RuleTesting.Indent(detection)}
         level: high
         """;
+
+    /// <summary>The Sigma rule of <paramref name="logsource"/> whose detection is <paramref name="detection"/>; fails the test on any load error.</summary>
+    public static Rule Inline(string logsource, string detection) => RuleTesting.One(RuleText(logsource, detection));
+
+    /// <summary>The one error of loading the Sigma rule of <paramref name="logsource"/> whose detection is <paramref name="detection"/>.</summary>
+    public static RuleLoadError ErrorOf(string logsource, string detection) => Assert.Single(RuleTesting.Errors(RuleText(logsource, detection)));
+
+    /// <summary>
+    /// A selection on <paramref name="field"/> in a rule of <paramref name="logsource"/> is refused: the field has no value in
+    /// <paramref name="events"/> (the logsource's events, as the error names them), for the reason <paramref name="why"/>.
+    /// </summary>
+    public static void AssertNoValueIn(string logsource, string events, string field, string why)
+    {
+        var reason = ErrorOf(logsource, $"selection:\n  {field}: x\ncondition: selection").Reason;
+
+        Assert.StartsWith($"field '{field}' has no value in {events}: ", reason, StringComparison.Ordinal);
+        Assert.Contains(why, reason, StringComparison.Ordinal);
+    }
 }
