@@ -8,8 +8,7 @@ public sealed class ZtStreamServiceCollectionExtensionsTests
     [Fact]
     public void AddZtStream_BindsTheZtStreamSection_ThenTheDelegate()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var builder = TestHosts.Builder(new Dictionary<string, string?>
         {
             ["ZtStream:Endpoint"] = "http://ingest:8080",
             ["ZtStream:AllowHttp"] = "true",
@@ -41,8 +40,7 @@ public sealed class ZtStreamServiceCollectionExtensionsTests
     [Fact]
     public void With_ACopyBoundWithAnUnreadableValue_HasTheProblem_TheOriginalDoesNot()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ZtStream:BatchSize"] = "abc" });
+        var builder = TestHosts.Builder(new Dictionary<string, string?> { ["ZtStream:BatchSize"] = "abc" });
         builder.Services.AddZtStream();
         using var host = builder.Build();
         var original = new ZtStreamOptions { Endpoint = new Uri("https://ingest.example"), SourceKey = "zts_key" };
@@ -61,16 +59,14 @@ public sealed class ZtStreamServiceCollectionExtensionsTests
     [Fact]
     public async Task AddZtStream_InvalidOptions_StopsTheHostAtStartListingEveryProblem()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
+        var builder = TestHosts.Builder();
         builder.Services.AddZtStream(o =>
         {
             o.BatchSize = 0;
             o.Revocations.Feed = new Uri("ftp://responder");
         });
-        using var host = builder.Build();
 
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
+        var ex = await TestHosts.RefusedAtStartAsync(builder);
         Assert.Contains(ex.Failures, f => f.Contains("ZtStream:Endpoint", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains("ZtStream:SourceKey", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains("ZtStream:BatchSize", StringComparison.Ordinal));
@@ -80,17 +76,15 @@ public sealed class ZtStreamServiceCollectionExtensionsTests
     [Fact]
     public async Task AddZtStream_PlainHttpFeedToAnotherHost_StopsTheHostAtStart()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
+        var builder = TestHosts.Builder();
         builder.Services.AddZtStream(o =>
         {
             o.Endpoint = new Uri("https://ingest.example.com");
             o.SourceKey = "k";
             o.Revocations.Feed = new Uri("http://responder.example.com:8080");
         });
-        using var host = builder.Build();
 
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
+        var ex = await TestHosts.RefusedAtStartAsync(builder);
         Assert.Contains(ex.Failures, f => f.StartsWith("ZtStream:Revocations:Feed must be https", StringComparison.Ordinal));
     }
 
@@ -166,11 +160,8 @@ public sealed class ZtStreamServiceCollectionExtensionsTests
     /// <summary>Starts a host whose <c>ZtStream</c> section is <paramref name="configuration"/>; the error that stops it.</summary>
     private static async Task<OptionsValidationException> StartRefusedAsync(Dictionary<string, string?> configuration)
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(configuration);
+        var builder = TestHosts.Builder(configuration);
         builder.Services.AddZtStream();
-        using var host = builder.Build();
-        return await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
+        return await TestHosts.RefusedAtStartAsync(builder);
     }
 }

@@ -376,9 +376,8 @@ public sealed partial class EmbeddedRestartTests() : ProcessTests("zt-embedded-"
         byte[] damaged = [.. journal[..JournalHeader], .. Encoding.ASCII.GetBytes("overwritten by something else"), .. journal[JournalHeader..]];
         await File.WriteAllBytesAsync(Journal, damaged, Ct);
 
-        var restarted = await Processes.StartAsync("run-2", RunArguments, waitForListening: false, Ct);
+        var restarted = await Processes.RunToExitAsync("run-2", RunArguments, 1, TimeSpan.FromSeconds(60), Ct);
 
-        Assert.Equal(1, await restarted.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct));
         var line = Assert.Single(restarted.Output.Split('\n'), l => l.StartsWith("ztstream run: ", StringComparison.Ordinal));
         Assert.Contains($"{Journal} is damaged at byte {JournalHeader}", line, StringComparison.Ordinal);
         Assert.DoesNotContain("listening on", restarted.Output, StringComparison.Ordinal);
@@ -399,9 +398,8 @@ public sealed partial class EmbeddedRestartTests() : ProcessTests("zt-embedded-"
         newer[4] = 2;
         await File.WriteAllBytesAsync(Journal, newer, Ct);
 
-        var restarted = await Processes.StartAsync("run-2", RunArguments, waitForListening: false, Ct);
+        var restarted = await Processes.RunToExitAsync("run-2", RunArguments, 1, TimeSpan.FromSeconds(60), Ct);
 
-        Assert.Equal(1, await restarted.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct));
         var line = Assert.Single(restarted.Output.Split('\n'), l => l.StartsWith("ztstream run: ", StringComparison.Ordinal));
         Assert.Contains($"{Journal} is a consumer-offsets journal of version 2, and this ZtStream reads version 1", line, StringComparison.Ordinal);
         Assert.Contains("move it aside", line, StringComparison.Ordinal);

@@ -142,9 +142,8 @@ public sealed class EventLogFilesTests(EventLogFilesTests.WrittenLog written) : 
     /// <summary>A start on the copied log that stops with one line naming <paramref name="path"/> and what it is, exit 1.</summary>
     private async Task StartRefusedAsync(string path, string kind, CancellationToken ct)
     {
-        var run = await processes.StartAsync("run", written.RunArguments(processes.Folder.FullName), waitForListening: false, ct);
-        // A start that waits on the pipe, reads the 2 GiB into memory or starts without the segment never gets past here.
-        await run.ExitsWithAsync(1, TimeSpan.FromSeconds(120), ct);
+        // A start that waits on the pipe, reads the 2 GiB into memory or starts without the segment never exits.
+        var run = await processes.RunToExitAsync("run", written.RunArguments(processes.Folder.FullName), 1, TimeSpan.FromSeconds(120), ct);
 
         var line = Assert.Single(run.Output.Split('\n'), l => l.StartsWith("ztstream run: ", StringComparison.Ordinal));
         Assert.Contains($"'{path}' {OddFiles.Refusal(kind)}", line, StringComparison.Ordinal);

@@ -195,8 +195,7 @@ public sealed class DistributedResponderKillTests(KafkaFixture kafka, PostgresFi
                 await sdk.AssertRefusesAsync(victim, jti);
             }
 
-            var verify = await Processes.StartAsync("audit-verify", ["audit", "verify", "--store", "postgres", "--postgres", Database], waitForListening: false, Ct);
-            Assert.True(await verify.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct) == 0, verify.Output);
+            var verify = await Processes.RunToExitAsync("audit-verify", ["audit", "verify", "--store", "postgres", "--postgres", Database], 0, TimeSpan.FromSeconds(60), Ct);
             Assert.StartsWith("head ", verify.LastStandardOutputLine, StringComparison.Ordinal);
         }
     }

@@ -52,8 +52,7 @@ public sealed class ResponderKillTests() : ProcessTests("zt-responder-kill-")
         await using var sdk = await SdkProbe.StartAsync(restarted.Url, key, restarted.Url, FeedToken);
         await sdk.AssertRefusesAsync(victim, jti);
         await restarted.StopCleanlyAsync(Ct);
-        var verify = await Processes.StartAsync("audit-verify", ["audit", "verify", "--sqlite", Database], waitForListening: false, Ct);
-        Assert.True(await verify.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct) == 0, verify.Output);
+        var verify = await Processes.RunToExitAsync("audit-verify", ["audit", "verify", "--sqlite", Database], 0, TimeSpan.FromSeconds(60), Ct);
         Assert.StartsWith("head ", verify.LastStandardOutputLine, StringComparison.Ordinal);
     }
 

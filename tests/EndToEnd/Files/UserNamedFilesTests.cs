@@ -40,9 +40,8 @@ public sealed class UserNamedFilesTests() : ProcessTests("zt-e2e-files-")
         var path = await OddFiles.MakeAsync(kind, Processes.Folder.FullName);
 
         // As root (CI), the unreadable file is refused by the kernel only to a process without root's override of file modes.
-        var run = await Processes.StartAsync($"run-{kind}", Arguments(setting, path), waitForListening: false, ct, launcher: OddFiles.WithoutOverride(kind));
-        // A start that waits on the pipe, or reads the device or the dump until memory runs out, never gets past here.
-        await run.ExitsWithAsync(2, TimeSpan.FromSeconds(120), ct);
+        // A start that waits on the pipe, or reads the device or the dump until memory runs out, never exits.
+        var run = await Processes.RunToExitAsync($"run-{kind}", Arguments(setting, path), 2, TimeSpan.FromSeconds(120), ct, launcher: OddFiles.WithoutOverride(kind));
 
         var line = Assert.Single(run.Output.Split('\n'), l => l.Contains($"'{path}'", StringComparison.Ordinal));
         Assert.Contains(setting, line, StringComparison.Ordinal);

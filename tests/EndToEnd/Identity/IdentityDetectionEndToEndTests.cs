@@ -109,8 +109,7 @@ public sealed class IdentityDetectionEndToEndTests() : ProcessTests("zt-e2e-iden
         lines.Add(OktaLog("user.authentication.auth_via_mfa", "sam.lee@acme.example", "203.0.113.77", t0.AddMinutes(4), session: "idxSam0001", factor: "OKTA_VERIFY_PUSH").ToJsonString());
         await File.WriteAllLinesAsync(file, lines, ct);
 
-        var replay = await Processes.StartAsync("ztstream", ["replay", file, "--format", "okta", "--set", "Verifier:ModelEnabled=false"], waitForListening: false, ct);
-        Assert.Equal(0, await replay.WaitForExitAsync(ZtStreamApi.Timeout, ct));
+        var replay = await Processes.RunToExitAsync("ztstream", ["replay", file, "--format", "okta", "--set", "Verifier:ModelEnabled=false"], 0, ZtStreamApi.Timeout, ct);
 
         var alerts = replay.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Where(l => l.StartsWith('{') && l.Contains("\"dedup_key\"", StringComparison.Ordinal))

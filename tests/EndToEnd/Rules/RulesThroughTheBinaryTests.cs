@@ -14,11 +14,14 @@ public sealed class RulesThroughTheBinaryTests() : ProcessTests("zt-e2e-rules-")
     private const string ApiToken = "e2e-rules-token-0123456789abcdef0123456789abcd";
     private static readonly TimeSpan Timeout = ZtStreamApi.Timeout;
 
+    /// <summary>A folder <paramref name="name"/> in the test's own, made now: where its rules (or its broken ones) are written.</summary>
+    private string FolderOfItsOwn(string name) => Directory.CreateDirectory(Path.Combine(Processes.Folder.FullName, name)).FullName;
+
     [Fact]
     public async Task AuditEvent_AlertsFromABuiltinRule_AndRuleFilesReloadLive()
     {
         var ct = Ct;
-        var rules = Directory.CreateDirectory(Path.Combine(Processes.Folder.FullName, "rules")).FullName;
+        var rules = FolderOfItsOwn("rules");
         var db = Processes.SqlitePath;
         using var pipeline = await StartPipelineAsync("ztstream", "apiserver", rules, db, ct, "--set", "Verifier:Rules:ReloadDelay=00:00:00.2");
         var (run, _, http, api) = pipeline;
@@ -81,7 +84,7 @@ public sealed class RulesThroughTheBinaryTests() : ProcessTests("zt-e2e-rules-")
     public async Task PaddedPrivilegedPod_PostedToTheWebhook_StillRaisesThePrivilegedContainerAlert()
     {
         var ct = Ct;
-        var rules = Directory.CreateDirectory(Path.Combine(Processes.Folder.FullName, "rules")).FullName;
+        var rules = FolderOfItsOwn("rules");
         var db = Processes.SqlitePath;
         using var pipeline = await StartPipelineAsync("ztstream", "apiserver", rules, db, ct);
         var (_, _, http, api) = pipeline;
@@ -91,15 +94,14 @@ public sealed class RulesThroughTheBinaryTests() : ProcessTests("zt-e2e-rules-")
 
         var alert = await WaitForRuleAlert(api, "mallory@example.com", "k8s-privileged-container", ct);
         Assert.Equal("rule", alert.GetProperty("detector").GetString());
-        var (_, padding) = await ZtStreamApi.WaitForReasonAsync(api, "mallory@example.com", "rule", "k8s-padded-request-object", ct);
-        Assert.Contains("requestObject.metadata.annotations.example.com/notes", padding, StringComparison.Ordinal);
+        Assert.Contains("requestObject.metadata.annotations.example.com/notes", await WaitForRuleReasonText(api, "mallory@example.com", "k8s-padded-request-object", ct), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task SigmaCorrelation_FromRulesPaths_AlertsOnlyPastTheThreshold_CountingAcrossARestart_ItsRuleRaisingNothingAlone()
     {
         var ct = Ct;
-        var rules = Directory.CreateDirectory(Path.Combine(Processes.Folder.FullName, "sigma")).FullName;
+        var rules = FolderOfItsOwn("sigma");
 
         // The correlation in one file, the rule it references (by name) in another; the rule is high, so were it to
         // raise alerts of its own they would show.
@@ -153,7 +155,7 @@ public sealed class RulesThroughTheBinaryTests() : ProcessTests("zt-e2e-rules-")
     public async Task IdentityProviderSigmaRules_FromTheRulesFolder_AlertOnEventsPostedToEachProvidersEndpoint()
     {
         var ct = Ct;
-        var rules = Directory.CreateDirectory(Path.Combine(Processes.Folder.FullName, "sigma")).FullName;
+        var rules = FolderOfItsOwn("sigma");
         await File.WriteAllTextAsync(Path.Combine(rules, "okta_proxy_session.yml"), SigmaRule("6f2a8c14-0e7d-4b3a-9c51-2d8e4f6a1b01", "okta", "okta", """
             eventtype: user.session.start
             securitycontext.isproxy: 'true'
@@ -166,8 +168,7 @@ public sealed class RulesThroughTheBinaryTests() : ProcessTests("zt-e2e-rules-")
             """), ct);
 
         // What a security team runs first on the folder: every rule loads.
-        var list = await Processes.StartAsync("rules-list", ["rules", "list", rules, "--json"], waitForListening: false, ct);
-        Assert.Equal(0, await list.WaitForExitAsync(Timeout, ct));
+        var list = await Processes.RunToExitAsync("rules-list", ["rules", "list", rules, "--json"], 0, Timeout, ct);
         Assert.Equal("""{"loaded":3,"failed":0}""", list.LastStandardOutputLine);
 
         var db = Processes.SqlitePath;
@@ -219,9 +220,8 @@ public sealed class RulesThroughTheBinaryTests() : ProcessTests("zt-e2e-rules-")
             """{"id":"e2","time":"2026-11-30T10:01:00Z","kind":"access.request","subject":{"id":"bob"},"action":"read","outcome":"denied"}""",
         ], ct);
 
-        var backtest = await Processes.StartAsync("rules-backtest", ["rules", "backtest", after, "--events", events, "--against", before, "--json"], waitForListening: false, ct);
+        var backtest = await Processes.RunToExitAsync("rules-backtest", ["rules", "backtest", after, "--events", events, "--against", before, "--json"], 0, Timeout, ct);
 
-        Assert.Equal(0, await backtest.WaitForExitAsync(Timeout, ct));
         Assert.Equal("""{"events":2,"refused":0,"rules":1,"matched":1,"silent":0,"against_rules":1,"added":0,"removed":0,"changed":1,"only_new":1,"only_old":0,"failed":0}""",
             backtest.LastStandardOutputLine);
         Assert.Contains("\"only_new\":{\"events\":1,\"samples\":[\"e2\"]}", backtest.Output, StringComparison.Ordinal);
@@ -231,16 +231,14 @@ public sealed class RulesThroughTheBinaryTests() : ProcessTests("zt-e2e-rules-")
     public async Task FalcoOktaRules_ListedAndTestedByTheCli_AlertOnOktaEventsWithTheirRenderedOutput()
     {
         var ct = Ct;
-        var rules = Directory.CreateDirectory(Path.Combine(Processes.Folder.FullName, "falco")).FullName;
+        var rules = FolderOfItsOwn("falco");
         File.Copy(Path.Combine(AppContext.BaseDirectory, "TestData", "okta_rules.plugins-HEAD.yaml"), Path.Combine(rules, "okta_rules.yaml"));
 
-        var list = await Processes.StartAsync("rules-list", ["rules", "list", rules, "--json"], waitForListening: false, ct);
-        Assert.Equal(0, await list.WaitForExitAsync(Timeout, ct));
+        var list = await Processes.RunToExitAsync("rules-list", ["rules", "list", rules, "--json"], 0, Timeout, ct);
         // 21 rules, 9 of them disabled in the file (`enabled: false`): listed as such, so a reload can tell a disabled rule from a removed one.
         Assert.Equal("""{"loaded":21,"failed":0}""", list.LastStandardOutputLine);
         Assert.Equal(9, list.Output.Split('\n').Count(l => l.Contains("\"enabled\":false", StringComparison.Ordinal)));
-        var test = await Processes.StartAsync("rules-test", ["rules", "test", rules], waitForListening: false, ct);
-        Assert.Equal(0, await test.WaitForExitAsync(Timeout, ct));
+        var test = await Processes.RunToExitAsync("rules-test", ["rules", "test", rules], 0, Timeout, ct);
         Assert.Equal("0 tests passed, 0 failed; 21 rules (21 without tests), 0 load errors", test.LastStandardOutputLine);
 
         // A local rule naming a field the okta plugin does not define: the CLI says which, and fails.
@@ -253,8 +251,7 @@ public sealed class RulesThroughTheBinaryTests() : ProcessTests("zt-e2e-rules-")
               priority: WARNING
               source: okta
             """, ct);
-        var failing = await Processes.StartAsync("rules-list-bad", ["rules", "list", rules, bad], waitForListening: false, ct);
-        Assert.Equal(1, await failing.WaitForExitAsync(Timeout, ct));
+        var failing = await Processes.RunToExitAsync("rules-list-bad", ["rules", "list", rules, bad], 1, Timeout, ct);
         Assert.Contains("unknown field 'okta.security.isproxy'", failing.Output, StringComparison.Ordinal);
 
         var db = Processes.SqlitePath;
@@ -268,17 +265,15 @@ public sealed class RulesThroughTheBinaryTests() : ProcessTests("zt-e2e-rules-")
         await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", "[" + string.Join(',', Enumerable.Range(0, 3).Select(i =>
             OktaLog("user.authentication.auth_via_mfa", "mia.mfa@example.org", "00u7mia", t0.AddSeconds(40 * i), "FAILURE", "INVALID_CREDENTIALS"))) + "]", ct);
 
-        var (_, lockedText) = await ZtStreamApi.WaitForReasonAsync(api, "ola.lock@example.org", "rule", "User has been locked out in OKTA", ct);
-        Assert.StartsWith("User has been locked out in OKTA: A user has been locked out in OKTA (user=Ola Lock, ip=203.0.113.61) (rule ", lockedText, StringComparison.Ordinal);
-        var (_, mfaText) = await ZtStreamApi.WaitForReasonAsync(api, "mia.mfa@example.org", "rule", "Too many failed MFA in last 5min", ct);
-        Assert.StartsWith("Too many failed MFA in last 5min: A user has failed MFA too many times in last 5min (user='Mia Mfa' last_reason='INVALID_CREDENTIALS' countLast300=3) (rule ", mfaText, StringComparison.Ordinal);
+        Assert.StartsWith("User has been locked out in OKTA: A user has been locked out in OKTA (user=Ola Lock, ip=203.0.113.61) (rule ", await WaitForRuleReasonText(api, "ola.lock@example.org", "User has been locked out in OKTA", ct), StringComparison.Ordinal);
+        Assert.StartsWith("Too many failed MFA in last 5min: A user has failed MFA too many times in last 5min (user='Mia Mfa' last_reason='INVALID_CREDENTIALS' countLast300=3) (rule ", await WaitForRuleReasonText(api, "mia.mfa@example.org", "Too many failed MFA in last 5min", ct), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task FalcoOktaMfaCounts_SurviveARestart_TheThirdDeniedPushInANewProcessRaisingTheAlert()
     {
         var ct = Ct;
-        var rules = Directory.CreateDirectory(Path.Combine(Processes.Folder.FullName, "falco-mfa")).FullName;
+        var rules = FolderOfItsOwn("falco-mfa");
         File.Copy(Path.Combine(AppContext.BaseDirectory, "TestData", "okta_rules.plugins-HEAD.yaml"), Path.Combine(rules, "okta_rules.yaml"));
         var db = Path.Combine(Processes.Folder.FullName, "zt-mfa.db");
         string[] threshold = ["--set", "Verifier:AlertThreshold=25"];
@@ -302,8 +297,7 @@ public sealed class RulesThroughTheBinaryTests() : ProcessTests("zt-e2e-rules-")
         using var http2 = ZtStreamApi.Client(restarted.Url, key);
         using var api2 = ZtStreamApi.Client(restarted.Url, ApiToken);
         await ZtStreamApi.PostAcceptedAsync(http2, "/v1/sources/okta", "[" + OktaLog("user.mfa.okta_verify.deny_push", Login, "00u7pia", t0.AddSeconds(80), "FAILURE", "User rejected Okta push verify") + "]", ct);
-        var (_, text) = await ZtStreamApi.WaitForReasonAsync(api2, Login, "rule", Rule, ct);
-        Assert.StartsWith(Rule + ": A user has denied too many MFA pushes in last 5min (user='Pia Push' reason='User rejected Okta push verify' countLast300=3) (rule ", text, StringComparison.Ordinal);
+        Assert.StartsWith(Rule + ": A user has denied too many MFA pushes in last 5min (user='Pia Push' reason='User rejected Okta push verify' countLast300=3) (rule ", await WaitForRuleReasonText(api2, Login, Rule, ct), StringComparison.Ordinal);
     }
 
     /// <summary>An Okta System Log LogEvent as Okta's API reference shows one.</summary>
@@ -322,7 +316,7 @@ public sealed class RulesThroughTheBinaryTests() : ProcessTests("zt-e2e-rules-")
     public async Task GcpAuditSigmaRule_ListedAndTestedByTheCli_AlertsOnAGkeEntry_NotOnTheWebhooksEvent()
     {
         var ct = Ct;
-        var rules = Directory.CreateDirectory(Path.Combine(Processes.Folder.FullName, "sigma-gcp")).FullName;
+        var rules = FolderOfItsOwn("sigma-gcp");
         const string RuleId = "5d0f9b7e-2c41-4e8a-b6d3-9a1e7c4f2b10";
         var secretDeleted = GkeEntry("io.k8s.core.v1.secrets.delete", "core/v1/namespaces/shop/secrets/db-password", "deployer@retail-prod.iam.gserviceaccount.com");
         var secretRead = GkeEntry("io.k8s.core.v1.secrets.get", "core/v1/namespaces/shop/secrets/db-password", "deployer@retail-prod.iam.gserviceaccount.com");
@@ -338,18 +332,15 @@ public sealed class RulesThroughTheBinaryTests() : ProcessTests("zt-e2e-rules-")
             """, ct);
 
         // What a security team runs first on the folder: the rule loads and its tests pass, through the binary.
-        var list = await Processes.StartAsync("rules-list", ["rules", "list", rules, "--json"], waitForListening: false, ct);
-        Assert.Equal(0, await list.WaitForExitAsync(Timeout, ct));
+        var list = await Processes.RunToExitAsync("rules-list", ["rules", "list", rules, "--json"], 0, Timeout, ct);
         Assert.Equal("""{"loaded":1,"failed":0}""", list.LastStandardOutputLine);
-        var test = await Processes.StartAsync("rules-test", ["rules", "test", rules], waitForListening: false, ct);
-        Assert.Equal(0, await test.WaitForExitAsync(Timeout, ct));
+        var test = await Processes.RunToExitAsync("rules-test", ["rules", "test", rules], 0, Timeout, ct);
         Assert.Contains("2 tests passed, 0 failed", test.Output, StringComparison.Ordinal);
 
         // A field no GCP audit entry has is refused, naming it.
-        var broken = Directory.CreateDirectory(Path.Combine(Processes.Folder.FullName, "sigma-gcp-broken")).FullName;
+        var broken = FolderOfItsOwn("sigma-gcp-broken");
         await File.WriteAllTextAsync(Path.Combine(broken, "typo.yml"), SigmaRule("5d0f9b7e-2c41-4e8a-b6d3-9a1e7c4f2b11", "gcp", "gcp.audit", "gcp.audit.methodname: x"), ct);
-        var refused = await Processes.StartAsync("rules-list-broken", ["rules", "list", broken], waitForListening: false, ct);
-        Assert.Equal(1, await refused.WaitForExitAsync(Timeout, ct));
+        var refused = await Processes.RunToExitAsync("rules-list-broken", ["rules", "list", broken], 1, Timeout, ct);
         Assert.Contains("field 'gcp.audit.methodname' is not a field of Elastic's GCP audit mapping", refused.Output, StringComparison.Ordinal);
 
         var db = Path.Combine(Processes.Folder.FullName, "zt-gcp.db");
@@ -384,7 +375,7 @@ public sealed class RulesThroughTheBinaryTests() : ProcessTests("zt-e2e-rules-")
     public async Task PublicGcpRules_OnAProjectsIamPolicyChange_AlertCreditingTheirAuthorsAndLicences()
     {
         var ct = Ct;
-        var rules = Directory.CreateDirectory(Path.Combine(Processes.Folder.FullName, "gcp-rules")).FullName;
+        var rules = FolderOfItsOwn("gcp-rules");
         var sigma = Directory.CreateDirectory(Path.Combine(rules, "sigmahq")).FullName;
         var data = Path.Combine(AppContext.BaseDirectory, "TestData");
         File.Copy(Path.Combine(data, "sigma-hq", "gcp_iam_policy_changed.yml"), Path.Combine(sigma, "gcp_iam_policy_changed.yml"));
@@ -485,6 +476,9 @@ public sealed class RulesThroughTheBinaryTests() : ProcessTests("zt-e2e-rules-")
 
     private static async Task<JsonElement> WaitForRuleAlert(HttpClient api, string principal, string rule, CancellationToken ct) =>
         (await ZtStreamApi.WaitForReasonAsync(api, principal, "rule", rule, ct)).Alert;
+
+    private static async Task<string> WaitForRuleReasonText(HttpClient api, string principal, string rule, CancellationToken ct) =>
+        (await ZtStreamApi.WaitForReasonAsync(api, principal, "rule", rule, ct)).Text;
 
     private static async Task WaitForOutput(ZtStreamProcess process, string text, CancellationToken ct) =>
         Assert.True(

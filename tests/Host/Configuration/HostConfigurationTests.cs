@@ -260,14 +260,13 @@ public sealed class HostConfigurationTests
     {
         var ct = Ct;
         await using var processes = new ZtStreamProcesses("zt-env-");
-        var run = await processes.StartAsync(
+        var run = await processes.RunToExitAsync(
             "run",
             ["run", "--urls", "http://127.0.0.1:0", "--sqlite", processes.SqlitePath],
-            false,
+            2,
+            TimeSpan.FromSeconds(60),
             ct,
             new Dictionary<string, string>(more ?? []) { [variable] = value });
-
-        await run.ExitsWithAsync(2, TimeSpan.FromSeconds(60), ct);
         return run.Output;
     }
 }

@@ -79,9 +79,8 @@ public sealed class ListenAddressesTests
     {
         var ct = Ct;
         await using var processes = new ZtStreamProcesses("zt-listen-");
-        var run = await processes.StartAsync("run", Run(processes), false, ct, new Dictionary<string, string> { [variable] = value });
+        var run = await processes.RunToExitAsync("run", Run(processes), 2, TimeSpan.FromSeconds(60), ct, new Dictionary<string, string> { [variable] = value });
 
-        await run.ExitsWithAsync(2, TimeSpan.FromSeconds(60), ct);
         Assert.Contains("configuration error: " + expected, run.Output, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(processes.Folder.FullName, "eventlog")), "nothing is opened for a configuration error");
     }
@@ -92,9 +91,8 @@ public sealed class ListenAddressesTests
         var ct = Ct;
         using var taken = LocalProcess.TakePort(out var port);
         await using var processes = new ZtStreamProcesses("zt-listen-");
-        var run = await processes.StartAsync("run", [.. Run(processes), "--urls", $"http://127.0.0.1:{port}"], false, ct);
+        var run = await processes.RunToExitAsync("run", [.. Run(processes), "--urls", $"http://127.0.0.1:{port}"], 1, TimeSpan.FromSeconds(60), ct);
 
-        await run.ExitsWithAsync(1, TimeSpan.FromSeconds(60), ct);
         Assert.Contains($"ztstream run: cannot listen on http://127.0.0.1:{port}: ", run.Output, StringComparison.Ordinal);
         Assert.Contains("address already in use", run.Output, StringComparison.OrdinalIgnoreCase);
         // Before, the host was disposed under the running consumer: every partition's revocation failed.
@@ -138,9 +136,8 @@ public sealed class ListenAddressesTests
                 break;
         }
 
-        var run = await processes.StartAsync("run", [.. Run(processes), "--urls", $"https://127.0.0.1:{port}"], false, ct, environment);
+        var run = await processes.RunToExitAsync("run", [.. Run(processes), "--urls", $"https://127.0.0.1:{port}"], 1, TimeSpan.FromSeconds(60), ct, environment);
 
-        await run.ExitsWithAsync(1, TimeSpan.FromSeconds(60), ct);
         Assert.Contains($"ztstream run: cannot listen on https://127.0.0.1:{port}: {expected}", run.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", run.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", run.Output, StringComparison.Ordinal);

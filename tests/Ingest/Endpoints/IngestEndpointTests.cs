@@ -129,10 +129,8 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
 
         using (var refused = await server.PostAsync("/v1/events", body, key))
         {
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            await HttpProblem.ReadAsync(refused, HttpStatusCode.ServiceUnavailable);
             Assert.Equal(TimeSpan.FromSeconds(2), refused.Headers.RetryAfter?.Delta);
-            var problem = await refused.Content.ReadFromJsonAsync<JsonElement>(Ct);
-            Assert.Equal(503, problem.GetProperty("status").GetInt32());
         }
 
         Assert.Equal(1, log.RefusedAppends);

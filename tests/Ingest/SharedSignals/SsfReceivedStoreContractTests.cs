@@ -12,8 +12,7 @@ public abstract class SsfReceivedStoreContractTests
 
     private async Task<(IStore Store, SsfReceivedStore Received)> StoreAsync()
     {
-        var store = StoreServiceCollectionExtensions.CreateStore(await CreateDatabaseAsync());
-        await new StoreMigrator(store, [new SsfReceiverMigrations()]).MigrateAsync(Ct);
+        var store = await MigratedStores.CreateAsync(await CreateDatabaseAsync(), new SsfReceiverMigrations());
         return (store, new SsfReceivedStore(store));
     }
 

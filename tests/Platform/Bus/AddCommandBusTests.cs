@@ -5,12 +5,10 @@ public sealed class AddCommandBusTests
     [Fact]
     public async Task AddCommandBus_BadConfiguration_FailsAtStartListingEveryProblem()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Bus:Kind"] = "rabbitmq" });
+        var builder = TestHosts.Builder(new Dictionary<string, string?> { ["Bus:Kind"] = "rabbitmq" });
         builder.Services.AddCommandConsumers(bus => bus.AddConsumer<PingConsumer>()).AddCommandBus(builder.Configuration);
-        using var host = builder.Build();
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
+        var error = await TestHosts.RefusedAtStartAsync(builder);
 
         Assert.Equal(["Bus:RabbitMqUri is required when Bus:Kind is rabbitmq"], error.Failures);
     }
@@ -18,7 +16,7 @@ public sealed class AddCommandBusTests
     [Fact]
     public void AddCommandBus_MassTransitsUsageReport_IsOff()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var builder = TestHosts.Builder();
         builder.Services.AddCommandConsumers(bus => bus.AddConsumer<PingConsumer>()).AddCommandBus(builder.Configuration);
         using var host = builder.Build();
 

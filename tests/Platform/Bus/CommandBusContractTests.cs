@@ -122,8 +122,7 @@ public abstract class CommandBusContractTests : IAsyncDisposable
 
     private async Task<ICommandBus> StartAsync()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(await BusConfigurationAsync());
+        var builder = TestHosts.Builder(await BusConfigurationAsync());
         builder.Services.AddSingleton(recorder);
         builder.Services.AddCommandConsumers(bus =>
         {

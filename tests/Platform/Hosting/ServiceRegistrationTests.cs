@@ -23,13 +23,11 @@ public sealed class ServiceRegistrationTests
     [Fact]
     public async Task AddValidatedOptions_BadSection_HostStopsAtStartWithEveryProblem()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Sample:Size"] = "-1", ["Sample:Name"] = "" });
+        var builder = TestHosts.Builder(new Dictionary<string, string?> { ["Sample:Size"] = "-1", ["Sample:Name"] = "" });
         builder.Services.AddValidatedOptions<SampleOptions, SampleOptionsValidator>(builder.Configuration.GetSection("Sample"));
         builder.Services.AddValidatedOptions<SampleOptions, SampleOptionsValidator>(builder.Configuration.GetSection("Sample"));
-        using var host = builder.Build();
 
-        var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+        var refused = await TestHosts.RefusedAtStartAsync(builder);
 
         // Registered twice, validated once: each problem is listed once.
         Assert.Equal(["Sample:Size must be positive", "Sample:Name is required"], refused.Failures);

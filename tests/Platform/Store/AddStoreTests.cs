@@ -7,8 +7,7 @@ public sealed class AddStoreTests : IDisposable
     [Fact]
     public async Task AddStore_HostStarts_MigratesBeforeHostedServicesRegisteredEarlierStart()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Store:SqlitePath"] = Path.Combine(temp.Path, "nested", "zt.db") });
+        var builder = TestHosts.Builder(new Dictionary<string, string?> { ["Store:SqlitePath"] = Path.Combine(temp.Path, "nested", "zt.db") });
 
         // Registered before the store on purpose: it still finds the schema in place when it starts.
         builder.Services.AddSingleton<TableProbe>();
@@ -28,12 +27,10 @@ public sealed class AddStoreTests : IDisposable
     [Fact]
     public async Task AddStore_BadConfiguration_FailsAtStartListingEveryProblem()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Store:Kind"] = "oracle" });
+        var builder = TestHosts.Builder(new Dictionary<string, string?> { ["Store:Kind"] = "oracle" });
         builder.Services.AddStore(builder.Configuration);
-        using var host = builder.Build();
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
+        var error = await TestHosts.RefusedAtStartAsync(builder);
 
         Assert.Equal(["Store:Kind 'oracle' is not one of sqlite, postgres"], error.Failures);
     }

@@ -232,8 +232,7 @@ public sealed class ActionRecoveryTests
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, string field)
     {
-        var problem = await HttpProblem.ReadAsync(response, HttpStatusCode.BadRequest);
-        Assert.Contains(field, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var problem = await HttpProblem.ReadNamingAsync(response, HttpStatusCode.BadRequest, field);
         Assert.Contains(problem.GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == field);
     }
 

@@ -13,8 +13,7 @@ public abstract class AlertClusterMigrationTests
     [Fact]
     public async Task AlertsStoredBeforeMigration12_AreFoundByTheirClusters_AfterIt()
     {
-        var store = StoreServiceCollectionExtensions.CreateStore(await CreateDatabaseAsync());
-        await new StoreMigrator(store, [new ResponderMigrationsUpTo(11)]).MigrateAsync(Ct);
+        var store = await MigratedStores.CreateAsync(await CreateDatabaseAsync(), new ResponderMigrationsUpTo(11));
         Alert[] alerts =
         [
             // Staging's deployer account: its own cluster and its pod's.
@@ -46,7 +45,7 @@ public abstract class AlertClusterMigrationTests
             }
         }
 
-        await new StoreMigrator(store, [new ResponderMigrations()]).MigrateAsync(Ct);
+        await MigratedStores.MigrateAsync(store, new ResponderMigrations());
 
         var found = new AlertStore(store, TimeProvider.System, new ZtStream.Platform.WakeSignal());
         async Task<string[]> In(string cluster) =>

@@ -27,11 +27,8 @@ public sealed class ContentEncodingTests
 
         using var response = await client.PostAsync("/v1/actions", content, Ct);
 
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await HttpProblem.ReadTypedAsync(response, HttpStatusCode.UnsupportedMediaType, "unsupported-content-encoding");
         Assert.Equal("identity", response.Headers.TryGetValues("Accept-Encoding", out var accepted) ? string.Join(",", accepted) : null);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        Assert.EndsWith("/unsupported-content-encoding", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
         Assert.Contains(coding, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         using var actions = await client.GetAsync("/v1/actions", Ct);
         Assert.Equal(0, (await actions.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetArrayLength());

@@ -14,8 +14,7 @@ public abstract class IdempotentLocationMigrationTests
     [Fact]
     public async Task AnswerKeptBeforeMigration15_IsStillReplayed_WithoutALocation_AndOneKeptAfterWithIt()
     {
-        var store = StoreServiceCollectionExtensions.CreateStore(await CreateDatabaseAsync());
-        await new StoreMigrator(store, [new ResponderMigrationsUpTo(14)]).MigrateAsync(Ct);
+        var store = await MigratedStores.CreateAsync(await CreateDatabaseAsync(), new ResponderMigrationsUpTo(14));
         var keys = new IdempotencyKeys(store, TimeProvider.System);
         var before = await keys.ClaimAsync("token:rex", "before", "f1", Ct);
         // The answer as schema 14 kept it: no location column yet.
@@ -27,7 +26,7 @@ public abstract class IdempotentLocationMigrationTests
                 cancellationToken: Ct));
         }
 
-        await new StoreMigrator(store, [new ResponderMigrations()]).MigrateAsync(Ct);
+        await MigratedStores.MigrateAsync(store, new ResponderMigrations());
 
         var replay = await keys.ClaimAsync("token:rex", "before", "f1", Ct);
         Assert.Equal(IdempotencyClaimOutcome.Answered, replay.Outcome);

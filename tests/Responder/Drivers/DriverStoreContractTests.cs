@@ -9,8 +9,7 @@ public abstract class DriverStoreContractTests
 
     private async Task<IStore> StoreAsync()
     {
-        var store = StoreServiceCollectionExtensions.CreateStore(await CreateDatabaseAsync());
-        await new StoreMigrator(store, [new SsfMigrations(), new DockerMigrations()]).MigrateAsync(Ct);
+        var store = await MigratedStores.CreateAsync(await CreateDatabaseAsync(), new SsfMigrations(), new DockerMigrations());
         return store;
     }
 

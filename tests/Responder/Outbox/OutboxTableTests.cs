@@ -17,8 +17,7 @@ public abstract class OutboxTableContractTests
     /// <summary>A fresh database with one pending item of <paramref name="kind"/> queued at <see cref="Start"/>.</summary>
     private async Task<(OutboxTable Table, Func<Task<OutboxRow>> Read)> QueueOneAsync(string kind)
     {
-        var store = StoreServiceCollectionExtensions.CreateStore(await CreateDatabaseAsync());
-        await new StoreMigrator(store, [new NotificationMigrations(), new SsfMigrations()]).MigrateAsync(Ct);
+        var store = await MigratedStores.CreateAsync(await CreateDatabaseAsync(), new NotificationMigrations(), new SsfMigrations());
         if (kind == "set")
         {
             var outbox = new SsfOutbox(store);

@@ -268,8 +268,7 @@ public partial class SuppressionApiTests
             () => analyst.PatchAsJsonAsync($"/v1/suppressions/{first}", new { rules = new[] { "baseline/first_resource" } }, Ct),
             async () => Assert.Equal(HttpStatusCode.OK, (await responder.DeleteAsync($"/v1/suppressions/{first}?reason=export%20job%20retired", Ct)).StatusCode));
 
-        var refused = await HttpProblem.ReadAsync(narrowed, HttpStatusCode.Conflict);
-        Assert.Contains("lifted by rex", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await HttpProblem.ReadNamingAsync(narrowed, HttpStatusCode.Conflict, "lifted by rex");
         Assert.True(Feedback(host).Last(f => f.SuppressionId == first).Lifted);
 
         using var lifted = await HeldWhileAsync(

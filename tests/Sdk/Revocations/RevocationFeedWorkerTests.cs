@@ -15,8 +15,7 @@ public sealed class RevocationFeedWorkerTests
 
     private static IHost StartHost(Uri feed, Action<ZtStreamRevocationOptions> more, ILoggerProvider? log = null, TimeProvider? time = null)
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
+        var builder = TestHosts.Builder();
         if (log is not null)
         {
             builder.Logging.AddProvider(log);

@@ -69,6 +69,25 @@ public sealed class ZtStreamProcesses(string prefix) : IAsyncDisposable
         IReadOnlyDictionary<string, string>? environment = null) =>
         StartAsync(name, ["run", "--urls", "http://127.0.0.1:0", .. args], waitForListening: true, ct, environment);
 
+    /// <summary>
+    /// Runs <c>ztstream ARGS</c> as <paramref name="name"/> to its end (a command, or a start that is refused) and fails the
+    /// test, with its output, unless it exits <paramref name="expected"/> within <paramref name="timeout"/>: the process, to read.
+    /// <paramref name="environment"/> and <paramref name="launcher"/> are <see cref="StartAsync"/>'s.
+    /// </summary>
+    public async Task<ZtStreamProcess> RunToExitAsync(
+        string name,
+        IReadOnlyList<string> args,
+        int expected,
+        TimeSpan timeout,
+        CancellationToken ct,
+        IReadOnlyDictionary<string, string>? environment = null,
+        IReadOnlyList<string>? launcher = null)
+    {
+        var p = await StartAsync(name, args, waitForListening: false, ct, environment, launcher);
+        await p.ExitsWithAsync(expected, timeout, ct);
+        return p;
+    }
+
     /// <summary><c>ztstream sources add NAME ARGS…</c>: the new source's key (the last line it prints).</summary>
     public async Task<string> AddSourceAsync(string name, IReadOnlyList<string> seams, CancellationToken ct)
     {

@@ -134,8 +134,7 @@ public sealed class SourceAuthenticatorTests : IDisposable
     private async Task<(SteppedFakeClock Time, SourceCredentialStore Credentials, SourceAuthenticator Authenticator)> StartAsync()
     {
         var time = new SteppedFakeClock(DateTimeOffset.UtcNow);
-        var store = StoreServiceCollectionExtensions.CreateStore(files.NewStore());
-        await new StoreMigrator(store, [new IngestMigrations()]).MigrateAsync(Ct);
+        var store = await MigratedStores.CreateAsync(files.NewStore(), new IngestMigrations());
         var credentials = new SourceCredentialStore(store, time);
         var authenticator = new SourceAuthenticator(credentials, Microsoft.Extensions.Options.Options.Create(new IngestOptions { CredentialCacheTime = CacheTime }), time);
         return (time, credentials, authenticator);

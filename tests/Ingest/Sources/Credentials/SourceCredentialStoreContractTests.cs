@@ -7,8 +7,7 @@ public abstract class SourceCredentialStoreContractTests
 
     private async Task<(IStore Store, SourceCredentialStore Credentials)> StoreAsync()
     {
-        var store = StoreServiceCollectionExtensions.CreateStore(await CreateDatabaseAsync());
-        await new StoreMigrator(store, [new IngestMigrations()]).MigrateAsync(Ct);
+        var store = await MigratedStores.CreateAsync(await CreateDatabaseAsync(), new IngestMigrations());
         return (store, new SourceCredentialStore(store, TimeProvider.System));
     }
 
@@ -77,9 +76,8 @@ public abstract class SourceCredentialStoreContractTests
         // A database at the schema before cluster scopes (migrations 1 and 2), tenant scopes (1 to 3) or cluster labels
         // (1 to 4), with a source registered then.
         var options = await CreateDatabaseAsync();
-        var store = StoreServiceCollectionExtensions.CreateStore(options);
         var before = new IngestMigrations().Migrations.Where(m => m.Version <= version).ToArray();
-        await new StoreMigrator(store, [new FixedMigrations(before)]).MigrateAsync(Ct);
+        var store = await MigratedStores.CreateAsync(options, new FixedMigrations(before));
         await using (var connection = await store.OpenAsync(Ct))
         {
             await using var insert = connection.CreateCommand();
@@ -88,7 +86,7 @@ public abstract class SourceCredentialStoreContractTests
             await insert.ExecuteNonQueryAsync(Ct);
         }
 
-        await new StoreMigrator(store, [new IngestMigrations()]).MigrateAsync(Ct);
+        await MigratedStores.MigrateAsync(store, new IngestMigrations());
 
         var found = await new SourceCredentialStore(store, TimeProvider.System).FindActiveSourceAsync("hash-old", Ct);
         Assert.Equal(["shop"], found!.Scope.Namespaces);

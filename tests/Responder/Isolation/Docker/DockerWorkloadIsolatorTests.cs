@@ -15,7 +15,7 @@ public sealed class DockerWorkloadIsolatorTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         store = new SqliteStore(new StoreOptions { ConnectionString = database });
-        await new StoreMigrator(store, [new DockerMigrations()]).MigrateAsync(Ct);
+        await MigratedStores.MigrateAsync(store, new DockerMigrations());
         docker.Add("c0ffee", "web", [
             new AttachedNetwork("backend", "net-b", ["web", "api"], "172.20.0.10", null),
             new AttachedNetwork("frontend", "net-f", ["web"], null, null),

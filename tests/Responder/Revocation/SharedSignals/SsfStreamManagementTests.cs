@@ -819,8 +819,7 @@ public sealed class SsfStreamManagementTests : IDisposable
     public async Task SigningKey_RotatedKeyStaysPublishedForTheOverlapThenGoes()
     {
         var ct = Ct;
-        var store = StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = database });
-        await new StoreMigrator(store, [new SsfMigrations()]).MigrateAsync(ct);
+        var store = await MigratedStores.CreateAsync(new StoreOptions { SqlitePath = database }, new SsfMigrations());
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 0, 0, 0, TimeSpan.Zero));
         var options = new SharedSignalsOptions { Issuer = new Uri("https://ztstream.test"), KeyRotationInterval = TimeSpan.FromDays(30), KeyOverlap = TimeSpan.FromDays(2) };
         using var keys = new SsfSigningKeys(store, options, clock, NullLogger<SsfSigningKeys>.Instance);
