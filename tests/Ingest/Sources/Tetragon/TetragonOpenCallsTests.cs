@@ -1,4 +1,5 @@
 using ZtStream.Ingest.Sources.Tetragon;
+using static ZtStream.Ingest.Tests.Sources.Tetragon.TetragonLines;
 
 namespace ZtStream.Ingest.Tests.Sources.Tetragon;
 
@@ -16,16 +17,6 @@ public sealed class TetragonOpenCallsTests
           "function_name":"{{function}}","args":{{args}},{{(returned is null ? "" : $"\"return\":{returned},")}}"action":"{{action}}","policy_name":"sys-openat"},
          "node_name":"worker-1","time":"2026-12-07T10:00:00Z"}
         """;
-
-    private static AccessEvent Map(string line) =>
-        Assert.Single(MapperAssert.MapsAll(TetragonMapper.Map(Encoding.UTF8.GetBytes(line.ReplaceLineEndings(" "))), 1));
-
-    private static ItemError Refused(string line)
-    {
-        var result = TetragonMapper.Map(Encoding.UTF8.GetBytes(line.ReplaceLineEndings(" ")));
-        Assert.Empty(result.Events);
-        return Assert.Single(result.Errors);
-    }
 
     private static string[] Flags(AccessEvent e) => [.. e.Attributes![TetragonOpenCalls.FlagsAttribute].EnumerateArray().Select(f => f.GetString()!)];
 
