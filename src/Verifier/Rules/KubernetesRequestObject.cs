@@ -51,37 +51,7 @@ internal static class KubernetesRequestObject
     }
 
     /// <summary>A host path as the kubelet mounts it: no empty or <c>.</c> segments, no trailing slash.</summary>
-    private static string CleanPath(string path)
-    {
-        if (!path.StartsWith('/') || IsClean(path))
-        {
-            return path;
-        }
-
-        var kept = new List<string>();
-        foreach (var segment in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (segment == "..")
-            {
-                if (kept.Count > 0)
-                {
-                    kept.RemoveAt(kept.Count - 1);
-                }
-            }
-            else if (segment != ".")
-            {
-                kept.Add(segment);
-            }
-        }
-
-        return "/" + string.Join('/', kept);
-    }
-
-    private static bool IsClean(string path) =>
-        path == "/"
-        || (!path.EndsWith('/') && !path.Contains("//", StringComparison.Ordinal) && !path.Contains("/./", StringComparison.Ordinal)
-            && !path.EndsWith("/.", StringComparison.Ordinal) && !path.Contains("/../", StringComparison.Ordinal)
-            && !path.EndsWith("/..", StringComparison.Ordinal));
+    private static string CleanPath(string path) => path.StartsWith('/') ? UnixPaths.Normalize(path) : path;
 
     private static bool IsJsonPatch(JsonElement o)
     {
@@ -204,7 +174,7 @@ internal static class KubernetesRequestObject
                 {
                     // NameEquals, not Name: the check runs on every event and must not allocate a string per member.
                     if ((p.NameEquals("hostPath") || p.NameEquals("local")) && p.Value.ValueKind == JsonValueKind.Object && p.Value.TryGetProperty("path", out var path)
-                        && path.ValueKind == JsonValueKind.String && path.GetString() is { } s && s.StartsWith('/') && !IsClean(s))
+                        && path.ValueKind == JsonValueKind.String && path.GetString() is { } s && s.StartsWith('/') && !UnixPaths.IsNormal(s))
                     {
                         return true;
                     }

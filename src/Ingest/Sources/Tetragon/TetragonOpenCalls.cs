@@ -112,7 +112,7 @@ internal static class TetragonOpenCalls
             full = cwd.EndsWith('/') ? cwd + path : cwd + "/" + path;
         }
 
-        FalcoMapper.Add(call.Attributes, "fd.name", FalcoMapper.Clip(Normalize(full), call.Keep));
+        FalcoMapper.Add(call.Attributes, "fd.name", FalcoMapper.Clip(UnixPaths.Normalize(full), call.Keep));
         FalcoMapper.Add(call.Attributes, NameAttribute, FalcoMapper.Clip(path, call.Keep));
         call.Attributes[DescriptorAttribute] = JsonFields.Of((long)fd);
 
@@ -143,27 +143,5 @@ internal static class TetragonOpenCalls
         }
 
         return names;
-    }
-
-    /// <summary>The path with <c>.</c>, <c>..</c> and repeated slashes resolved, as libsinsp's <c>concatenate_paths</c> writes <c>fd.name</c>.</summary>
-    internal static string Normalize(string path)
-    {
-        var parts = new List<string>();
-        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (part == "..")
-            {
-                if (parts.Count > 0)
-                {
-                    parts.RemoveAt(parts.Count - 1);
-                }
-            }
-            else if (part != ".")
-            {
-                parts.Add(part);
-            }
-        }
-
-        return "/" + string.Join('/', parts);
     }
 }
